@@ -1,0 +1,149 @@
+package dev.rankwise.runtime.model;
+
+import ai.djl.Model;
+import ai.djl.nn.Block;
+import dev.rankwise.runtime.AdapterConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A whole adapter declaration, as the processor generates it from one annotated type: which linear
+ * layers get which adapter, by block-path pattern (type-level declarations) or by field name (field
+ * declarations). It is the entry point generated code calls.
+ */
+public final class AdapterSpec {
+
+  /** Seed of adapter initialisation when the caller gives none, so that runs repeat. */
+  public static final long DEFAULT_SEED = 0;
+
+  private final String declaringType;
+  private final List<TargetRule> targetRules;
+  private final Map<String, AdapterConfig> fieldConfigs;
+
+  private AdapterSpec(Builder builder) {
+    this.declaringType = builder.declaringType;
+    this.targetRules = List.copyOf(builder.targetRules);
+    this.fieldConfigs = Map.copyOf(builder.fieldConfigs);
+  }
+
+  /**
+   * Starts a spec for the annotated type.
+   *
+   * @param declaringType the canonical name of the annotated type, recorded in adapter files
+   */
+  public static Builder builder(String declaringType) {
+    return new Builder(declaringType);
+  }
+
+  /** The canonical name of the annotated type. */
+  public String declaringType() {
+    return declaringType;
+  }
+
+  /** The type-level rules, in declaration order. */
+  public List<TargetRule> targetRules() {
+    return targetRules;
+  }
+
+  /** The field-level configs by field name. */
+  public Map<String, AdapterConfig> fieldConfigs() {
+    return fieldConfigs;
+  }
+
+  /** The config declared on a field; an error names the declared fields when there is none. */
+  public AdapterConfig fieldConfig(String fieldName) {
+    AdapterConfig config = fieldConfigs.get(fieldName);
+    if (config == null) {
+      throw new IllegalArgumentException(
+          declaringType + " declares no adapter on field '" + fieldName + "'; declared fields: "
+              + fieldConfigs.keySet());
+    }
+    return config;
+  }
+
+  /**
+   * Injects the declared adapters into the model's block, freezes every other parameter and
+   * returns the adapted model. The model's block must be initialised (its weights loaded).
+   */
+  public AdaptedModel attach(Model model) {
+    return attach(model.getBlock());
+  }
+
+  /** As {@link #attach(Model)}, for a block tree. */
+  public AdaptedModel attach(Block block) {
+    return attach(block, DEFAULT_SEED);
+  }
+
+  /** As {@link #attach(Block)}, with the seed of the adapters' random initialisation. */
+  public AdaptedModel attach(Block block, long seed) {
+    return fieldAttacher(block, seed).finish();
+  }
+
+  /**
+   * Starts attaching to a block whose class declares adapters on its fields: generated code
+   * re-points each field to the value {@link FieldAttacher#adapt} returns, then calls {@link
+   * FieldAttacher#finish()}. Type-level rules of this spec are applied by {@code finish()} too.
+   */
+  public FieldAttacher fieldAttacher(Block block) {
+    return fieldAttacher(block, DEFAULT_SEED);
+  }
+
+  /** As {@link #fieldAttacher(Block)}, with the seed of the adapters' random initialisation. */
+  public FieldAttacher fieldAttacher(Block block, long seed) {
+    return new FieldAttacher(this, block, seed);
+  }
+
+  /** Attaches the adapters and loads their saved weights from {@code directory}. */
+  public AdaptedModel load(Block block, Path directory) throws IOException {
+    return attach(block).load(directory);
+  }
+
+  /** One type-level rule: every linear layer whose path matches one of the patterns gets the config. */
+  public record TargetRule(AdapterConfig config, List<String> patterns) {
+    public TargetRule {
+      Objects.requireNonNull(config, "config");
+      patterns = List.copyOf(patterns);
+      if (patterns.isEmpty()) {
+        throw new IllegalArgumentException("a target rule needs at least one pattern");
+      }
+    }
+  }
+
+  /** Builds an {@link AdapterSpec} in declaration order. */
+  public static final class Builder {
+    private final String declaringType;
+    private final List<TargetRule> targetRules = new ArrayList<>();
+    private final Map<String, AdapterConfig> fieldConfigs = new LinkedHashMap<>();
+
+    private Builder(String declaringType) {
+      this.declaringType = Objects.requireNonNull(declaringType, "declaringType");
+    }
+
+    /** Adds a type-level rule: the config applies to every layer matching one of the patterns. */
+    public Builder target(AdapterConfig config, String... patterns) {
+      targetRules.add(new TargetRule(config, List.of(patterns)));
+      return this;
+    }
+
+    /** Adds a field-level declaration. */
+    public Builder field(String fieldName, AdapterConfig config) {
+      if (fieldConfigs.putIfAbsent(fieldName, Objects.requireNonNull(config, "config")) != null) {
+        throw new IllegalArgumentException("field '" + fieldName + "' is declared twice");
+      }
+      return this;
+    }
+
+    /** Returns the spec. */
+    public AdapterSpec build() {
+      if (targetRules.isEmpty() && fieldConfigs.isEmpty()) {
+        throw new IllegalArgumentException(declaringType + " declares no adapter");
+      }
+      return new AdapterSpec(this);
+    }
+  }
+}
