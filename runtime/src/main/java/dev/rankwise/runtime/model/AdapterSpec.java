@@ -3,6 +3,7 @@ package dev.rankwise.runtime.model;
 import ai.djl.Model;
 import ai.djl.nn.Block;
 import dev.rankwise.runtime.AdapterConfig;
+import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A whole adapter declaration, as the processor generates it from one annotated type: which linear
@@ -24,11 +26,13 @@ public final class AdapterSpec {
   private final String declaringType;
   private final List<TargetRule> targetRules;
   private final Map<String, AdapterConfig> fieldConfigs;
+  private final TaskRouterConfig taskRouter;
 
   private AdapterSpec(Builder builder) {
     this.declaringType = builder.declaringType;
     this.targetRules = List.copyOf(builder.targetRules);
     this.fieldConfigs = Map.copyOf(builder.fieldConfigs);
+    this.taskRouter = builder.taskRouter;
   }
 
   /**
@@ -53,6 +57,11 @@ public final class AdapterSpec {
   /** The field-level configs by field name. */
   public Map<String, AdapterConfig> fieldConfigs() {
     return fieldConfigs;
+  }
+
+  /** The task routing, when the type declares a {@code @TaskRouter}. */
+  public Optional<TaskRouterConfig> taskRouter() {
+    return Optional.ofNullable(taskRouter);
   }
 
   /** The config declared on a field; an error names the declared fields when there is none. */
@@ -119,6 +128,7 @@ public final class AdapterSpec {
     private final String declaringType;
     private final List<TargetRule> targetRules = new ArrayList<>();
     private final Map<String, AdapterConfig> fieldConfigs = new LinkedHashMap<>();
+    private TaskRouterConfig taskRouter;
 
     private Builder(String declaringType) {
       this.declaringType = Objects.requireNonNull(declaringType, "declaringType");
@@ -135,6 +145,12 @@ public final class AdapterSpec {
       if (fieldConfigs.putIfAbsent(fieldName, Objects.requireNonNull(config, "config")) != null) {
         throw new IllegalArgumentException("field '" + fieldName + "' is declared twice");
       }
+      return this;
+    }
+
+    /** Routes rows by task (a {@code @TaskRouter} declaration). */
+    public Builder optTaskRouter(TaskRouterConfig taskRouter) {
+      this.taskRouter = Objects.requireNonNull(taskRouter, "taskRouter");
       return this;
     }
 

@@ -1,0 +1,41 @@
+package dev.rankwise.runtime.route;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Validated settings of task routing (see {@link dev.rankwise.annotations.TaskRouter}).
+ *
+ * @param tasks task names in declaration order; a task's id is its index
+ * @param adaptive each task learns how many of up to topK experts it uses
+ * @param contrastive weight of the contrastive task-embedding loss, 0 for off
+ */
+public record TaskRouterConfig(List<String> tasks, boolean adaptive, double contrastive) {
+
+  /** Validates every value; the message names the value and what it must be. */
+  public TaskRouterConfig {
+    tasks = List.copyOf(tasks);
+    if (tasks.isEmpty()) {
+      throw new IllegalArgumentException("tasks must not be empty");
+    }
+    Set<String> seen = new HashSet<>();
+    for (String task : tasks) {
+      if (!seen.add(task)) {
+        throw new IllegalArgumentException("task names must be unique, got '" + task + "' twice");
+      }
+    }
+    if (!Double.isFinite(contrastive) || contrastive < 0) {
+      throw new IllegalArgumentException("contrastive must be finite and >= 0, got " + contrastive);
+    }
+  }
+
+  /** The task's id (its index in {@link #tasks()}); an error lists the valid names. */
+  public int taskId(String name) {
+    int id = tasks.indexOf(name);
+    if (id < 0) {
+      throw new IllegalArgumentException("unknown task '" + name + "'; valid tasks: " + tasks);
+    }
+    return id;
+  }
+}
