@@ -1,0 +1,30 @@
+package dev.rankwise.runtime;
+
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import java.util.Map;
+
+/**
+ * A block that stands in for a frozen linear layer and adds a trainable low-rank update to it. The
+ * model-level code (injection, freezing, merging, files) sees every kind of adapter through this.
+ */
+public interface AdapterLayer extends Block {
+
+  /** The adapter's validated settings. */
+  AdapterConfig config();
+
+  /**
+   * The trainable adapter parameters by their name in adapter files (such as {@code "lora_A"}), in
+   * a fixed order. The frozen base weight and bias are not among them.
+   */
+  Map<String, Parameter> adapterParameters();
+
+  /** Folds the update into the base weight; refuses (and changes nothing) if the result is not finite. */
+  void merge();
+
+  /** Restores the exact base weight that {@link #merge()} replaced. */
+  void unmerge();
+
+  /** Whether the update is currently folded into the base weight. */
+  boolean isMerged();
+}
