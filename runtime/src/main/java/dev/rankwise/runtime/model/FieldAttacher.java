@@ -1,18 +1,36 @@
 package dev.rankwise.runtime.model;
 
 import ai.djl.nn.Block;
+import ai.djl.nn.BlockList;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
+import ai.djl.util.Pair;
+import dev.rankwise.runtime.AdapterConfig;
+import dev.rankwise.runtime.AdapterLayer;
+import dev.rankwise.runtime.inject.BlockPaths;
+import dev.rankwise.runtime.inject.ChildReplacer;
+import dev.rankwise.runtime.inject.ClosestPaths;
+import dev.rankwise.runtime.inject.PathPattern;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Attaches the adapters a block class declares on its fields. Generated code calls {@link
- * #adapt(String, Linear)} once per annotated field, assigns the result back to the field (so the
- * block's own forward pass calls the adapter), then {@link #finish()}.
+ * Attaches the adapters of one {@link AdapterSpec} to a block tree. Generated code for a block
+ * class calls {@link #adapt(String, Linear)} once per annotated field and assigns the result back
+ * to the field (so the block's own forward pass calls the adapter), then {@link #finish()}, which
+ * also applies the spec's type-level target patterns and freezes everything else.
  */
 public final class FieldAttacher {
+
+  private static final int CLOSEST_PATHS = 5;
 
   private final AdapterSpec spec;
   private final Block root;
   private final long seed;
+  private final Map<String, AdapterLayer> layers = new LinkedHashMap<>();
+  private final Map<String, String> declaredBy = new LinkedHashMap<>();
+  private boolean finished;
 
   FieldAttacher(AdapterSpec spec, Block root, long seed) {
     this.spec = spec;
@@ -21,18 +39,118 @@ public final class FieldAttacher {
   }
 
   /**
-   * Wraps the linear layer held by {@code fieldName} in its declared adapter, replaces it in the
-   * root block's children (keeping name and order) and returns the adapter, which is itself a
-   * {@link Linear}.
+   * Wraps the linear layer held by {@code fieldName} in its declared adapter, puts the adapter in
+   * the layer's place among the root block's children (same name and position) and returns it.
    *
-   * @throws IllegalStateException if the layer is not a child of the root block or not initialised
+   * @throws IllegalStateException if the layer is null, not a child of the root block, not
+   *     initialised, or already adapted
    */
   public Linear adapt(String fieldName, Linear layer) {
-    throw new UnsupportedOperationException("not implemented yet");
+    checkNotFinished();
+    AdapterConfig config = spec.fieldConfig(fieldName);
+    String owner = root.getClass().getName() + "." + fieldName;
+    if (layer == null) {
+      throw new IllegalStateException(
+          "field " + owner + " is null; create its Linear in the constructor before attaching");
+    }
+    String path = childSegment(layer, owner);
+    attach(path, root, layer, config, "field " + owner);
+    return (Linear) layers.get(path);
   }
 
-  /** Applies the spec's type-level rules, freezes everything that is not an adapter, and returns the model. */
+  /**
+   * Applies the spec's type-level rules, freezes every parameter that is not an adapter's and
+   * returns the adapted model.
+   *
+   * @throws IllegalArgumentException if a pattern matches no linear layer (the message lists the
+   *     closest real paths) or two declarations match one layer
+   */
   public AdaptedModel finish() {
-    throw new UnsupportedOperationException("not implemented yet");
+    checkNotFinished();
+    finished = true;
+    if (!spec.targetRules().isEmpty()) {
+      Map<String, Block> paths = BlockPaths.of(root);
+      for (AdapterSpec.TargetRule rule : spec.targetRules()) {
+        for (String pattern : rule.patterns()) {
+          attachMatches(PathPattern.parse(pattern), rule.config(), paths);
+        }
+      }
+    }
+    AdaptedModel model = new AdaptedModel(spec, root, layers);
+    model.freezeBase();
+    return model;
+  }
+
+  private void attachMatches(PathPattern pattern, AdapterConfig config, Map<String, Block> paths) {
+    int matched = 0;
+    for (Map.Entry<String, Block> entry : paths.entrySet()) {
+      String path = entry.getKey();
+      if (!pattern.matches(path) || !(entry.getValue() instanceof Linear linear)) {
+        continue;
+      }
+      matched++;
+      int dot = path.lastIndexOf('.');
+      Block parent = dot < 0 ? root : paths.get(path.substring(0, dot));
+      attach(path, parent, linear, config, "pattern '" + pattern + "'");
+    }
+    if (matched == 0) {
+      List<String> linearPaths =
+          paths.entrySet().stream()
+              .filter(entry -> entry.getValue() instanceof Linear)
+              .map(Map.Entry::getKey)
+              .toList();
+      throw new IllegalArgumentException(
+          spec.declaringType() + ": target pattern '" + pattern + "' matches no Linear layer;"
+              + " closest Linear paths: "
+              + ClosestPaths.to(pattern.toString(), linearPaths, CLOSEST_PATHS));
+    }
+  }
+
+  private void attach(String path, Block parent, Linear layer, AdapterConfig config, String by) {
+    String earlier = declaredBy.putIfAbsent(path, by);
+    if (earlier != null) {
+      throw new IllegalArgumentException(
+          spec.declaringType() + ": layer '" + path + "' is declared twice, by " + earlier
+              + " and by " + by + "; a layer takes one adapter");
+    }
+    if (layer instanceof AdapterLayer) {
+      throw new IllegalStateException(
+          spec.declaringType() + ": layer '" + path + "' already has an adapter; attach once");
+    }
+    AdapterLayer adapter = AdapterFactory.create(config, layer, AdapterFactory.layerSeed(seed, path));
+    ChildReplacer.replace(parent, layer, adapter, path);
+    layers.put(path, adapter);
+  }
+
+  private String childSegment(Linear layer, String owner) {
+    BlockList children = root.getChildren();
+    List<String> segments = BlockPaths.childSegments(children);
+    int index = 0;
+    for (Pair<String, Block> child : children) {
+      if (child.getValue() == layer) {
+        return segments.get(index);
+      }
+      index++;
+    }
+    throw new IllegalStateException(
+        "field " + owner + " holds a Linear that is not a child block of "
+            + root.getClass().getName() + "; register it with addChildBlock");
+  }
+
+  private void checkNotFinished() {
+    if (finished) {
+      throw new IllegalStateException("this attacher has finished; start a new one");
+    }
+  }
+
+  static void freeze(Block root, Map<String, AdapterLayer> layers) {
+    for (Pair<String, Parameter> parameter : root.getParameters()) {
+      parameter.getValue().freeze(true);
+    }
+    for (AdapterLayer layer : layers.values()) {
+      for (Parameter parameter : layer.adapterParameters().values()) {
+        parameter.freeze(false);
+      }
+    }
   }
 }

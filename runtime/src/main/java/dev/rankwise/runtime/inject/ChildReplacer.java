@@ -1,0 +1,107 @@
+package dev.rankwise.runtime.inject;
+
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.BlockList;
+import java.lang.reflect.Field;
+import java.lang.reflect.InaccessibleObjectException;
+import java.lang.reflect.Modifier;
+
+/**
+ * Puts a new block in the place of a child: same name, same position in the parent's children,
+ * and every field of the parent that held the old child now holds the new one (DJL blocks call
+ * their children through fields, so a swap of the children list alone would be silently bypassed).
+ */
+public final class ChildReplacer {
+
+  private static final Field CHILDREN = childrenField();
+
+  private ChildReplacer() {}
+
+  /**
+   * Replaces {@code original} among {@code parent}'s direct children by {@code replacement}.
+   *
+   * @param path the child's block path, for messages
+   * @throws IllegalStateException if the parent is not an {@link AbstractBlock}, the original is
+   *     not its child, or a field holding it cannot be re-pointed
+   */
+  public static void replace(Block parent, Block original, Block replacement, String path) {
+    if (!(parent instanceof AbstractBlock)) {
+      throw new IllegalStateException(
+          "cannot replace '" + path + "': its parent " + parent.getClass().getName()
+              + " does not extend ai.djl.nn.AbstractBlock, so its children cannot be swapped");
+    }
+    BlockList children = children((AbstractBlock) parent);
+    int index = children.values().indexOf(original);
+    if (index < 0) {
+      throw new IllegalStateException(
+          "'" + path + "' is not a child block of " + parent.getClass().getName()
+              + "; register it with addChildBlock");
+    }
+    children.values().set(index, replacement);
+    repointFields(parent, original, replacement, path);
+  }
+
+  /** Whether {@code child} is (by identity) one of {@code parent}'s direct children. */
+  public static boolean isChild(Block parent, Block child) {
+    return parent.getChildren().values().stream().anyMatch(value -> value == child);
+  }
+
+  private static void repointFields(Block parent, Block original, Block replacement, String path) {
+    for (Class<?> type = parent.getClass(); type != null; type = type.getSuperclass()) {
+      for (Field field : type.getDeclaredFields()) {
+        if (Modifier.isStatic(field.getModifiers()) || field.getType().isPrimitive()) {
+          continue;
+        }
+        if (!field.getType().isAssignableFrom(replacement.getClass())
+            && !field.getType().isAssignableFrom(original.getClass())) {
+          continue;
+        }
+        try {
+          field.setAccessible(true);
+          if (field.get(parent) != original) {
+            continue;
+          }
+          if (Modifier.isFinal(field.getModifiers())) {
+            throw new IllegalStateException(
+                "cannot attach an adapter at '" + path + "': field " + type.getName() + "."
+                    + field.getName() + " is final and would keep calling the original layer;"
+                    + " make it non-final");
+          }
+          if (!field.getType().isInstance(replacement)) {
+            throw new IllegalStateException(
+                "cannot attach an adapter at '" + path + "': field " + type.getName() + "."
+                    + field.getName() + " has type " + field.getType().getName()
+                    + ", which the adapter (a " + replacement.getClass().getSimpleName()
+                    + ") is not; declare the field as ai.djl.nn.core.Linear");
+          }
+          field.set(parent, replacement);
+        } catch (IllegalAccessException | InaccessibleObjectException e) {
+          throw new IllegalStateException(
+              "cannot attach an adapter at '" + path + "': field " + type.getName() + "."
+                  + field.getName() + " cannot be re-pointed (" + e.getMessage() + ")",
+              e);
+        }
+      }
+    }
+  }
+
+  private static BlockList children(AbstractBlock parent) {
+    try {
+      return (BlockList) CHILDREN.get(parent);
+    } catch (IllegalAccessException e) {
+      throw new IllegalStateException("cannot read the children of " + parent.getClass(), e);
+    }
+  }
+
+  private static Field childrenField() {
+    try {
+      Field field = AbstractBlock.class.getDeclaredField("children");
+      field.setAccessible(true);
+      return field;
+    } catch (NoSuchFieldException e) {
+      throw new ExceptionInInitializerError(
+          "this DJL version has no AbstractBlock.children; rankwise needs DJL 0.36: " + e);
+    }
+  }
+}

@@ -1,0 +1,252 @@
+package dev.rankwise.runtime.io;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.rankwise.runtime.AdapterLayer;
+import dev.rankwise.runtime.lora.LoraConfig;
+import dev.rankwise.runtime.model.AdapterSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Adapter files: {@code adapter_model.safetensors} (adapter weights only) and {@code
+ * adapter_config.json}. Tensors are keyed {@code base_model.model.<path>.<name>.weight}, so plain
+ * LoRA uses Hugging Face PEFT's names and shapes and its files load in both directions; the config
+ * is PEFT's plus a {@code rankwise} section that records every layer's adapter.
+ */
+public final class AdapterFiles {
+
+  /** The weights file's name. */
+  public static final String WEIGHTS_FILE = "adapter_model.safetensors";
+
+  /** The config file's name. */
+  public static final String CONFIG_FILE = "adapter_config.json";
+
+  /** Version of the {@code rankwise} section of the config. */
+  public static final int FORMAT_VERSION = 1;
+
+  private static final String KEY_PREFIX = "base_model.model.";
+  private static final long MAX_CONFIG_BYTES = 1L << 20;
+
+  private AdapterFiles() {}
+
+  /** The file key of an adapter parameter. */
+  public static String key(String path, String parameterName) {
+    return KEY_PREFIX + path + "." + parameterName + ".weight";
+  }
+
+  /**
+   * Writes both files into {@code directory} (created if missing), each atomically. Only adapter
+   * parameters are written; a merged layer's adapter parameters are the same as unmerged.
+   */
+  public static void save(Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers)
+      throws IOException {
+    Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
+    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      for (Map.Entry<String, Parameter> parameter : layer.getValue().adapterParameters().entrySet()) {
+        NDArray array = parameter.getValue().getArray();
+        tensors.put(
+            key(layer.getKey(), parameter.getKey()),
+            new Safetensors.Tensor(array.getShape().getShape(), array.toFloatArray()));
+      }
+    }
+    Safetensors.writeAtomically(directory.resolve(WEIGHTS_FILE), Safetensors.encode(tensors));
+    String json = new GsonBuilder().setPrettyPrinting().serializeNulls().create()
+        .toJson(config(spec, layers));
+    Safetensors.writeAtomically(
+        directory.resolve(CONFIG_FILE), (json + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Loads adapter weights into the attached layers. Everything is checked first — the config
+   * against the layers, every expected key present and no other, shapes, finite values — and only
+   * then are weights copied, so a bad file leaves the model unchanged.
+   *
+   * @throws AdapterFileException if a file is missing, malformed or does not fit the layers
+   */
+  public static void load(Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers)
+      throws IOException {
+    Path weightsFile = require(directory, WEIGHTS_FILE);
+    Path configFile = require(directory, CONFIG_FILE);
+    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      if (layer.getValue().isMerged()) {
+        throw new AdapterFileException(
+            directory, "layer '" + layer.getKey() + "' is merged; unmerge before loading adapters");
+      }
+    }
+    checkConfig(configFile, readConfig(configFile), layers);
+    Map<String, Safetensors.Tensor> tensors = Safetensors.read(weightsFile);
+
+    Map<Parameter, float[]> updates = new LinkedHashMap<>();
+    Set<String> unexpected = new TreeSet<>(tensors.keySet());
+    Set<String> missing = new TreeSet<>();
+    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      for (Map.Entry<String, Parameter> parameter : layer.getValue().adapterParameters().entrySet()) {
+        String key = key(layer.getKey(), parameter.getKey());
+        Safetensors.Tensor tensor = tensors.get(key);
+        unexpected.remove(key);
+        if (tensor == null) {
+          missing.add(key);
+          continue;
+        }
+        Shape expected = parameter.getValue().getArray().getShape();
+        if (!Arrays.equals(expected.getShape(), tensor.shape())) {
+          throw new AdapterFileException(
+              weightsFile, "tensor '" + key + "' has shape " + Arrays.toString(tensor.shape())
+                  + " but the attached adapter expects " + expected
+                  + " (was it saved for a different model or declaration?)");
+        }
+        for (float value : tensor.values()) {
+          if (!Float.isFinite(value)) {
+            throw new AdapterFileException(
+                weightsFile, "tensor '" + key + "' holds a non-finite value (" + value + ")");
+          }
+        }
+        updates.put(parameter.getValue(), tensor.values());
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new AdapterFileException(weightsFile, "missing tensors for attached adapters: " + missing);
+    }
+    if (!unexpected.isEmpty()) {
+      throw new AdapterFileException(
+          weightsFile, "tensors that match no attached adapter: " + unexpected
+              + " (was it saved for a different declaration?)");
+    }
+    updates.forEach((parameter, values) -> parameter.getArray().set(values));
+  }
+
+  private static Path require(Path directory, String name) throws IOException {
+    Path file = directory.resolve(name);
+    if (!Files.isRegularFile(file)) {
+      throw new NoSuchFileException(
+          file.toString(), null, "no " + name + " in " + directory + "; expected the directory"
+              + " written by AdaptedModel.save (" + WEIGHTS_FILE + " and " + CONFIG_FILE + ")");
+    }
+    return file;
+  }
+
+  private static JsonObject config(AdapterSpec spec, Map<String, AdapterLayer> layers) {
+    JsonObject config = new JsonObject();
+    JsonObject rankwise = new JsonObject();
+    JsonObject layerRecords = new JsonObject();
+    JsonArray targets = new JsonArray();
+    LoraConfig plain = null;
+    boolean peftCompatible = true;
+    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      targets.add(layer.getKey());
+      layerRecords.add(layer.getKey(), LayerRecord.of(layer.getValue()));
+      if (layer.getValue().config() instanceof LoraConfig lora && !lora.hasMixer()
+          && (plain == null || plain.equals(lora))) {
+        plain = lora;
+      } else {
+        peftCompatible = false;
+      }
+    }
+    config.addProperty("peft_type", peftCompatible ? "LORA" : "RANKWISE");
+    if (plain != null && peftCompatible) {
+      config.addProperty("r", plain.rankA());
+      config.addProperty("lora_alpha", plain.alpha() == 0 ? plain.rank() : plain.alpha());
+      config.addProperty("lora_dropout", plain.dropout());
+      config.addProperty("use_rslora", plain.rsLora());
+    }
+    config.add("target_modules", targets);
+    config.addProperty("bias", "none");
+    config.addProperty("fan_in_fan_out", false);
+    config.add("task_type", JsonNull.INSTANCE);
+    config.add("base_model_name_or_path", JsonNull.INSTANCE);
+    config.addProperty("inference_mode", true);
+    rankwise.addProperty("format_version", FORMAT_VERSION);
+    rankwise.addProperty("declaring_type", spec.declaringType());
+    rankwise.add("layers", layerRecords);
+    config.add("rankwise", rankwise);
+    return config;
+  }
+
+  private static JsonObject readConfig(Path file) throws IOException {
+    long size = Files.size(file);
+    if (size > MAX_CONFIG_BYTES) {
+      throw new AdapterFileException(file, "config of " + size + " bytes is too large to be an adapter config");
+    }
+    try {
+      JsonElement parsed = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+      if (!parsed.isJsonObject()) {
+        throw new AdapterFileException(file, "adapter config is not a JSON object");
+      }
+      return parsed.getAsJsonObject();
+    } catch (JsonParseException e) {
+      throw new AdapterFileException(file, "malformed adapter config: " + e.getMessage());
+    }
+  }
+
+  private static void checkConfig(Path file, JsonObject config, Map<String, AdapterLayer> layers)
+      throws AdapterFileException {
+    try {
+      if (config.has("rankwise")) {
+        JsonObject rankwise = config.getAsJsonObject("rankwise");
+        int version = rankwise.get("format_version").getAsInt();
+        if (version != FORMAT_VERSION) {
+          throw new AdapterFileException(
+              file, "format_version " + version + " is not supported; this rankwise reads version "
+                  + FORMAT_VERSION);
+        }
+        JsonObject records = rankwise.getAsJsonObject("layers");
+        for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+          JsonElement saved = records.get(layer.getKey());
+          JsonObject expected = LayerRecord.of(layer.getValue());
+          if (saved != null && !saved.equals(expected)) {
+            throw new AdapterFileException(
+                file, "layer '" + layer.getKey() + "' was saved as " + saved
+                    + " but the attached adapter is " + expected);
+          }
+        }
+        return;
+      }
+      checkPeftConfig(file, config, layers);
+    } catch (RuntimeException e) {
+      throw new AdapterFileException(file, "malformed adapter config: " + e);
+    }
+  }
+
+  /** A PEFT file: its rank, alpha and rsLoRA flag must equal every attached plain-LoRA layer's. */
+  private static void checkPeftConfig(Path file, JsonObject config, Map<String, AdapterLayer> layers)
+      throws AdapterFileException {
+    String type = config.has("peft_type") ? config.get("peft_type").getAsString() : "(none)";
+    if (!type.equals("LORA")) {
+      throw new AdapterFileException(file, "peft_type " + type + " is not LORA");
+    }
+    int rank = config.get("r").getAsInt();
+    double alpha = config.has("lora_alpha") ? config.get("lora_alpha").getAsDouble() : 8;
+    boolean rsLora = config.has("use_rslora") && config.get("use_rslora").getAsBoolean();
+    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      if (!(layer.getValue().config() instanceof LoraConfig lora) || lora.hasMixer()) {
+        throw new AdapterFileException(
+            file, "a PEFT LoRA file can only load into plain LoRA (mixer IDENTITY); layer '"
+                + layer.getKey() + "' is " + layer.getValue().config());
+      }
+      double effectiveAlpha = lora.alpha() == 0 ? lora.rank() : lora.alpha();
+      if (lora.rank() != rank || effectiveAlpha != alpha || lora.rsLora() != rsLora) {
+        throw new AdapterFileException(
+            file, "the file's r=" + rank + ", lora_alpha=" + alpha + ", use_rslora=" + rsLora
+                + " differ from layer '" + layer.getKey() + "' (r=" + lora.rank() + ", alpha="
+                + effectiveAlpha + ", rsLora=" + lora.rsLora() + ")");
+      }
+    }
+  }
+}

@@ -1,0 +1,221 @@
+package dev.rankwise.runtime.io;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads and writes float32 tensors in the safetensors format (an 8-byte little-endian header
+ * length, a JSON header, then the raw little-endian data), checking every size and offset of a
+ * file against the file itself before it allocates anything.
+ */
+final class Safetensors {
+
+  /** Largest header accepted; PEFT adapters have headers of a few kilobytes. */
+  static final long MAX_HEADER_BYTES = 16L << 20;
+
+  private static final String METADATA = "__metadata__";
+
+  private Safetensors() {}
+
+  /** A float32 tensor: its shape and row-major values. */
+  record Tensor(long[] shape, float[] values) {}
+
+  /** The bytes of a safetensors file holding the tensors in the given order. */
+  static byte[] encode(Map<String, Tensor> tensors) {
+    JsonObject header = new JsonObject();
+    JsonObject metadata = new JsonObject();
+    metadata.addProperty("format", "pt");
+    header.add(METADATA, metadata);
+    long offset = 0;
+    for (Map.Entry<String, Tensor> entry : tensors.entrySet()) {
+      JsonObject info = new JsonObject();
+      info.addProperty("dtype", "F32");
+      JsonArray shape = new JsonArray();
+      for (long dimension : entry.getValue().shape()) {
+        shape.add(dimension);
+      }
+      info.add("shape", shape);
+      JsonArray offsets = new JsonArray();
+      offsets.add(offset);
+      offset += 4L * entry.getValue().values().length;
+      offsets.add(offset);
+      info.add("data_offsets", offsets);
+      header.add(entry.getKey(), info);
+    }
+    StringBuilder json = new StringBuilder(new Gson().toJson(header));
+    while ((json.length() + 8) % 8 != 0) {
+      json.append(' ');
+    }
+    byte[] headerBytes = json.toString().getBytes(StandardCharsets.UTF_8);
+    ByteBuffer buffer =
+        ByteBuffer.allocate(Math.toIntExact(8 + headerBytes.length + offset))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    buffer.putLong(headerBytes.length);
+    buffer.put(headerBytes);
+    for (Tensor tensor : tensors.values()) {
+      for (float value : tensor.values()) {
+        buffer.putFloat(value);
+      }
+    }
+    return buffer.array();
+  }
+
+  /**
+   * Reads every tensor of a file.
+   *
+   * @throws AdapterFileException if the file is truncated, its header is malformed, or a tensor's
+   *     dtype, shape or offsets do not fit the file
+   */
+  static Map<String, Tensor> read(Path file) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = channel.size();
+      if (size < 8) {
+        throw new AdapterFileException(
+            file, "truncated safetensors file: " + size + " bytes, less than its 8-byte header length");
+      }
+      ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      readFully(channel, lengthBytes, 0, file);
+      long headerLength = lengthBytes.flip().getLong();
+      if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES || headerLength > size - 8) {
+        throw new AdapterFileException(
+            file, "safetensors header length " + headerLength + " does not fit a file of "
+                + size + " bytes (corrupt or truncated file)");
+      }
+      ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
+      readFully(channel, headerBytes, 8, file);
+      JsonObject header = parseHeader(file, new String(headerBytes.array(), StandardCharsets.UTF_8));
+      long dataStart = 8 + headerLength;
+      long dataLength = size - dataStart;
+      List<long[]> ranges = new ArrayList<>();
+      Map<String, Tensor> tensors = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonElement> entry : header.entrySet()) {
+        if (entry.getKey().equals(METADATA)) {
+          continue;
+        }
+        TensorInfo info = TensorInfo.parse(file, entry.getKey(), entry.getValue(), dataLength);
+        for (long[] range : ranges) {
+          if (info.begin < range[1] && range[0] < info.end) {
+            throw new AdapterFileException(
+                file, "tensor '" + entry.getKey() + "' overlaps another tensor's data");
+          }
+        }
+        ranges.add(new long[] {info.begin, info.end});
+        ByteBuffer data = ByteBuffer.allocate((int) (info.end - info.begin)).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(channel, data, dataStart + info.begin, file);
+        data.flip();
+        float[] values = new float[data.remaining() / 4];
+        data.asFloatBuffer().get(values);
+        tensors.put(entry.getKey(), new Tensor(info.shape, values));
+      }
+      return tensors;
+    }
+  }
+
+  private static JsonObject parseHeader(Path file, String json) throws AdapterFileException {
+    try {
+      JsonElement parsed = JsonParser.parseString(json);
+      if (!parsed.isJsonObject()) {
+        throw new AdapterFileException(file, "safetensors header is not a JSON object");
+      }
+      return parsed.getAsJsonObject();
+    } catch (JsonParseException | IllegalStateException e) {
+      throw new AdapterFileException(file, "malformed safetensors header: " + e.getMessage());
+    }
+  }
+
+  private static void readFully(FileChannel channel, ByteBuffer buffer, long position, Path file)
+      throws IOException {
+    long at = position;
+    while (buffer.hasRemaining()) {
+      int read = channel.read(buffer, at);
+      if (read < 0) {
+        throw new AdapterFileException(file, "unexpected end of file at byte " + at);
+      }
+      at += read;
+    }
+  }
+
+  /** One header entry, checked against the data section. */
+  private record TensorInfo(long[] shape, long begin, long end) {
+
+    static TensorInfo parse(Path file, String name, JsonElement element, long dataLength)
+        throws AdapterFileException {
+      try {
+        JsonObject info = element.getAsJsonObject();
+        String dtype = info.get("dtype").getAsString();
+        if (!dtype.equals("F32")) {
+          throw new AdapterFileException(
+              file, "tensor '" + name + "' has dtype " + dtype + "; rankwise adapters are F32");
+        }
+        JsonArray shapeJson = info.getAsJsonArray("shape");
+        long[] shape = new long[shapeJson.size()];
+        long elements = 1;
+        for (int i = 0; i < shape.length; i++) {
+          shape[i] = shapeJson.get(i).getAsLong();
+          if (shape[i] < 0 || shape[i] > dataLength) {
+            throw new AdapterFileException(
+                file, "tensor '" + name + "' has an impossible dimension " + shape[i]);
+          }
+          elements = Math.multiplyExact(elements, shape[i]);
+        }
+        JsonArray offsets = info.getAsJsonArray("data_offsets");
+        long begin = offsets.get(0).getAsLong();
+        long end = offsets.get(1).getAsLong();
+        if (offsets.size() != 2 || begin < 0 || end < begin || end > dataLength) {
+          throw new AdapterFileException(
+              file, "tensor '" + name + "' has data offsets [" + begin + ", " + end
+                  + "] outside the " + dataLength + "-byte data section");
+        }
+        if (end - begin != 4 * elements || end - begin > Integer.MAX_VALUE) {
+          throw new AdapterFileException(
+              file, "tensor '" + name + "' declares " + elements + " F32 values but "
+                  + (end - begin) + " bytes of data");
+        }
+        return new TensorInfo(shape, begin, end);
+      } catch (RuntimeException e) {
+        throw new AdapterFileException(
+            file, "malformed header entry for tensor '" + name + "': " + e.getMessage());
+      }
+    }
+  }
+
+  /** Writes bytes to {@code target} atomically: a temporary file, forced to disk, then renamed. */
+  static void writeAtomically(Path target, byte[] bytes) throws IOException {
+    Path directory = target.toAbsolutePath().getParent();
+    Files.createDirectories(directory);
+    Path temporary = Files.createTempFile(directory, "." + target.getFileName(), ".tmp");
+    try {
+      try (FileChannel channel =
+          FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+        channel.force(true);
+      }
+      Files.move(
+          temporary,
+          target,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(temporary);
+    }
+  }
+}
