@@ -2,6 +2,8 @@ package dev.rankwise.runtime.inject;
 
 import ai.djl.nn.Block;
 import ai.djl.nn.BlockList;
+import ai.djl.nn.ParallelBlock;
+import ai.djl.nn.SequentialBlock;
 import ai.djl.util.Pair;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,9 +16,11 @@ import java.util.Map;
  * Names every block of a tree by its path, such as {@code encoder.layer.3.attention.self.query}.
  *
  * <p>DJL stores a child under {@code String.format("%02d%s", position, name)}; a path segment is
- * that name without the position prefix when it is unique among its siblings, and otherwise the
- * child's 0-based position (so a {@code SequentialBlock} of three anonymous layers gives {@code 0},
- * {@code 1}, {@code 2}, as PyTorch's {@code nn.Sequential} does). The root has the empty path.
+ * that name without the position prefix. Children of a {@code SequentialBlock} or {@code
+ * ParallelBlock} (which DJL names after their class) and children of a parent whose names collide
+ * are named by their 0-based position instead, so a {@code SequentialBlock} of [Linear, Relu,
+ * Linear] gives {@code 0}, {@code 1}, {@code 2}, as PyTorch's {@code nn.Sequential} does. The root
+ * has the empty path.
  */
 public final class BlockPaths {
 
@@ -30,7 +34,8 @@ public final class BlockPaths {
   }
 
   /** The path segments of a block's direct children, in order. */
-  public static List<String> childSegments(BlockList children) {
+  public static List<String> childSegments(Block parent) {
+    BlockList children = parent.getChildren();
     List<String> names = new ArrayList<>(children.size());
     Map<String, Integer> counts = new HashMap<>();
     int position = 1;
@@ -39,12 +44,19 @@ public final class BlockPaths {
       names.add(name);
       counts.merge(name, 1, Integer::sum);
     }
-    List<String> segments = new ArrayList<>(names.size());
-    for (int i = 0; i < names.size(); i++) {
-      String name = names.get(i);
-      segments.add(name.isEmpty() || counts.get(name) > 1 ? Integer.toString(i) : name);
+    boolean positional =
+        parent instanceof SequentialBlock
+            || parent instanceof ParallelBlock
+            || counts.size() < names.size()
+            || counts.containsKey("");
+    if (!positional) {
+      return names;
     }
-    return segments;
+    List<String> positions = new ArrayList<>(names.size());
+    for (int i = 0; i < names.size(); i++) {
+      positions.add(Integer.toString(i));
+    }
+    return positions;
   }
 
   /** Joins a parent path and a child segment. */
@@ -54,7 +66,7 @@ public final class BlockPaths {
 
   private static void collect(Block block, String path, Map<String, Block> paths) {
     BlockList children = block.getChildren();
-    List<String> segments = childSegments(children);
+    List<String> segments = childSegments(block);
     for (int i = 0; i < children.size(); i++) {
       String childPath = join(path, segments.get(i));
       Block child = children.valueAt(i);

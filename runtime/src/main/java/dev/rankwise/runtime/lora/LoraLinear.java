@@ -65,14 +65,20 @@ public final class LoraLinear extends Linear implements AdapterLayer {
     }
 
     NDManager manager = weight.getManager();
+    DataType dataType = weight.getDataType();
     Random random = new Random(seed);
-    loraA = addAdapterParameter(LORA_A, kaimingUniform(manager, config.rankA(), inFeatures, random));
+    loraA =
+        addAdapterParameter(
+            LORA_A, kaimingUniform(manager, config.rankA(), inFeatures, random).toType(dataType, false));
     mixer =
         config.hasMixer()
-            ? addAdapterParameter(LORA_T, orthogonal(manager, config.rankB(), config.rankA(), random))
+            ? addAdapterParameter(
+                LORA_T,
+                orthogonal(manager, config.rankB(), config.rankA(), random).toType(dataType, false))
             : null;
     loraB =
-        addAdapterParameter(LORA_B, manager.zeros(new Shape(outFeatures, config.rankB())));
+        addAdapterParameter(
+            LORA_B, manager.zeros(new Shape(outFeatures, config.rankB()), dataType));
     Shape[] inputShapes = base.getInputShapes();
     beforeInitialize(inputShapes != null ? inputShapes : new Shape[] {new Shape(-1, inFeatures)});
   }

@@ -124,7 +124,7 @@ public final class FieldAttacher {
 
   private String childSegment(Linear layer, String owner) {
     BlockList children = root.getChildren();
-    List<String> segments = BlockPaths.childSegments(children);
+    List<String> segments = BlockPaths.childSegments(root);
     int index = 0;
     for (Pair<String, Block> child : children) {
       if (child.getValue() == layer) {

@@ -1,0 +1,210 @@
+package dev.rankwise.runtime.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import dev.rankwise.annotations.Mixer;
+import dev.rankwise.runtime.TestModels;
+import dev.rankwise.runtime.TwoTower;
+import dev.rankwise.runtime.inject.BlockPaths;
+import dev.rankwise.runtime.lora.LoraConfig;
+import dev.rankwise.runtime.lora.LoraLinear;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class AttachTest {
+
+  private static final LoraConfig SMALL = LoraConfig.builder().setRanks(2, 3).build();
+
+  private NDManager manager;
+
+  @BeforeEach
+  void setUp() {
+    Engine.getInstance().setRandomSeed(5);
+    manager = NDManager.newBaseManager();
+  }
+
+  @AfterEach
+  void tearDown() {
+    manager.close();
+  }
+
+  @Test
+  void pathsFollowNamesAndSequentialPositions() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    assertEquals(
+        List.of("query", "value", "head", "head.0", "head.1", "head.2"),
+        List.copyOf(BlockPaths.of(tower).keySet()));
+  }
+
+  @Test
+  void patternsPickTheirLayersAndFieldsArePointedAtTheAdapters() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    AdapterSpec spec =
+        AdapterSpec.builder("test.Spec").target(SMALL, "query", "head.*").build();
+
+    AdaptedModel adapted = spec.attach(tower);
+
+    assertEquals(List.of("query", "head.0", "head.2"), List.copyOf(adapted.layers().keySet()));
+    assertInstanceOf(LoraLinear.class, tower.query, "the field now holds the adapter");
+    assertSame(adapted.layers().get("query"), tower.query);
+    assertFalse(tower.value instanceof LoraLinear);
+    assertSame(adapted.layers().get("head.0"), tower.head.getChildren().valueAt(0));
+  }
+
+  @Test
+  void theForwardPassReallyGoesThroughTheAdapters() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    NDArray input = manager.randomNormal(new Shape(4, 6));
+    NDArray before = TestModels.predict(tower, manager, input);
+    AdaptedModel adapted = AdapterSpec.builder("t").target(SMALL, "**.query").build().attach(tower);
+    assertTrue(before.contentEquals(TestModels.predict(tower, manager, input)), "no-op at step 0");
+
+    LoraLinear query = (LoraLinear) adapted.layers().get("query");
+    query.loraB().getArray().set(manager.ones(query.loraB().getArray().getShape()).toByteBuffer());
+
+    assertFalse(before.contentEquals(TestModels.predict(tower, manager, input)));
+  }
+
+  @Test
+  void doubleStarMatchesAnyDepthIncludingNone() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    AdaptedModel adapted = AdapterSpec.builder("t").target(SMALL, "**").build().attach(tower);
+    assertEquals(
+        List.of("query", "value", "head.0", "head.2"), List.copyOf(adapted.layers().keySet()));
+  }
+
+  @Test
+  void aPatternWithATypoNamesTheClosestPaths() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    AdapterSpec spec = AdapterSpec.builder("test.Spec").target(SMALL, "querry").build();
+
+    IllegalArgumentException error =
+        assertThrows(IllegalArgumentException.class, () -> spec.attach(tower));
+
+    assertTrue(error.getMessage().startsWith("test.Spec: target pattern 'querry' matches no Linear layer;"),
+        error.getMessage());
+    assertTrue(error.getMessage().contains("closest Linear paths: [query, "), error.getMessage());
+  }
+
+  @Test
+  void aPatternMatchingOnlyNonLinearBlocksIsAnError() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    AdapterSpec spec = AdapterSpec.builder("t").target(SMALL, "head.1").build();
+    assertThrows(IllegalArgumentException.class, () -> spec.attach(tower));
+  }
+
+  @Test
+  void aLayerDeclaredTwiceIsAnError() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    AdapterSpec spec =
+        AdapterSpec.builder("t").target(SMALL, "query").target(SMALL, "*").build();
+    IllegalArgumentException error =
+        assertThrows(IllegalArgumentException.class, () -> spec.attach(tower));
+    assertTrue(error.getMessage().contains("layer 'query' is declared twice"), error.getMessage());
+  }
+
+  @Test
+  void attachingToAnUninitialisedModelIsAnError() {
+    TwoTower tower = new TwoTower(8, 3);
+    AdapterSpec spec = AdapterSpec.builder("t").target(SMALL, "query").build();
+    IllegalStateException error = assertThrows(IllegalStateException.class, () -> spec.attach(tower));
+    assertTrue(error.getMessage().contains("not initialised"), error.getMessage());
+  }
+
+  @Test
+  void fieldAttacherSwapsExactlyTheDeclaredFields() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    LoraConfig identity = LoraConfig.builder().setRanks(2, 2).optMixer(Mixer.IDENTITY).build();
+    AdapterSpec spec =
+        AdapterSpec.builder("test.TwoTower").field("query", SMALL).field("value", identity).build();
+
+    FieldAttacher attacher = spec.fieldAttacher(tower);
+    tower.query = attacher.adapt("query", tower.query);
+    tower.value = attacher.adapt("value", tower.value);
+    AdaptedModel adapted = attacher.finish();
+
+    assertEquals(List.of("query", "value"), List.copyOf(adapted.layers().keySet()));
+    assertSame(tower.query, tower.getChildren().valueAt(0));
+    assertSame(tower.value, tower.getChildren().valueAt(1));
+    assertEquals(identity, ((LoraLinear) tower.value).config());
+  }
+
+  @Test
+  void aFieldThatIsNotAChildIsAnError() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    AdapterSpec spec = AdapterSpec.builder("test.TwoTower").field("unregistered", SMALL).build();
+    FieldAttacher attacher = spec.fieldAttacher(tower);
+    IllegalStateException error =
+        assertThrows(IllegalStateException.class, () -> attacher.adapt("unregistered", tower.unregistered));
+    assertTrue(error.getMessage().contains("register it with addChildBlock"), error.getMessage());
+  }
+
+  @Test
+  void everythingButTheAdaptersIsFrozenAndTheSummaryCountsThem() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    AdaptedModel adapted =
+        AdapterSpec.builder("t").target(SMALL, "query", "head.2").build().attach(tower);
+
+    for (Pair<String, Parameter> parameter : tower.getParameters()) {
+      boolean adapter = parameter.getKey().contains("lora_");
+      assertEquals(adapter, parameter.getValue().requiresGradient(), parameter.getKey());
+    }
+    // query 6 -> 8: A' 2x6, T 3x2, B' 8x3; head.2 8 -> 3: A' 2x8, T 3x2, B' 3x3.
+    long trainable = (12 + 6 + 24) + (16 + 6 + 9);
+    // base: query 6*8+8, value 6*8, head.0 8*8+8, head.2 8*3+3.
+    long base = 56 + 48 + 72 + 27;
+    assertEquals(new ParameterSummary(trainable, base + trainable), adapted.summary());
+    assertEquals(
+        "trainable params: 73 || all params: 276 || trainable%: 26.4493",
+        adapted.summary().toString());
+  }
+
+  @Test
+  void trainingChangesOnlyAdaptersAndMergeUnmergeAreExact() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    Map<String, float[]> frozenBefore = values(tower, false);
+    AdaptedModel adapted =
+        AdapterSpec.builder("t").target(SMALL, "query", "value", "head.2").build().attach(tower);
+    NDArray input = manager.randomNormal(new Shape(16, 6));
+    NDArray target = manager.randomNormal(new Shape(16, 3));
+    TestModels.train(tower, adapted.trainableParameters(), manager, input,
+        prediction -> prediction.sub(target).square().mean(), 25, 0.05f);
+
+    assertEquals(frozenBefore.keySet(), values(tower, false).keySet());
+    values(tower, false).forEach((name, value) -> assertArrayEquals(frozenBefore.get(name), value, name));
+    NDArray unmerged = TestModels.predict(tower, manager, input);
+
+    adapted.merge();
+    assertTrue(unmerged.allClose(TestModels.predict(tower, manager, input), 1e-5, 1e-5, false));
+    adapted.unmerge();
+    values(tower, false).forEach((name, value) -> assertArrayEquals(frozenBefore.get(name), value, name));
+    assertTrue(unmerged.contentEquals(TestModels.predict(tower, manager, input)));
+  }
+
+  /** Values of the frozen (or trainable) parameters by name, with the wrapper's names normalised. */
+  private static Map<String, float[]> values(TwoTower tower, boolean trainable) {
+    Map<String, float[]> values = new LinkedHashMap<>();
+    for (Pair<String, Parameter> parameter : tower.getParameters()) {
+      if (parameter.getKey().contains("lora_") == trainable) {
+        values.put(parameter.getKey(), parameter.getValue().getArray().toFloatArray());
+      }
+    }
+    return values;
+  }
+}
