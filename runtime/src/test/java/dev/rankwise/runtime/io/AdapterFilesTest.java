@@ -1,0 +1,239 @@
+package dev.rankwise.runtime.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.rankwise.annotations.Mixer;
+import dev.rankwise.runtime.TestModels;
+import dev.rankwise.runtime.TwoTower;
+import dev.rankwise.runtime.lora.LoraConfig;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.model.AdapterSpec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AdapterFilesTest {
+
+  private static final LoraConfig LEARNED = LoraConfig.builder().setRanks(2, 3).optAlpha(6).build();
+
+  @TempDir Path directory;
+  private NDManager manager;
+
+  @BeforeEach
+  void setUp() {
+    manager = NDManager.newBaseManager();
+  }
+
+  @AfterEach
+  void tearDown() {
+    manager.close();
+  }
+
+  private AdaptedModel adapted(LoraConfig config) {
+    Engine.getInstance().setRandomSeed(5);
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    return AdapterSpec.builder("t.Spec").target(config, "query", "head.2").build().attach(tower, 9);
+  }
+
+  private AdaptedModel trained() {
+    AdaptedModel model = adapted(LEARNED);
+    NDArray input = manager.randomNormal(new Shape(16, 6));
+    NDArray target = manager.randomNormal(new Shape(16, 3));
+    TestModels.train(model.block(), model.trainableParameters(), manager, input,
+        prediction -> prediction.sub(target).square().mean(), 20, 0.05f);
+    return model;
+  }
+
+  @Test
+  void saveThenLoadIntoAFreshModelGivesIdenticalOutputs() throws IOException {
+    AdaptedModel trained = trained();
+    trained.save(directory);
+    AdaptedModel fresh = adapted(LEARNED);
+    NDArray input = manager.randomNormal(new Shape(4, 6));
+    NDArray expected = TestModels.predict(trained.block(), manager, input);
+    assertTrue(!expected.contentEquals(TestModels.predict(fresh.block(), manager, input)));
+
+    fresh.load(directory);
+
+    assertTrue(expected.contentEquals(TestModels.predict(fresh.block(), manager, input)));
+    assertTrue(Files.exists(directory.resolve(AdapterFiles.WEIGHTS_FILE)));
+    try (var files = Files.list(directory)) {
+      assertEquals(2, files.count(), "no temporary file is left behind");
+    }
+  }
+
+  @Test
+  void theConfigRecordsEveryLayer() throws IOException {
+    trained().save(directory);
+    JsonObject config =
+        JsonParser.parseString(Files.readString(directory.resolve(AdapterFiles.CONFIG_FILE)))
+            .getAsJsonObject();
+    assertEquals("RANKWISE", config.get("peft_type").getAsString(), "a learned mixer is not PEFT's");
+    JsonObject layer =
+        config.getAsJsonObject("rankwise").getAsJsonObject("layers").getAsJsonObject("head.2");
+    assertEquals(2, layer.get("rank_a").getAsInt());
+    assertEquals(3, layer.get("rank_b").getAsInt());
+    assertEquals("LEARNED", layer.get("mixer").getAsString());
+    assertEquals("t.Spec", config.getAsJsonObject("rankwise").get("declaring_type").getAsString());
+  }
+
+  @Test
+  void aMissingDirectoryNamesWhatWasExpected() {
+    AdaptedModel model = adapted(LEARNED);
+    NoSuchFileException error =
+        assertThrows(NoSuchFileException.class, () -> model.load(directory.resolve("nope")));
+    assertTrue(error.getMessage().contains(AdapterFiles.WEIGHTS_FILE), error.getMessage());
+  }
+
+  @Test
+  void truncatedFileIsRejected() throws IOException {
+    expectRejected(bytes -> Arrays.copyOf(bytes, bytes.length - 5), "data offsets");
+  }
+
+  @Test
+  void tinyFileIsRejected() throws IOException {
+    expectRejected(bytes -> Arrays.copyOf(bytes, 5), "truncated safetensors file");
+  }
+
+  @Test
+  void headerLengthBeyondTheFileIsRejected() throws IOException {
+    expectRejected(
+        bytes -> {
+          ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(0, Long.MAX_VALUE / 2);
+          return bytes;
+        },
+        "does not fit a file of");
+  }
+
+  @Test
+  void malformedHeaderJsonIsRejected() throws IOException {
+    expectRejected(
+        bytes -> {
+          bytes[8] = 'x';
+          return bytes;
+        },
+        "malformed safetensors header");
+  }
+
+  @Test
+  void aWrongShapeIsRejected() throws IOException {
+    trained().save(directory);
+    // Same declaration, but the file was written for a model whose query layer is wider.
+    Engine.getInstance().setRandomSeed(5);
+    TwoTower wide = TwoTower.initialised(manager, 7, 8, 3);
+    AdaptedModel model =
+        AdapterSpec.builder("t.Spec").target(LEARNED, "query", "head.2").build().attach(wide, 9);
+    AdapterFileException error = assertUnchanged(model, () -> model.load(directory));
+    assertTrue(error.getMessage().contains("has shape [2, 6] but the attached adapter expects (2, 7)"),
+        error.getMessage());
+  }
+
+  @Test
+  void missingAndUnexpectedTensorsAreListed() throws IOException {
+    trained().save(directory);
+    Engine.getInstance().setRandomSeed(5);
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    AdaptedModel model =
+        AdapterSpec.builder("t.Spec").target(LEARNED, "query", "value").build().attach(tower, 9);
+    AdapterFileException error = assertUnchanged(model, () -> model.load(directory));
+    assertTrue(error.getMessage().contains("missing tensors for attached adapters: "
+        + "[base_model.model.value.lora_A.weight"), error.getMessage());
+
+    AdaptedModel fewer =
+        AdapterSpec.builder("t.Spec").target(LEARNED, "query").build()
+            .attach(TwoTower.initialised(manager, 6, 8, 3), 9);
+    AdapterFileException unexpected = assertUnchanged(fewer, () -> fewer.load(directory));
+    assertTrue(unexpected.getMessage().contains("tensors that match no attached adapter: "
+        + "[base_model.model.head.2.lora_A.weight"), unexpected.getMessage());
+  }
+
+  @Test
+  void aNonFiniteValueIsRejected() throws IOException {
+    expectRejected(
+        bytes -> {
+          ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+          long headerLength = buffer.getLong(0);
+          buffer.putFloat((int) (8 + headerLength), Float.NaN);
+          return bytes;
+        },
+        "non-finite value");
+  }
+
+  @Test
+  void aDifferentDeclarationIsRejected() throws IOException {
+    trained().save(directory);
+    AdaptedModel model = adapted(LoraConfig.builder().setRanks(3, 2).optAlpha(6).build());
+    AdapterFileException error = assertUnchanged(model, () -> model.load(directory));
+    assertTrue(error.getMessage().contains("layer 'query' was saved as"), error.getMessage());
+  }
+
+  @Test
+  void aFutureFormatVersionIsRejected() throws IOException {
+    trained().save(directory);
+    Path config = directory.resolve(AdapterFiles.CONFIG_FILE);
+    Files.writeString(config, Files.readString(config).replace("\"format_version\": 1", "\"format_version\": 99"));
+    AdaptedModel model = adapted(LEARNED);
+    AdapterFileException error = assertUnchanged(model, () -> model.load(directory));
+    assertTrue(error.getMessage().contains("format_version 99 is not supported"), error.getMessage());
+  }
+
+  @Test
+  void aPeftFileWithAnotherRankIsRejected() throws IOException {
+    LoraConfig plain = LoraConfig.builder().setRanks(3, 3).optMixer(Mixer.IDENTITY).build();
+    AdaptedModel model = adapted(plain);
+    Files.copy(Path.of("src/test/resources/peft/plain-lora/adapter_model.safetensors"),
+        directory.resolve(AdapterFiles.WEIGHTS_FILE));
+    Files.copy(Path.of("src/test/resources/peft/plain-lora/adapter_config.json"),
+        directory.resolve(AdapterFiles.CONFIG_FILE));
+    AdapterFileException error = assertUnchanged(model, () -> model.load(directory));
+    assertTrue(error.getMessage().contains("the file's r=2"), error.getMessage());
+  }
+
+  private void expectRejected(UnaryOperator<byte[]> corruption, String message) throws IOException {
+    trained().save(directory);
+    Path weights = directory.resolve(AdapterFiles.WEIGHTS_FILE);
+    Files.write(weights, corruption.apply(Files.readAllBytes(weights)));
+    AdaptedModel model = adapted(LEARNED);
+    AdapterFileException error = assertUnchanged(model, () -> model.load(directory));
+    assertTrue(error.getMessage().contains(message), error.getMessage());
+    assertTrue(error.getMessage().startsWith(weights.toString()), "names the file: " + error.getMessage());
+  }
+
+  private interface Load {
+    void run() throws IOException;
+  }
+
+  /** Loads, expects an AdapterFileException, and checks that no adapter weight changed. */
+  private static AdapterFileException assertUnchanged(AdaptedModel model, Load load) {
+    List<float[]> before = new ArrayList<>();
+    for (Parameter parameter : model.trainableParameters()) {
+      before.add(parameter.getArray().toFloatArray());
+    }
+    AdapterFileException error = assertThrows(AdapterFileException.class, load::run);
+    for (int i = 0; i < before.size(); i++) {
+      assertArrayEquals(before.get(i), model.trainableParameters().get(i).getArray().toFloatArray());
+    }
+    return error;
+  }
+}
