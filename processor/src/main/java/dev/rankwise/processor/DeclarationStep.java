@@ -1,0 +1,73 @@
+package dev.rankwise.processor;
+
+import com.google.common.collect.ImmutableSetMultimap;
+import dev.rankwise.processor.model.Attributes;
+import dev.rankwise.processor.model.Declaration;
+import dev.rankwise.processor.model.DeclarationFactory;
+import dev.rankwise.processor.validation.DeclarationValidator;
+import dev.rankwise.processor.validation.ValidationReport;
+import dev.rankwise.processor.writing.AdapterWriter;
+import dev.rankwise.processor.writing.RouterWriter;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import javax.annotation.processing.Messager;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.TypeElement;
+import javax.tools.Diagnostic;
+
+/**
+ * Handles the three annotations together, per declaring type: a type's declaration is its
+ * type-level annotations plus its annotated fields, and it yields one adapter class (and one
+ * router class), so the steps of the three annotations would otherwise race to write the same
+ * file. Each type: validate → report → (if clean) model → write. One bad type never stops the
+ * others, and no exception escapes.
+ */
+final class DeclarationStep implements com.google.auto.common.BasicAnnotationProcessor.Step {
+
+  private final Messager messager;
+  private final DeclarationValidator validator;
+  private final DeclarationFactory factory;
+  private final AdapterWriter adapterWriter;
+  private final RouterWriter routerWriter;
+
+  DeclarationStep(
+      Messager messager,
+      DeclarationValidator validator,
+      DeclarationFactory factory,
+      AdapterWriter adapterWriter,
+      RouterWriter routerWriter) {
+    this.messager = messager;
+    this.validator = validator;
+    this.factory = factory;
+    this.adapterWriter = adapterWriter;
+    this.routerWriter = routerWriter;
+  }
+
+  @Override
+  public Set<String> annotations() {
+    return Set.of(Attributes.LORA, Attributes.RANK_EXPERTS, Attributes.TASK_ROUTER);
+  }
+
+  @Override
+  public Set<? extends Element> process(ImmutableSetMultimap<String, Element> elementsByAnnotation) {
+    Set<TypeElement> types = new LinkedHashSet<>();
+    for (Element element : elementsByAnnotation.values()) {
+      types.add(element instanceof TypeElement type ? type : (TypeElement) element.getEnclosingElement());
+    }
+    for (TypeElement type : types) {
+      try {
+        ValidationReport report = validator.validate(type);
+        report.printTo(messager);
+        if (report.isClean()) {
+          Declaration declaration = factory.create(type);
+          adapterWriter.write(declaration);
+          declaration.router().ifPresent(router -> routerWriter.write(declaration));
+        }
+      } catch (RuntimeException | LinkageError e) {
+        messager.printMessage(
+            Diagnostic.Kind.ERROR, ErrorMessages.internalError(type.getQualifiedName().toString(), e), type);
+      }
+    }
+    return Set.of();
+  }
+}
