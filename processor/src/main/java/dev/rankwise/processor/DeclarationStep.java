@@ -65,7 +65,7 @@ final class DeclarationStep implements com.google.auto.common.BasicAnnotationPro
         }
       } catch (RuntimeException | LinkageError e) {
         messager.printMessage(
-            Diagnostic.Kind.ERROR, ErrorMessages.internalError(type.getQualifiedName().toString(), e), type);
+            Diagnostic.Kind.ERROR, ErrorMessages.processingFailed(type.getQualifiedName().toString(), e), type);
       }
     }
     return Set.of();

@@ -150,9 +150,10 @@ public final class ErrorMessages {
     return "@" + annotation + " must be on an interface or a class, not on " + kind;
   }
 
-  /** An unexpected failure inside the processor. */
-  public static String internalError(String type, Throwable error) {
-    return "rankwise could not process " + type + " because of an internal error (" + error
-        + "); please report it";
+  /** A failure while processing one type, such as a generated file that cannot be written. */
+  public static String processingFailed(String type, Throwable error) {
+    return "rankwise could not process " + type + ": " + error
+        + " (if a class of the generated name already exists, rename it; otherwise please report"
+        + " this)";
   }
 }

@@ -1,0 +1,14 @@
+package test;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.rankwise.annotations.*;
+
+public class FieldOwnerNotBlock {
+  // One error, on the next line.
+  @Lora(rankA = 2, rankB = 2) Linear query;
+}

@@ -1,0 +1,55 @@
+package test;
+
+import dev.rankwise.runtime.experts.RankExpertsConfig;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.model.AdapterSpec;
+import dev.rankwise.runtime.model.FieldAttacher;
+import java.io.IOException;
+import java.nio.file.Path;
+import javax.annotation.processing.Generated;
+
+/**
+ * Adapters declared by {@link ExpertFields}: attach them to a model, then train, merge and
+ * save them through the returned {@link AdaptedModel}.
+ */
+@Generated("dev.rankwise.processor.RankwiseProcessor")
+public final class ExpertFields_Adapter {
+  /**
+   * The {@code @RankExperts} declared on {@link ExpertFields#hidden}.
+   */
+  public static final RankExpertsConfig HIDDEN = RankExpertsConfig.builder().setExperts(4, 2).build();
+
+  /**
+   * The {@code @RankExperts} declared on {@link ExpertFields#output}.
+   */
+  public static final RankExpertsConfig OUTPUT = RankExpertsConfig.builder().setExperts(6, 3).optAlpha(6.0).build();
+
+  /**
+   * The whole declaration of {@link ExpertFields}, as the runtime reads it.
+   */
+  public static final AdapterSpec SPEC = AdapterSpec.builder("test.ExpertFields")
+    .field("hidden", HIDDEN)
+    .field("output", OUTPUT)
+    .optTaskRouter(ExpertFields_Router.CONFIG)
+    .build();
+
+  private ExpertFields_Adapter() {
+  }
+
+  /**
+   * Swaps the annotated fields of {@code block} for their adapters and freezes everything else.
+   */
+  public static AdaptedModel attach(ExpertFields block) {
+    FieldAttacher attacher = SPEC.fieldAttacher(block);
+    block.hidden = attacher.adapt("hidden", block.hidden);
+    block.output = attacher.adapt("output", block.output);
+    return attacher.finish();
+  }
+
+  /**
+   * Attaches the adapters and loads their weights saved in {@code directory}.
+   */
+  public static AdaptedModel load(ExpertFields block, Path directory) throws IOException {
+    return attach(block).load(directory);
+  }
+}

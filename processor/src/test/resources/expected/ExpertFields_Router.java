@@ -1,0 +1,42 @@
+package test;
+
+import dev.rankwise.runtime.route.TaskRouterConfig;
+import java.util.List;
+import javax.annotation.processing.Generated;
+
+/**
+ * Task routing declared by {@link ExpertFields}.
+ */
+@Generated("dev.rankwise.processor.RankwiseProcessor")
+public final class ExpertFields_Router {
+  /**
+   * The routing settings, as the runtime reads them.
+   */
+  public static final TaskRouterConfig CONFIG = new TaskRouterConfig(List.of("a", "b"), false, 0.0);
+
+  private ExpertFields_Router() {
+  }
+
+  /**
+   * The task of that name; an unknown name is an error that lists the valid ones.
+   */
+  public static Task task(String name) {
+    return Task.values()[CONFIG.taskId(name)];
+  }
+
+  /**
+   * The task's id, the index the runtime routes rows by.
+   */
+  public static int id(Task task) {
+    return task.ordinal();
+  }
+
+  /**
+   * The tasks of {@link ExpertFields}, in declaration order; a task's id is its ordinal.
+   */
+  public enum Task {
+    a,
+
+    b
+  }
+}

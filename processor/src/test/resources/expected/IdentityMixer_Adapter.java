@@ -1,0 +1,54 @@
+package test;
+
+import ai.djl.Model;
+import ai.djl.nn.Block;
+import dev.rankwise.annotations.Mixer;
+import dev.rankwise.runtime.lora.LoraConfig;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.model.AdapterSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import javax.annotation.processing.Generated;
+
+/**
+ * Adapters declared by {@link IdentityMixer}: attach them to a model, then train, merge and
+ * save them through the returned {@link AdaptedModel}.
+ */
+@Generated("dev.rankwise.processor.RankwiseProcessor")
+public final class IdentityMixer_Adapter {
+  /**
+   * The {@code @Lora} declared on {@link IdentityMixer}.
+   */
+  public static final LoraConfig LORA = LoraConfig.builder().setRanks(8, 8).optAlpha(16.0).optMixer(Mixer.IDENTITY).build();
+
+  /**
+   * The whole declaration of {@link IdentityMixer}, as the runtime reads it.
+   */
+  public static final AdapterSpec SPEC = AdapterSpec.builder("test.IdentityMixer")
+    .target(LORA, "**.query")
+    .build();
+
+  private IdentityMixer_Adapter() {
+  }
+
+  /**
+   * Attaches the adapters to the model's block and freezes everything else.
+   */
+  public static AdaptedModel attach(Model model) {
+    return SPEC.attach(model);
+  }
+
+  /**
+   * Attaches the adapters to a block tree and freezes everything else.
+   */
+  public static AdaptedModel attach(Block block) {
+    return SPEC.attach(block);
+  }
+
+  /**
+   * Attaches the adapters and loads their weights saved in {@code directory}.
+   */
+  public static AdaptedModel load(Block block, Path directory) throws IOException {
+    return SPEC.load(block, directory);
+  }
+}

@@ -1,0 +1,53 @@
+package test;
+
+import ai.djl.Model;
+import ai.djl.nn.Block;
+import dev.rankwise.runtime.lora.LoraConfig;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.model.AdapterSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import javax.annotation.processing.Generated;
+
+/**
+ * Adapters declared by {@link Outer.Foo}: attach them to a model, then train, merge and
+ * save them through the returned {@link AdaptedModel}.
+ */
+@Generated("dev.rankwise.processor.RankwiseProcessor")
+public final class Outer_Foo_Adapter {
+  /**
+   * The {@code @Lora} declared on {@link Outer.Foo}.
+   */
+  public static final LoraConfig LORA = LoraConfig.builder().setRanks(4, 4).build();
+
+  /**
+   * The whole declaration of {@link Outer.Foo}, as the runtime reads it.
+   */
+  public static final AdapterSpec SPEC = AdapterSpec.builder("test.Outer.Foo")
+    .target(LORA, "**.dense")
+    .build();
+
+  private Outer_Foo_Adapter() {
+  }
+
+  /**
+   * Attaches the adapters to the model's block and freezes everything else.
+   */
+  public static AdaptedModel attach(Model model) {
+    return SPEC.attach(model);
+  }
+
+  /**
+   * Attaches the adapters to a block tree and freezes everything else.
+   */
+  public static AdaptedModel attach(Block block) {
+    return SPEC.attach(block);
+  }
+
+  /**
+   * Attaches the adapters and loads their weights saved in {@code directory}.
+   */
+  public static AdaptedModel load(Block block, Path directory) throws IOException {
+    return SPEC.load(block, directory);
+  }
+}

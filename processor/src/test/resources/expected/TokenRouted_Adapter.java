@@ -1,0 +1,53 @@
+package test;
+
+import ai.djl.Model;
+import ai.djl.nn.Block;
+import dev.rankwise.runtime.experts.RankExpertsConfig;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.model.AdapterSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import javax.annotation.processing.Generated;
+
+/**
+ * Adapters declared by {@link TokenRouted}: attach them to a model, then train, merge and
+ * save them through the returned {@link AdaptedModel}.
+ */
+@Generated("dev.rankwise.processor.RankwiseProcessor")
+public final class TokenRouted_Adapter {
+  /**
+   * The {@code @RankExperts} declared on {@link TokenRouted}.
+   */
+  public static final RankExpertsConfig RANK_EXPERTS = RankExpertsConfig.builder().setExperts(16, 2).optBalance(0.05).build();
+
+  /**
+   * The whole declaration of {@link TokenRouted}, as the runtime reads it.
+   */
+  public static final AdapterSpec SPEC = AdapterSpec.builder("test.TokenRouted")
+    .target(RANK_EXPERTS, "**.dense")
+    .build();
+
+  private TokenRouted_Adapter() {
+  }
+
+  /**
+   * Attaches the adapters to the model's block and freezes everything else.
+   */
+  public static AdaptedModel attach(Model model) {
+    return SPEC.attach(model);
+  }
+
+  /**
+   * Attaches the adapters to a block tree and freezes everything else.
+   */
+  public static AdaptedModel attach(Block block) {
+    return SPEC.attach(block);
+  }
+
+  /**
+   * Attaches the adapters and loads their weights saved in {@code directory}.
+   */
+  public static AdaptedModel load(Block block, Path directory) throws IOException {
+    return SPEC.load(block, directory);
+  }
+}

@@ -1,0 +1,54 @@
+package test;
+
+import dev.rankwise.runtime.lora.LoraConfig;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.model.AdapterSpec;
+import dev.rankwise.runtime.model.FieldAttacher;
+import java.io.IOException;
+import java.nio.file.Path;
+import javax.annotation.processing.Generated;
+
+/**
+ * Adapters declared by {@link TwoFields}: attach them to a model, then train, merge and
+ * save them through the returned {@link AdaptedModel}.
+ */
+@Generated("dev.rankwise.processor.RankwiseProcessor")
+public final class TwoFields_Adapter {
+  /**
+   * The {@code @Lora} declared on {@link TwoFields#query}.
+   */
+  public static final LoraConfig QUERY = LoraConfig.builder().setRanks(4, 8).build();
+
+  /**
+   * The {@code @Lora} declared on {@link TwoFields#valueProjection}.
+   */
+  public static final LoraConfig VALUE_PROJECTION = LoraConfig.builder().setRanks(2, 2).optAlpha(4.0).build();
+
+  /**
+   * The whole declaration of {@link TwoFields}, as the runtime reads it.
+   */
+  public static final AdapterSpec SPEC = AdapterSpec.builder("test.TwoFields")
+    .field("query", QUERY)
+    .field("valueProjection", VALUE_PROJECTION)
+    .build();
+
+  private TwoFields_Adapter() {
+  }
+
+  /**
+   * Swaps the annotated fields of {@code block} for their adapters and freezes everything else.
+   */
+  public static AdaptedModel attach(TwoFields block) {
+    FieldAttacher attacher = SPEC.fieldAttacher(block);
+    block.query = attacher.adapt("query", block.query);
+    block.valueProjection = attacher.adapt("valueProjection", block.valueProjection);
+    return attacher.finish();
+  }
+
+  /**
+   * Attaches the adapters and loads their weights saved in {@code directory}.
+   */
+  public static AdaptedModel load(TwoFields block, Path directory) throws IOException {
+    return attach(block).load(directory);
+  }
+}
