@@ -14,18 +14,21 @@ import ai.djl.util.PairList;
 /**
  * A small block tree like a user's: two linear children called through fields, and a sequential
  * head. Paths: {@code query}, {@code value}, {@code head}, {@code head.0}, {@code head.1}, {@code
- * head.2}.
+ * head.2}. {@code finalQuery} is a final alias of {@code query}, as models written without
+ * rankwise in mind often hold their layers.
  */
 public class TwoTower extends AbstractBlock {
 
   public Linear query;
   public Linear value;
   public final SequentialBlock head;
+  public final Linear finalQuery;
   public Linear unregistered = Linear.builder().setUnits(2).build();
 
   public TwoTower(int width, int classes) {
     query = addChildBlock("query", Linear.builder().setUnits(width).build());
     value = addChildBlock("value", Linear.builder().setUnits(width).optBias(false).build());
+    finalQuery = query;
     head =
         addChildBlock(
             "head",

@@ -11,6 +11,8 @@ import java.lang.reflect.Modifier;
  * Puts a new block in the place of a child: same name, same position in the parent's children,
  * and every field of the parent that held the old child now holds the new one (DJL blocks call
  * their children through fields, so a swap of the children list alone would be silently bypassed).
+ * Final instance fields are re-pointed too, by reflection, as deserialisation does: models
+ * written without rankwise in mind often hold their layers in final fields.
  */
 public final class ChildReplacer {
 
@@ -61,12 +63,6 @@ public final class ChildReplacer {
           field.setAccessible(true);
           if (field.get(parent) != original) {
             continue;
-          }
-          if (Modifier.isFinal(field.getModifiers())) {
-            throw new IllegalStateException(
-                "cannot attach an adapter at '" + path + "': field " + type.getName() + "."
-                    + field.getName() + " is final and would keep calling the original layer;"
-                    + " make it non-final");
           }
           if (!field.getType().isInstance(replacement)) {
             throw new IllegalStateException(

@@ -63,6 +63,7 @@ class AttachTest {
     assertEquals(List.of("query", "head.0", "head.2"), List.copyOf(adapted.layers().keySet()));
     assertInstanceOf(LoraLinear.class, tower.query, "the field now holds the adapter");
     assertSame(adapted.layers().get("query"), tower.query);
+    assertSame(tower.query, tower.finalQuery, "final fields are re-pointed too");
     assertFalse(tower.value instanceof LoraLinear);
     assertSame(adapted.layers().get("head.0"), tower.head.getChildren().valueAt(0));
   }
