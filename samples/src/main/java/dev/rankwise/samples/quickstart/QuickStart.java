@@ -79,7 +79,7 @@ public final class QuickStart {
 
       System.out.println();
       System.out.println("| declaration | adapted layers | trainable params | frozen base acc. | "
-          + "fine-tuned acc. | max |merged - unmerged| | reloaded = trained |");
+          + "fine-tuned acc. | max abs(merged - unmerged) | reloaded = trained |");
       System.out.println("|---|---|---|---|---|---|---|");
       for (Row row : List.of(fields, patterns)) {
         System.out.println(row);
