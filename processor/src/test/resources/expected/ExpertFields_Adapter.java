@@ -37,7 +37,7 @@ public final class ExpertFields_Adapter {
   }
 
   /**
-   * Swaps the annotated fields of {@code block} for their adapters and freezes everything else.
+   * Attaches the adapters to the annotated fields of {@code block} and freezes everything else.
    */
   public static AdaptedModel attach(ExpertFields block) {
     FieldAttacher attacher = SPEC.fieldAttacher(block);

@@ -123,32 +123,27 @@ public final class AdapterWriter {
   }
 
   private static void addTypeLevelEntryPoints(TypeSpec.Builder type) {
-    type.addMethod(MethodSpec.methodBuilder("attach")
-        .addJavadoc("Attaches the adapters to the model's block and freezes everything else.\n")
-        .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
-        .returns(TypeNames.ADAPTED_MODEL)
-        .addParameter(TypeNames.MODEL, "model")
+    type.addMethod(attachMethod(TypeNames.MODEL, "model", "the model's block")
         .addStatement("return SPEC.attach(model)")
         .build());
-    type.addMethod(MethodSpec.methodBuilder("attach")
-        .addJavadoc("Attaches the adapters to a block tree and freezes everything else.\n")
-        .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
-        .returns(TypeNames.ADAPTED_MODEL)
-        .addParameter(TypeNames.BLOCK, "block")
+    type.addMethod(attachMethod(TypeNames.BLOCK, "block", "a block tree")
         .addStatement("return SPEC.attach(block)")
         .build());
     type.addMethod(loadMethod(TypeNames.BLOCK, "return SPEC.load(block, directory)"));
   }
 
+  private static MethodSpec.Builder attachMethod(TypeName parameter, String name, String target) {
+    return MethodSpec.methodBuilder("attach")
+        .addJavadoc("Attaches the adapters to " + target + " and freezes everything else.\n")
+        .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+        .returns(TypeNames.ADAPTED_MODEL)
+        .addParameter(parameter, name);
+  }
+
   private static void addFieldEntryPoints(
       TypeSpec.Builder type, Declaration declaration, Map<String, String> fieldConstants) {
     TypeName blockType = blockType(declaration);
-    MethodSpec.Builder attach = MethodSpec.methodBuilder("attach")
-        .addJavadoc("Swaps the annotated fields of {@code block} for their adapters and freezes"
-            + " everything else.\n")
-        .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
-        .returns(TypeNames.ADAPTED_MODEL)
-        .addParameter(blockType, "block")
+    MethodSpec.Builder attach = attachMethod(blockType, "block", "the annotated fields of {@code block}")
         .addStatement("$T attacher = SPEC.fieldAttacher(block)", TypeNames.FIELD_ATTACHER);
     for (String field : fieldConstants.keySet()) {
       attach.addStatement("block.$N = attacher.adapt($S, block.$N)", field, field, field);

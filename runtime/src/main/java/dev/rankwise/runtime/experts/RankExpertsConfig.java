@@ -1,6 +1,8 @@
 package dev.rankwise.runtime.experts;
 
 import dev.rankwise.runtime.AdapterConfig;
+import dev.rankwise.runtime.AdapterConfigBuilder;
+import dev.rankwise.runtime.ConfigChecks;
 
 /**
  * Validated settings of rank-wise experts {@code ΔW = s · B diag(g) A} (see {@link
@@ -20,22 +22,12 @@ public record RankExpertsConfig(int count, int topK, double alpha, double dropou
 
   /** Validates every value; the message names the value and what it must be. */
   public RankExpertsConfig {
-    if (count < 1) {
-      throw new IllegalArgumentException("count must be positive, got " + count);
-    }
-    if (topK < 1 || topK > count) {
-      throw new IllegalArgumentException(
-          "topK must be in [1, count " + count + "], got " + topK);
-    }
-    if (!Double.isFinite(alpha) || alpha < 0) {
-      throw new IllegalArgumentException("alpha must be finite and >= 0, got " + alpha);
-    }
-    if (!(dropout >= 0 && dropout < 1)) {
-      throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
-    }
-    if (!Double.isFinite(balance) || balance < 0) {
-      throw new IllegalArgumentException("balance must be finite and >= 0, got " + balance);
-    }
+    ConfigChecks.positive("count", count);
+    ConfigChecks.require(topK >= 1 && topK <= count,
+        "topK must be in [1, count " + count + "], got " + topK);
+    ConfigChecks.finiteNonNegative("alpha", alpha);
+    ConfigChecks.dropout(dropout);
+    ConfigChecks.finiteNonNegative("balance", balance);
   }
 
   /** Returns a builder with the DSL's defaults. */
@@ -59,11 +51,9 @@ public record RankExpertsConfig(int count, int topK, double alpha, double dropou
   }
 
   /** Builds a {@link RankExpertsConfig}: {@code setExperts} is required. */
-  public static final class Builder {
+  public static final class Builder extends AdapterConfigBuilder<Builder> {
     private int count;
     private int topK;
-    private double alpha;
-    private double dropout;
     private double balance = DEFAULT_BALANCE;
 
     private Builder() {}
@@ -75,21 +65,14 @@ public record RankExpertsConfig(int count, int topK, double alpha, double dropou
       return this;
     }
 
-    /** Sets the scaling numerator; 0 (default) means {@code topK}. */
-    public Builder optAlpha(double alpha) {
-      this.alpha = alpha;
-      return this;
-    }
-
-    /** Sets the input dropout probability; default 0. */
-    public Builder optDropout(double dropout) {
-      this.dropout = dropout;
-      return this;
-    }
-
     /** Sets the load-balancing weight of token routing; default 0.01. */
     public Builder optBalance(double balance) {
       this.balance = balance;
+      return this;
+    }
+
+    @Override
+    protected Builder self() {
       return this;
     }
 

@@ -2,6 +2,8 @@ package dev.rankwise.runtime.lora;
 
 import dev.rankwise.annotations.Mixer;
 import dev.rankwise.runtime.AdapterConfig;
+import dev.rankwise.runtime.AdapterConfigBuilder;
+import dev.rankwise.runtime.ConfigChecks;
 
 /**
  * Validated settings of a decomposed LoRA adapter {@code ΔW = s · B' T A'} (see {@link
@@ -21,25 +23,13 @@ public record LoraConfig(
 
   /** Validates every value; the message names the value and what it must be. */
   public LoraConfig {
-    if (rankA < 1) {
-      throw new IllegalArgumentException("rankA must be positive, got " + rankA);
-    }
-    if (rankB < 1) {
-      throw new IllegalArgumentException("rankB must be positive, got " + rankB);
-    }
-    if (!Double.isFinite(alpha) || alpha < 0) {
-      throw new IllegalArgumentException("alpha must be finite and >= 0, got " + alpha);
-    }
-    if (!(dropout >= 0 && dropout < 1)) {
-      throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
-    }
-    if (mixer == null) {
-      throw new IllegalArgumentException("mixer must not be null");
-    }
-    if (mixer == Mixer.IDENTITY && rankA != rankB) {
-      throw new IllegalArgumentException(
-          "mixer IDENTITY needs rankA == rankB, got rankA " + rankA + " and rankB " + rankB);
-    }
+    ConfigChecks.positive("rankA", rankA);
+    ConfigChecks.positive("rankB", rankB);
+    ConfigChecks.finiteNonNegative("alpha", alpha);
+    ConfigChecks.dropout(dropout);
+    ConfigChecks.require(mixer != null, "mixer must not be null");
+    ConfigChecks.require(mixer != Mixer.IDENTITY || rankA == rankB,
+        "mixer IDENTITY needs rankA == rankB, got rankA " + rankA + " and rankB " + rankB);
   }
 
   /** Returns a builder with the DSL's defaults. */
@@ -75,11 +65,9 @@ public record LoraConfig(
   }
 
   /** Builds a {@link LoraConfig}: {@code setRanks} is required, the {@code opt} values default as the DSL. */
-  public static final class Builder {
+  public static final class Builder extends AdapterConfigBuilder<Builder> {
     private int rankA;
     private int rankB;
-    private double alpha;
-    private double dropout;
     private Mixer mixer = Mixer.LEARNED;
     private boolean rsLora;
     private boolean perTask;
@@ -90,18 +78,6 @@ public record LoraConfig(
     public Builder setRanks(int rankA, int rankB) {
       this.rankA = rankA;
       this.rankB = rankB;
-      return this;
-    }
-
-    /** Sets the scaling numerator; 0 (default) means {@code min(rankA, rankB)}. */
-    public Builder optAlpha(double alpha) {
-      this.alpha = alpha;
-      return this;
-    }
-
-    /** Sets the input dropout probability; default 0. */
-    public Builder optDropout(double dropout) {
-      this.dropout = dropout;
       return this;
     }
 
@@ -120,6 +96,11 @@ public record LoraConfig(
     /** Gives every task its own adapter; default off (one shared adapter). */
     public Builder optPerTask(boolean perTask) {
       this.perTask = perTask;
+      return this;
+    }
+
+    @Override
+    protected Builder self() {
       return this;
     }
 

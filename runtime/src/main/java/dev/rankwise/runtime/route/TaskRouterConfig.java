@@ -1,5 +1,6 @@
 package dev.rankwise.runtime.route;
 
+import dev.rankwise.runtime.ConfigChecks;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -25,9 +26,7 @@ public record TaskRouterConfig(List<String> tasks, boolean adaptive, double cont
         throw new IllegalArgumentException("task names must be unique, got '" + task + "' twice");
       }
     }
-    if (!Double.isFinite(contrastive) || contrastive < 0) {
-      throw new IllegalArgumentException("contrastive must be finite and >= 0, got " + contrastive);
-    }
+    ConfigChecks.finiteNonNegative("contrastive", contrastive);
   }
 
   /** The task's id (its index in {@link #tasks()}); an error lists the valid names. */

@@ -1,5 +1,7 @@
 package dev.rankwise.runtime.train;
 
+import static dev.rankwise.runtime.ConfigChecks.require;
+
 /**
  * Validated settings of a fine-tuning run.
  *
@@ -55,12 +57,6 @@ public record TrainingConfig(
     require(Double.isFinite(maxGradNorm) && maxGradNorm >= 0,
         "maxGradNorm must be finite and >= 0 (0 = no clipping), got " + maxGradNorm);
     require(evaluateEvery >= 0, "evaluateEvery must be >= 0 (0 = at the end), got " + evaluateEvery);
-  }
-
-  private static void require(boolean condition, String message) {
-    if (!condition) {
-      throw new IllegalArgumentException(message);
-    }
   }
 
   /** Returns a builder; {@code setLearningRate} is required, the rest have common defaults. */

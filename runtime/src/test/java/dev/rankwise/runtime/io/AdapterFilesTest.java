@@ -1,5 +1,6 @@
 package dev.rankwise.runtime.io;
 
+import dev.rankwise.runtime.ManagedArrays;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,28 +29,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class AdapterFilesTest {
+class AdapterFilesTest extends ManagedArrays {
 
   private static final LoraConfig LEARNED = LoraConfig.builder().setRanks(2, 3).optAlpha(6).build();
 
   @TempDir Path directory;
-  private NDManager manager;
-
-  @BeforeEach
-  void setUp() {
-    manager = NDManager.newBaseManager();
-  }
-
-  @AfterEach
-  void tearDown() {
-    manager.close();
-  }
-
   private AdaptedModel adapted(LoraConfig config) {
     Engine.getInstance().setRandomSeed(5);
     TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);

@@ -1,5 +1,6 @@
 package dev.rankwise.runtime.io;
 
+import dev.rankwise.runtime.ManagedArrays;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,7 +27,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,24 +37,16 @@ import org.junit.jupiter.api.io.TempDir;
  * (runtime/src/test/python/peft_fixture.py, standard library only, PEFT's layout) loads and
  * computes what the writer computed, and a file rankwise writes passes a PEFT-style reader.
  */
-class PeftInteropTest {
+class PeftInteropTest extends ManagedArrays {
 
   private static final Path FIXTURE = Paths.get("src/test/resources/peft/plain-lora");
   private static final Path READER = Paths.get("src/test/python/read_adapter.py");
   private static final LoraConfig PLAIN =
       LoraConfig.builder().setRanks(2, 2).optAlpha(4).optMixer(Mixer.IDENTITY).build();
 
-  private NDManager manager;
-
   @BeforeEach
-  void setUp() {
+  void seed() {
     Engine.getInstance().setRandomSeed(5);
-    manager = NDManager.newBaseManager();
-  }
-
-  @AfterEach
-  void tearDown() {
-    manager.close();
   }
 
   @Test

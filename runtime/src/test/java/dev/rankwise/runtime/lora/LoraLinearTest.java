@@ -1,5 +1,6 @@
 package dev.rankwise.runtime.lora;
 
+import dev.rankwise.runtime.ManagedArrays;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,26 +22,17 @@ import dev.rankwise.annotations.Mixer;
 import dev.rankwise.runtime.TestModels;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class LoraLinearTest {
-
-  private NDManager manager;
+class LoraLinearTest extends ManagedArrays {
 
   @BeforeEach
-  void setUp() {
+  void seed() {
     Engine.getInstance().setRandomSeed(7);
-    manager = NDManager.newBaseManager();
-  }
-
-  @AfterEach
-  void tearDown() {
-    manager.close();
   }
 
   static Stream<Arguments> configs() {

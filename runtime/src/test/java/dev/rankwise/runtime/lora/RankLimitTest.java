@@ -1,5 +1,6 @@
 package dev.rankwise.runtime.lora;
 
+import dev.rankwise.runtime.ManagedArrays;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -12,7 +13,6 @@ import dev.rankwise.annotations.Mixer;
 import dev.rankwise.runtime.TestModels;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -22,22 +22,14 @@ import org.junit.jupiter.params.provider.CsvSource;
  * rank bound min(a, b) ≥ 4 recovers it; one of rank bound 2 can at best remove two of the four
  * unit directions, leaving half of the change's energy (relative loss ≈ 0.5 on isotropic inputs).
  */
-class RankLimitTest {
+class RankLimitTest extends ManagedArrays {
 
   private static final int FEATURES = 16;
   private static final int PLANTED_RANK = 4;
 
-  private NDManager manager;
-
   @BeforeEach
-  void setUp() {
+  void seed() {
     Engine.getInstance().setRandomSeed(3);
-    manager = NDManager.newBaseManager();
-  }
-
-  @AfterEach
-  void tearDown() {
-    manager.close();
   }
 
   @ParameterizedTest(name = "rankA={0} rankB={1} {2}")

@@ -1,5 +1,6 @@
 package dev.rankwise.runtime.model;
 
+import dev.rankwise.runtime.ManagedArrays;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,25 +24,16 @@ import dev.rankwise.runtime.lora.LoraLinear;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class AttachTest {
+class AttachTest extends ManagedArrays {
 
   private static final LoraConfig SMALL = LoraConfig.builder().setRanks(2, 3).build();
 
-  private NDManager manager;
-
   @BeforeEach
-  void setUp() {
+  void seed() {
     Engine.getInstance().setRandomSeed(5);
-    manager = NDManager.newBaseManager();
-  }
-
-  @AfterEach
-  void tearDown() {
-    manager.close();
   }
 
   @Test
