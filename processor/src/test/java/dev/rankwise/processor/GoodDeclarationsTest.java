@@ -31,7 +31,9 @@ class GoodDeclarationsTest {
         Arguments.of("ExpertsRouter", List.of("test.ExpertsRouter_Adapter", "test.ExpertsRouter_Router")),
         Arguments.of("PerTaskLora", List.of("test.PerTaskLora_Adapter", "test.PerTaskLora_Router")),
         Arguments.of("TokenRouted", List.of("test.TokenRouted_Adapter")),
-        Arguments.of("ExpertFields", List.of("test.ExpertFields_Adapter", "test.ExpertFields_Router")));
+        Arguments.of("ExpertFields", List.of("test.ExpertFields_Adapter", "test.ExpertFields_Router")),
+        Arguments.of("PrivateNested", List.of(
+            "test.PrivateNested_Hidden_Config_Adapter", "test.PrivateNested_Hidden_Config_Router")));
   }
 
   static Compilation compile(String name) {

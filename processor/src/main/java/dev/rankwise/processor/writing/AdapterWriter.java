@@ -15,7 +15,9 @@ import dev.rankwise.processor.model.Declaration.LoraDeclaration;
 import dev.rankwise.processor.model.Declaration.RankExpertsDeclaration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.lang.model.element.Element;
 import javax.lang.model.element.Modifier;
+import javax.lang.model.element.TypeElement;
 
 /**
  * Writes {@code Outer_Foo_Adapter}: the validated declaration as constants and the typed entry
@@ -33,12 +35,12 @@ public final class AdapterWriter {
   /** Writes the adapter class of a declaration. */
   public void write(Declaration declaration) {
     ClassName name = GeneratedNames.adapter(declaration);
-    ClassName source = ClassName.get(declaration.type());
+    CodeBlock source = sourceReference(declaration);
     GeneratedNames.Constants constants = new GeneratedNames.Constants();
     TypeSpec.Builder type =
         TypeSpec.classBuilder(name)
             .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
-            .addJavadoc("Adapters declared by {@link $T}: attach them to a model, then train, merge and\n"
+            .addJavadoc("Adapters declared by $L: attach them to a model, then train, merge and\n"
                 + "save them through the returned {@link $T}.\n", source, TypeNames.ADAPTED_MODEL)
             .addOriginatingElement(declaration.type());
     files.generatedAnnotation().ifPresent(type::addAnnotation);
@@ -48,7 +50,7 @@ public final class AdapterWriter {
     if (declaration.typeAdapter().isPresent()) {
       AdapterDeclaration adapter = declaration.typeAdapter().get();
       String constant = constants.of(adapter instanceof LoraDeclaration ? "LORA" : "RANK_EXPERTS");
-      type.addField(configField(constant, adapter, "The {@code @$L} declared on {@link $T}.\n", source));
+      type.addField(configField(constant, adapter, "The {@code @$L} declared on $L.\n", source));
       spec.add("\n.target($N", constant);
       adapter.targets().forEach(target -> spec.add(", $S", target));
       spec.add(")");
@@ -58,14 +60,15 @@ public final class AdapterWriter {
       String constant = constants.of(field.name());
       fieldConstants.put(field.name(), constant);
       type.addField(configField(constant, field.adapter(),
-          "The {@code @$L} declared on {@link $T#" + field.name() + "}.\n", source));
+          "The {@code @$L} declared on $L.\n",
+          CodeBlock.of("{@link $T#$L}", ClassName.get(declaration.type()), field.name())));
       spec.add("\n.field($S, $N)", field.name(), constant);
     }
     declaration.router().ifPresent(router ->
         spec.add("\n.optTaskRouter($T.CONFIG)", GeneratedNames.router(declaration)));
     spec.add("\n.build()").unindent();
     type.addField(FieldSpec.builder(TypeNames.ADAPTER_SPEC, "SPEC", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
-        .addJavadoc("The whole declaration of {@link $T}, as the runtime reads it.\n", source)
+        .addJavadoc("The whole declaration of $L, as the runtime reads it.\n", source)
         .initializer(spec.build())
         .build());
     type.addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build());
@@ -79,7 +82,7 @@ public final class AdapterWriter {
   }
 
   private static FieldSpec configField(
-      String constant, AdapterDeclaration adapter, String javadoc, ClassName source) {
+      String constant, AdapterDeclaration adapter, String javadoc, CodeBlock source) {
     boolean lora = adapter instanceof LoraDeclaration;
     return FieldSpec.builder(
             lora ? TypeNames.LORA_CONFIG : TypeNames.RANK_EXPERTS_CONFIG,
@@ -87,6 +90,20 @@ public final class AdapterWriter {
         .addJavadoc(javadoc, lora ? "Lora" : "RankExperts", source)
         .initializer(config(adapter))
         .build();
+  }
+
+  /**
+   * A Javadoc reference to the annotated type: a link, or its name as code when the type is nested
+   * in a private type (importing it for the link would not compile).
+   */
+  static CodeBlock sourceReference(Declaration declaration) {
+    for (Element type = declaration.type(); type instanceof TypeElement;
+        type = type.getEnclosingElement()) {
+      if (type.getModifiers().contains(Modifier.PRIVATE)) {
+        return CodeBlock.of("{@code $L}", declaration.canonicalName());
+      }
+    }
+    return CodeBlock.of("{@link $T}", ClassName.get(declaration.type()));
   }
 
   /** A config builder call with only the values that differ from the DSL's defaults. */

@@ -27,11 +27,11 @@ public final class RouterWriter {
     RouterDeclaration router = declaration.router().orElseThrow();
     ClassName name = GeneratedNames.router(declaration);
     ClassName task = name.nestedClass("Task");
-    ClassName source = ClassName.get(declaration.type());
+    CodeBlock source = AdapterWriter.sourceReference(declaration);
 
     TypeSpec.Builder tasks = TypeSpec.enumBuilder(task)
         .addModifiers(Modifier.PUBLIC)
-        .addJavadoc("The tasks of {@link $T}, in declaration order; a task's id is its ordinal.\n", source);
+        .addJavadoc("The tasks of $L, in declaration order; a task's id is its ordinal.\n", source);
     router.tasks().forEach(tasks::addEnumConstant);
 
     CodeBlock taskList = router.tasks().stream()
@@ -39,7 +39,7 @@ public final class RouterWriter {
         .collect(CodeBlock.joining(", "));
     TypeSpec.Builder type = TypeSpec.classBuilder(name)
         .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
-        .addJavadoc("Task routing declared by {@link $T}.\n", source)
+        .addJavadoc("Task routing declared by $L.\n", source)
         .addOriginatingElement(declaration.type());
     files.generatedAnnotation().ifPresent(type::addAnnotation);
     type.addField(FieldSpec.builder(TypeNames.TASK_ROUTER_CONFIG, "CONFIG",

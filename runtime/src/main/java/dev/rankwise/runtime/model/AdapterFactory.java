@@ -13,6 +13,11 @@ final class AdapterFactory {
 
   static AdapterLayer create(AdapterConfig config, Linear base, long seed) {
     if (config instanceof LoraConfig lora) {
+      if (lora.perTask()) {
+        throw new UnsupportedOperationException(
+            "@Lora(perTask = true) is not implemented in this version of rankwise yet;"
+                + " declare a shared @Lora for now");
+      }
       return LoraLinear.wrap(base, lora, seed);
     }
     throw new UnsupportedOperationException(

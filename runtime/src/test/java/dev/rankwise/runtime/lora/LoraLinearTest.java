@@ -213,6 +213,24 @@ class LoraLinearTest extends ManagedArrays {
   }
 
   @Test
+  void dropoutActsOnlyWhileTraining() {
+    Linear base = TestModels.linear(manager, 64, 4, true, DataType.FLOAT32);
+    LoraConfig config = LoraConfig.builder().setRanks(2, 2).optDropout(0.5).build();
+    LoraLinear adapted = LoraLinear.wrap(base, config, 5);
+    adapted.loraB().getArray().set(manager.randomNormal(new Shape(4, 2)).toByteBuffer());
+    LoraLinear reference = LoraLinear.wrap(base, LoraConfig.builder().setRanks(2, 2).build(), 5);
+    reference.loraB().getArray().set(adapted.loraB().getArray().toByteBuffer());
+    NDArray input = manager.randomNormal(new Shape(8, 64));
+
+    NDArray inference = TestModels.predict(adapted, manager, input);
+    assertTrue(inference.contentEquals(TestModels.predict(reference, manager, input)),
+        "no dropout at inference");
+    NDArray training =
+        adapted.forward(new ParameterStore(manager, false), new NDList(input), true).singletonOrThrow();
+    assertFalse(training.allClose(inference, 1e-4, 1e-4, false), "dropout while training");
+  }
+
+  @Test
   void wrappingAnUninitialisedLayerIsAClearError() {
     Linear base = Linear.builder().setUnits(3).build();
     IllegalStateException error =

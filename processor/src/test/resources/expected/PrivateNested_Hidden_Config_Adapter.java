@@ -1,0 +1,54 @@
+package test;
+
+import ai.djl.Model;
+import ai.djl.nn.Block;
+import dev.rankwise.runtime.lora.LoraConfig;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.model.AdapterSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import javax.annotation.processing.Generated;
+
+/**
+ * Adapters declared by {@code test.PrivateNested.Hidden.Config}: attach them to a model, then train, merge and
+ * save them through the returned {@link AdaptedModel}.
+ */
+@Generated("dev.rankwise.processor.RankwiseProcessor")
+public final class PrivateNested_Hidden_Config_Adapter {
+  /**
+   * The {@code @Lora} declared on {@code test.PrivateNested.Hidden.Config}.
+   */
+  public static final LoraConfig LORA = LoraConfig.builder().setRanks(2, 2).build();
+
+  /**
+   * The whole declaration of {@code test.PrivateNested.Hidden.Config}, as the runtime reads it.
+   */
+  public static final AdapterSpec SPEC = AdapterSpec.builder("test.PrivateNested.Hidden.Config")
+    .target(LORA, "**")
+    .optTaskRouter(PrivateNested_Hidden_Config_Router.CONFIG)
+    .build();
+
+  private PrivateNested_Hidden_Config_Adapter() {
+  }
+
+  /**
+   * Attaches the adapters to the model's block and freezes everything else.
+   */
+  public static AdaptedModel attach(Model model) {
+    return SPEC.attach(model);
+  }
+
+  /**
+   * Attaches the adapters to a block tree and freezes everything else.
+   */
+  public static AdaptedModel attach(Block block) {
+    return SPEC.attach(block);
+  }
+
+  /**
+   * Attaches the adapters and loads their weights saved in {@code directory}.
+   */
+  public static AdaptedModel load(Block block, Path directory) throws IOException {
+    return SPEC.load(block, directory);
+  }
+}
