@@ -1,0 +1,178 @@
+package dev.rankwise.runtime;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
+import java.util.Optional;
+
+/**
+ * The frozen half of every adapter layer: a {@link Linear} whose {@code weight} and {@code bias}
+ * are the wrapped layer's own arrays, frozen, plus the safe merge that folds an update into that
+ * weight and the exact unmerge. Being a {@code Linear}, an adapter can replace a linear child and
+ * be assigned to a {@code Linear}-typed field.
+ */
+public abstract class AdaptedLinear extends Linear implements AdapterLayer {
+
+  private final long inFeatures;
+  private final long outFeatures;
+  private final Parameter baseWeight;
+  private final Parameter baseBias;
+  private NDArray originalWeight;
+
+  /**
+   * Wraps an initialised linear layer.
+   *
+   * @throws IllegalStateException if {@code base} has no weight array yet
+   */
+  protected AdaptedLinear(Linear base) {
+    super(builderFor(base));
+    NDArray weight = base.getParameters().get("weight").getArray();
+    outFeatures = weight.getShape().get(0);
+    inFeatures = weight.getShape().get(1);
+    baseWeight = parameters.get("weight");
+    baseWeight.setArray(weight);
+    baseWeight.freeze(true);
+    baseBias = parameters.get("bias");
+    if (baseBias != null) {
+      baseBias.setArray(base.getParameters().get("bias").getArray());
+      baseBias.freeze(true);
+    }
+    Shape[] inputShapes = base.getInputShapes();
+    beforeInitialize(inputShapes != null ? inputShapes : new Shape[] {new Shape(-1, inFeatures)});
+  }
+
+  private static Linear.Builder builderFor(Linear base) {
+    Parameter weight = base.getParameters().get("weight");
+    if (weight == null || !weight.isInitialized()) {
+      throw new IllegalStateException(
+          "cannot attach an adapter to a Linear whose weight is not initialised: initialise the"
+              + " model or load its weights before attaching adapters");
+    }
+    return new Builder()
+        .setUnits(weight.getArray().getShape().get(0))
+        .optBias(base.getParameters().contains("bias"));
+  }
+
+  /** Adds a trainable adapter parameter holding {@code initial}. */
+  protected final Parameter addAdapterParameter(String name, NDArray initial) {
+    Parameter parameter =
+        addParameter(
+            Parameter.builder()
+                .setName(name)
+                .setType(Parameter.Type.WEIGHT)
+                .optArray(initial.toType(baseWeight.getArray().getDataType(), false))
+                .build());
+    parameter.freeze(false);
+    return parameter;
+  }
+
+  /** Input features of the wrapped layer. */
+  public long inFeatures() {
+    return inFeatures;
+  }
+
+  /** Output features of the wrapped layer. */
+  public long outFeatures() {
+    return outFeatures;
+  }
+
+  /** The frozen base weight (out, in): the wrapped layer's own array. */
+  public Parameter baseWeight() {
+    return baseWeight;
+  }
+
+  /** The frozen base bias (out), if the wrapped layer has one. */
+  public Optional<Parameter> baseBias() {
+    return Optional.ofNullable(baseBias);
+  }
+
+  /** The manager that owns the base weight, where adapter parameters are created. */
+  protected final NDManager weightManager() {
+    return baseWeight.getArray().getManager();
+  }
+
+  /** {@code W0 x + b0}, with the (possibly merged) base weight. */
+  protected final NDArray baseOutput(ParameterStore store, NDArray input, boolean training) {
+    Device device = input.getDevice();
+    NDArray weight = store.getValue(baseWeight, device, training);
+    NDArray bias = baseBias == null ? null : store.getValue(baseBias, device, training);
+    return Linear.linear(input, weight, bias).singletonOrThrow();
+  }
+
+  /** The input dropout of the adapter path: inverted dropout while training, identity otherwise. */
+  protected static NDArray dropout(NDArray input, double rate, boolean training) {
+    return training && rate > 0
+        ? Dropout.dropout(input, (float) rate, true).singletonOrThrow()
+        : input;
+  }
+
+  /** {@code x · W^T} with {@code x} first, so the result belongs to the step's manager. */
+  protected static NDArray project(ParameterStore store, NDArray input, Parameter weight, boolean training) {
+    return Linear.linear(input, store.getValue(weight, input.getDevice(), training)).singletonOrThrow();
+  }
+
+  /** Multiplies by {@code scaling} through an NDArray scalar (DESIGN §7: never a Number). */
+  protected static NDArray scaled(NDArray update, double scaling) {
+    if (scaling == 1) {
+      return update;
+    }
+    NDArray factor = update.getManager().create((float) scaling).toType(update.getDataType(), false);
+    return update.mul(factor);
+  }
+
+  @Override
+  public boolean isMerged() {
+    return originalWeight != null;
+  }
+
+  /**
+   * Folds {@code delta} (out, in) into the base weight in place after checking that every merged
+   * value is finite; keeps the exact original for {@link #unmerge()}.
+   *
+   * @param what the update, for messages
+   * @throws IllegalStateException if already merged or the result is not finite (nothing changes)
+   */
+  protected final void mergeDelta(NDArray delta, String what) {
+    if (isMerged()) {
+      throw new IllegalStateException("this adapter is already merged; unmerge it first");
+    }
+    NDArray weight = baseWeight.getArray();
+    try (NDManager scratch = weight.getManager().newSubManager()) {
+      delta.attach(scratch);
+      NDArray merged = weight.add(delta);
+      merged.attach(scratch);
+      boolean finite = merged.isNaN().logicalOr(merged.isInfinite()).none().getBoolean();
+      if (!finite) {
+        throw new IllegalStateException(
+            "refusing to merge " + what + " with non-finite values into the weight of shape "
+                + weight.getShape() + "; nothing was changed");
+      }
+      originalWeight = weight.duplicate();
+      merged.copyTo(weight);
+    }
+  }
+
+  @Override
+  public void unmerge() {
+    if (!isMerged()) {
+      throw new IllegalStateException("this adapter is not merged; there is nothing to unmerge");
+    }
+    originalWeight.copyTo(baseWeight.getArray());
+    originalWeight.close();
+    originalWeight = null;
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    // An adapter's parameters are created when it wraps an initialised layer.
+  }
+
+  /** Builder of the {@link Linear} part: units and bias come from the wrapped layer. */
+  private static final class Builder extends Linear.Builder {}
+}
