@@ -22,7 +22,17 @@ public interface AdapterLayer extends Block {
   /** Folds the update into the base weight; refuses (and changes nothing) if the result is not finite. */
   void merge();
 
-  /** Restores the exact base weight that {@link #merge()} replaced. */
+  /**
+   * Folds the update one task uses into the base weight, so the layer serves that task with no
+   * adapter cost. An adapter shared by all tasks merges as {@link #merge()} does.
+   *
+   * @param task the task's index in the declaration's {@code @TaskRouter}
+   */
+  default void mergeTask(int task) {
+    merge();
+  }
+
+  /** Restores the exact base weight that {@link #merge()} or {@link #mergeTask} replaced. */
   void unmerge();
 
   /** Whether the update is currently folded into the base weight. */

@@ -13,6 +13,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.engine.Engine;
+import dev.rankwise.runtime.route.RoutingContext;
 import java.util.List;
 import java.util.function.Function;
 
@@ -39,9 +40,30 @@ public final class TestModels {
         .singletonOrThrow();
   }
 
+  /** Forward pass without gradients, each row routed to its task. */
+  public static NDArray predict(Block block, NDManager manager, NDArray input, NDArray taskIds) {
+    try (RoutingContext routing = RoutingContext.open(taskIds)) {
+      return predict(block, manager, input);
+    }
+  }
+
+  /** As the full {@link #train}, without task ids. */
+  public static float train(
+      Block block,
+      List<Parameter> trainable,
+      NDManager manager,
+      NDArray input,
+      Function<NDArray, NDArray> loss,
+      int steps,
+      float learningRate) {
+    return train(block, trainable, manager, input, null, loss, steps, learningRate);
+  }
+
   /**
-   * Trains the parameters with Adam on a loss built from the block's output; returns the last loss.
+   * Trains the parameters with Adam on a loss built from the block's output plus the auxiliary
+   * losses of the pass; returns the last objective (without auxiliary losses).
    *
+   * @param taskIds each row's task, or null to route without task ids
    * @param loss maps the block's prediction (in the step's manager) to a scalar loss
    */
   public static float train(
@@ -49,6 +71,7 @@ public final class TestModels {
       List<Parameter> trainable,
       NDManager manager,
       NDArray input,
+      NDArray taskIds,
       Function<NDArray, NDArray> loss,
       int steps,
       float learningRate) {
@@ -58,13 +81,16 @@ public final class TestModels {
       try (NDManager stepManager = manager.newSubManager()) {
         NDArray stepInput = input.duplicate();
         stepInput.attach(stepManager);
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector();
+            RoutingContext routing = taskIds == null
+                ? RoutingContext.collectingLosses()
+                : RoutingContext.open(taskIds)) {
           NDArray prediction =
               block.forward(new ParameterStore(stepManager, false), new NDList(stepInput), true)
                   .singletonOrThrow();
           NDArray value = loss.apply(prediction);
-          collector.backward(value);
           last = value.getFloat();
+          collector.backward(routing.auxiliaryLoss().map(value::add).orElse(value));
         }
         for (Parameter parameter : trainable) {
           NDArray array = parameter.getArray();

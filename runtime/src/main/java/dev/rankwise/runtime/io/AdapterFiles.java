@@ -11,6 +11,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.rankwise.runtime.AdapterLayer;
+import dev.rankwise.runtime.experts.RankExpertsLinear;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.model.AdapterSpec;
 import java.io.IOException;
@@ -90,7 +91,7 @@ public final class AdapterFiles {
             directory, "layer '" + layer.getKey() + "' is merged; unmerge before loading adapters");
       }
     }
-    checkConfig(configFile, readConfig(configFile), layers);
+    checkConfig(configFile, readConfig(configFile), spec, layers);
     Map<String, Safetensors.Tensor> tensors = Safetensors.read(weightsFile);
 
     Map<Parameter, float[]> updates = new LinkedHashMap<>();
@@ -175,8 +176,37 @@ public final class AdapterFiles {
     rankwise.addProperty("format_version", FORMAT_VERSION);
     rankwise.addProperty("declaring_type", spec.declaringType());
     rankwise.add("layers", layerRecords);
+    spec.taskRouter().ifPresent(router -> {
+      JsonArray tasks = new JsonArray();
+      router.tasks().forEach(tasks::add);
+      rankwise.add("tasks", tasks);
+    });
+    JsonObject selected = selectedExperts(layers);
+    if (selected.size() > 0) {
+      rankwise.add("selected_experts", selected);
+    }
     config.add("rankwise", rankwise);
     return config;
+  }
+
+  /** What each task uses, by layer: a record for readers, derived from the weights, not checked on load. */
+  private static JsonObject selectedExperts(Map<String, AdapterLayer> layers) {
+    JsonObject selected = new JsonObject();
+    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      if (layer.getValue() instanceof RankExpertsLinear experts && experts.router().isPresent()) {
+        JsonObject byTask = new JsonObject();
+        java.util.List<String> tasks = experts.router().get().tasks();
+        for (int task = 0; task < tasks.size(); task++) {
+          JsonArray indices = new JsonArray();
+          for (int expert : experts.selectedExperts(task)) {
+            indices.add(expert);
+          }
+          byTask.add(tasks.get(task), indices);
+        }
+        selected.add(layer.getKey(), byTask);
+      }
+    }
+    return selected;
   }
 
   private static JsonObject readConfig(Path file) throws IOException {
@@ -195,7 +225,8 @@ public final class AdapterFiles {
     }
   }
 
-  private static void checkConfig(Path file, JsonObject config, Map<String, AdapterLayer> layers)
+  private static void checkConfig(
+      Path file, JsonObject config, AdapterSpec spec, Map<String, AdapterLayer> layers)
       throws AdapterFileException {
     try {
       if (config.has("rankwise")) {
@@ -205,6 +236,15 @@ public final class AdapterFiles {
           throw new AdapterFileException(
               file, "format_version " + version + " is not supported; this rankwise reads version "
                   + FORMAT_VERSION);
+        }
+        if (spec.taskRouter().isPresent() && rankwise.has("tasks")) {
+          JsonArray expected = new JsonArray();
+          spec.taskRouter().get().tasks().forEach(expected::add);
+          if (!rankwise.get("tasks").equals(expected)) {
+            throw new AdapterFileException(
+                file, "the file was saved for tasks " + rankwise.get("tasks")
+                    + " but the declaration routes " + expected);
+          }
         }
         JsonObject records = rankwise.getAsJsonObject("layers");
         for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {

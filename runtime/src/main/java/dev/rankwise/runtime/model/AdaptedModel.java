@@ -4,7 +4,9 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import dev.rankwise.runtime.AdapterLayer;
+import dev.rankwise.runtime.experts.RankExpertsLinear;
 import dev.rankwise.runtime.io.AdapterFiles;
+import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A block tree with adapters attached and everything else frozen: the handle for training,
@@ -76,23 +79,63 @@ public final class AdaptedModel {
 
   /**
    * Folds every adapter into its base weight. All or nothing: if one layer refuses (a non-finite
-   * result), the layers merged so far are unmerged and the error is rethrown.
+   * result, or rank experts that merge only per task), the layers merged so far are unmerged and
+   * the error is rethrown.
    */
   public AdaptedModel merge() {
+    mergeAll(AdapterLayer::merge);
+    return this;
+  }
+
+  /**
+   * Folds what one task uses into the base weights, so the model serves that task with no adapter
+   * cost: task-routed experts merge the task's selected experts, shared adapters merge whole. All
+   * or nothing, as {@link #merge()}.
+   *
+   * @param task a task of the declaration's {@code @TaskRouter}
+   * @throws IllegalStateException if the declaration has no task router or the merge is refused
+   */
+  public AdaptedModel mergeTask(String task) {
+    TaskRouterConfig router = spec.taskRouter().orElseThrow(() -> new IllegalStateException(
+        spec.declaringType() + " declares no @TaskRouter; merge() merges its shared adapters"));
+    int id = router.taskId(task);
+    mergeAll(layer -> layer.mergeTask(id));
+    return this;
+  }
+
+  private void mergeAll(Consumer<AdapterLayer> merge) {
     List<AdapterLayer> merged = new ArrayList<>();
     try {
       for (AdapterLayer layer : layers.values()) {
-        layer.merge();
+        merge.accept(layer);
         merged.add(layer);
       }
     } catch (RuntimeException e) {
       merged.forEach(AdapterLayer::unmerge);
       throw e;
     }
-    return this;
   }
 
-  /** Restores the exact base weights a {@link #merge()} replaced. */
+  /**
+   * The experts each task uses now, by layer path and task name (task-routed rank experts only),
+   * best-scored first.
+   */
+  public Map<String, Map<String, int[]>> selectedExperts() {
+    Map<String, Map<String, int[]>> selected = new LinkedHashMap<>();
+    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      if (layer.getValue() instanceof RankExpertsLinear experts && experts.router().isPresent()) {
+        Map<String, int[]> byTask = new LinkedHashMap<>();
+        List<String> tasks = experts.router().get().tasks();
+        for (int task = 0; task < tasks.size(); task++) {
+          byTask.put(tasks.get(task), experts.selectedExperts(task));
+        }
+        selected.put(layer.getKey(), byTask);
+      }
+    }
+    return selected;
+  }
+
+  /** Restores the exact base weights a {@link #merge()} or {@link #mergeTask} replaced. */
   public AdaptedModel unmerge() {
     for (AdapterLayer layer : layers.values()) {
       layer.unmerge();

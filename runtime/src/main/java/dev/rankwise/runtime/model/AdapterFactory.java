@@ -3,22 +3,33 @@ package dev.rankwise.runtime.model;
 import ai.djl.nn.core.Linear;
 import dev.rankwise.runtime.AdapterConfig;
 import dev.rankwise.runtime.AdapterLayer;
+import dev.rankwise.runtime.experts.RankExpertsConfig;
+import dev.rankwise.runtime.experts.RankExpertsLinear;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.lora.LoraLinear;
+import dev.rankwise.runtime.route.TaskRouterConfig;
+import java.util.Optional;
 
 /** Builds the adapter layer a config declares around one frozen linear layer. */
 final class AdapterFactory {
 
   private AdapterFactory() {}
 
-  static AdapterLayer create(AdapterConfig config, Linear base, long seed) {
+  static AdapterLayer create(
+      AdapterConfig config, Optional<TaskRouterConfig> router, Linear base, long seed) {
     if (config instanceof LoraConfig lora) {
       if (lora.perTask()) {
-        throw new UnsupportedOperationException(
+        if (config instanceof RankExpertsConfig experts) {
+      return RankExpertsLinear.wrap(base, experts, router, seed);
+    }
+    throw new UnsupportedOperationException(
             "@Lora(perTask = true) is not implemented in this version of rankwise yet;"
                 + " declare a shared @Lora for now");
       }
       return LoraLinear.wrap(base, lora, seed);
+    }
+    if (config instanceof RankExpertsConfig experts) {
+      return RankExpertsLinear.wrap(base, experts, router, seed);
     }
     throw new UnsupportedOperationException(
         config.kind() + " adapters are not implemented in this version of rankwise yet");

@@ -117,7 +117,8 @@ public final class FieldAttacher {
       throw new IllegalStateException(
           spec.declaringType() + ": layer '" + path + "' already has an adapter; attach once");
     }
-    AdapterLayer adapter = AdapterFactory.create(config, layer, AdapterFactory.layerSeed(seed, path));
+    AdapterLayer adapter = AdapterFactory.create(
+        config, spec.taskRouter(), layer, AdapterFactory.layerSeed(seed, path));
     ChildReplacer.replace(parent, layer, adapter, path);
     layers.put(path, adapter);
   }

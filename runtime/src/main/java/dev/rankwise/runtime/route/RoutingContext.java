@@ -43,12 +43,25 @@ public final class RoutingContext implements AutoCloseable {
    * @param taskIds the task index of each row, shape (batch), an integer array
    */
   public static RoutingContext open(NDArray taskIds) {
+    if (taskIds == null) {
+      throw new IllegalArgumentException("task ids must not be null; use collectingLosses()");
+    }
     if (taskIds.getShape().dimension() != 1 || !taskIds.getDataType().isInteger()) {
       throw new IllegalArgumentException(
           "task ids must be a 1-D integer array (one task index per row), got "
               + taskIds.getDataType() + " " + taskIds.getShape());
     }
     RoutingContext context = new RoutingContext(taskIds);
+    CURRENT.set(context);
+    return context;
+  }
+
+  /**
+   * A context without task ids that only collects auxiliary losses (single-task training of
+   * token-routed experts, for example).
+   */
+  public static RoutingContext collectingLosses() {
+    RoutingContext context = new RoutingContext(null);
     CURRENT.set(context);
     return context;
   }
@@ -66,7 +79,7 @@ public final class RoutingContext implements AutoCloseable {
    */
   public static RoutingContext require(String who) {
     RoutingContext context = CURRENT.get();
-    if (context == null) {
+    if (context == null || context.taskIds == null) {
       throw new IllegalStateException(
           who + " routes rows by task, but no task ids were given: wrap the forward pass in"
               + " try (RoutingContext routing = RoutingContext.open(taskIds)) { ... }");
@@ -74,9 +87,9 @@ public final class RoutingContext implements AutoCloseable {
     return context;
   }
 
-  /** The task index of each row, shape (batch). */
-  public NDArray taskIds() {
-    return taskIds;
+  /** The task index of each row, shape (batch), if this context routes by task. */
+  public Optional<NDArray> taskIds() {
+    return Optional.ofNullable(taskIds);
   }
 
   /** Adds to the named auxiliary loss of this pass (losses of one name from several layers add up). */

@@ -16,6 +16,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.translate.TranslateException;
 import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.route.RoutingContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -132,10 +133,13 @@ public final class FineTuner {
       Block block, List<Parameter> trainable, Optimizer optimizer, Batch batch, int step) {
     try (NDManager stepManager = batch.getManager().newSubManager()) {
       double lossValue;
-      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector();
+          RoutingContext routing = RoutingContext.collectingLosses()) {
         NDList predictions =
             block.forward(new ParameterStore(stepManager, false), batch.getData(), true);
-        NDArray value = loss.evaluate(batch.getLabels(), predictions);
+        NDArray objective = loss.evaluate(batch.getLabels(), predictions);
+        // Token-routed experts add their load-balancing loss during the forward pass.
+        NDArray value = routing.auxiliaryLoss().map(objective::add).orElse(objective);
         lossValue = value.getFloat();
         if (!Double.isFinite(lossValue)) {
           throw new NonFiniteLossException(step, "loss", lossValue);
