@@ -170,6 +170,32 @@ class RankExpertsLinearTest extends ManagedArrays {
   }
 
   @Test
+  void adaptiveTasksWithPlantedRanksTwoAndSixUseDifferentNumbersOfExperts() {
+    Linear base = base();
+    TaskRouterConfig adaptive = new TaskRouterConfig(List.of("low", "high"), true, 0);
+    RankExpertsLinear layer = RankExpertsLinear.wrap(
+        base, RankExpertsConfig.builder().setExperts(8, 6).build(), Optional.of(adaptive), 7);
+    Random random = new Random(5);
+    NDArray u = Initializers.orthogonal(manager, 8, FEATURES, random);
+    NDArray v = Initializers.orthogonal(manager, 8, FEATURES, random);
+    NDArray input = manager.randomNormal(new Shape(512, FEATURES));
+    NDArray ids = taskIds(512, 0, 1);
+    NDArray isHigh = ids.toType(DataType.FLOAT32, false).expandDims(-1);
+    NDArray low = input.matMul(planted(u, v, 0, 2).transpose());
+    NDArray high = input.matMul(planted(u, v, 2, 8).transpose());
+    NDArray target = TestModels.predict(base, manager, input)
+        .add(low.mul(isHigh.onesLike().sub(isHigh))).add(high.mul(isHigh));
+    TestModels.train(layer, List.copyOf(layer.adapterParameters().values()), manager, input, ids,
+        prediction -> prediction.sub(target).square().mean(), 800, 0.02f);
+
+    int lowRank = layer.selectedExperts(0).length;
+    int highRank = layer.selectedExperts(1).length;
+    System.out.printf("adaptive: task of rank 2 uses %d experts %s, task of rank 6 uses %d %s%n",
+        lowRank, Arrays.toString(layer.selectedExperts(0)), highRank, Arrays.toString(layer.selectedExperts(1)));
+    assertTrue(lowRank < highRank, lowRank + " vs " + highRank);
+  }
+
+  @Test
   void aMixedBatchGivesRowForRowTheOutputsOfSingleTaskBatches() {
     RankExpertsLinear layer = RankExpertsLinear.wrap(
         base(), RankExpertsConfig.builder().setExperts(6, 2).build(), Optional.of(TWO_TASKS), 1);
