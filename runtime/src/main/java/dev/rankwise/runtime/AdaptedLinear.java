@@ -113,12 +113,12 @@ public abstract class AdaptedLinear extends Linear implements AdapterLayer {
   }
 
   /** {@code x · W^T} with {@code x} first, so the result belongs to the step's manager. */
-  protected static NDArray project(ParameterStore store, NDArray input, Parameter weight, boolean training) {
+  public static NDArray project(ParameterStore store, NDArray input, Parameter weight, boolean training) {
     return Linear.linear(input, store.getValue(weight, input.getDevice(), training)).singletonOrThrow();
   }
 
   /** Multiplies by {@code scaling} through an NDArray scalar (DESIGN §7: never a Number). */
-  protected static NDArray scaled(NDArray update, double scaling) {
+  public static NDArray scaled(NDArray update, double scaling) {
     if (scaling == 1) {
       return update;
     }

@@ -8,8 +8,6 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.rankwise.runtime.AdaptedLinear;
-import dev.rankwise.runtime.Initializers;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -34,23 +32,13 @@ public final class LoraLinear extends AdaptedLinear {
   public static final String LORA_B = "lora_B";
 
   private final LoraConfig config;
-  private final Parameter loraA;
-  private final Parameter mixer;
-  private final Parameter loraB;
+  private final LoraUpdate update;
 
   private LoraLinear(Linear base, LoraConfig config, long seed) {
     super(base);
     this.config = config;
-    NDManager manager = weightManager();
-    Random random = new Random(seed);
-    loraA = addAdapterParameter(
-        LORA_A, Initializers.kaimingUniform(manager, config.rankA(), inFeatures(), random));
-    mixer = config.hasMixer()
-        ? addAdapterParameter(
-            LORA_T, Initializers.orthogonal(manager, config.rankB(), config.rankA(), random))
-        : null;
-    loraB = addAdapterParameter(
-        LORA_B, manager.zeros(new ai.djl.ndarray.types.Shape(outFeatures(), config.rankB())));
+    this.update = new LoraUpdate(config, inFeatures(), outFeatures(), "", weightManager(),
+        new Random(seed), this::addAdapterParameter);
   }
 
   /**
@@ -73,28 +61,22 @@ public final class LoraLinear extends AdaptedLinear {
 
   /** The down-projection {@code A'} (rankA, in). */
   public Parameter loraA() {
-    return loraA;
+    return update.loraA();
   }
 
   /** The mixer {@code T} (rankB, rankA); empty with the identity mixer. */
   public Optional<Parameter> mixer() {
-    return Optional.ofNullable(mixer);
+    return update.mixer();
   }
 
   /** The up-projection {@code B'} (out, rankB). */
   public Parameter loraB() {
-    return loraB;
+    return update.loraB();
   }
 
   @Override
   public Map<String, Parameter> adapterParameters() {
-    Map<String, Parameter> named = new LinkedHashMap<>();
-    named.put(LORA_A, loraA);
-    if (mixer != null) {
-      named.put(LORA_T, mixer);
-    }
-    named.put(LORA_B, loraB);
-    return named;
+    return update.parameters();
   }
 
   @Override
@@ -105,12 +87,7 @@ public final class LoraLinear extends AdaptedLinear {
     if (isMerged()) {
       return new NDList(output);
     }
-    NDArray hidden = project(store, dropout(input, config.dropout(), training), loraA, training);
-    if (mixer != null) {
-      hidden = project(store, hidden, mixer, training);
-    }
-    NDArray update = project(store, hidden, loraB, training);
-    return new NDList(output.add(scaled(update, config.scaling())));
+    return new NDList(output.add(update.apply(store, dropout(input, config.dropout(), training), training)));
   }
 
   /**
@@ -119,16 +96,7 @@ public final class LoraLinear extends AdaptedLinear {
    * @param manager owns the result
    */
   public NDArray deltaWeight(NDManager manager) {
-    try (NDManager scratch = manager.newSubManager()) {
-      NDArray a = loraA.getArray();
-      NDArray product = mixer == null ? a : mixer.getArray().matMul(a);
-      product.attach(scratch);
-      NDArray delta = loraB.getArray().matMul(product);
-      delta.attach(scratch);
-      NDArray result = scaled(delta, config.scaling());
-      result.attach(manager);
-      return result;
-    }
+    return update.delta(manager);
   }
 
   @Override

@@ -7,6 +7,7 @@ import dev.rankwise.runtime.experts.RankExpertsConfig;
 import dev.rankwise.runtime.experts.RankExpertsLinear;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.lora.LoraLinear;
+import dev.rankwise.runtime.lora.PerTaskLoraLinear;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.util.Optional;
 
@@ -17,22 +18,18 @@ final class AdapterFactory {
 
   static AdapterLayer create(
       AdapterConfig config, Optional<TaskRouterConfig> router, Linear base, long seed) {
-    if (config instanceof LoraConfig lora) {
-      if (lora.perTask()) {
-        if (config instanceof RankExpertsConfig experts) {
-      return RankExpertsLinear.wrap(base, experts, router, seed);
+    if (config instanceof LoraConfig lora && lora.perTask()) {
+      return PerTaskLoraLinear.wrap(base, lora, router.orElseThrow(() -> new IllegalArgumentException(
+          "@Lora(perTask = true) needs a @TaskRouter on the declaration")), seed);
     }
-    throw new UnsupportedOperationException(
-            "@Lora(perTask = true) is not implemented in this version of rankwise yet;"
-                + " declare a shared @Lora for now");
-      }
+    if (config instanceof LoraConfig lora) {
       return LoraLinear.wrap(base, lora, seed);
     }
     if (config instanceof RankExpertsConfig experts) {
       return RankExpertsLinear.wrap(base, experts, router, seed);
     }
     throw new UnsupportedOperationException(
-        config.kind() + " adapters are not implemented in this version of rankwise yet");
+        config.kind() + " adapters are not implemented in this version of rankwise");
   }
 
   /** A per-layer seed, so a layer's initialisation does not depend on the order of attachment. */

@@ -1,0 +1,89 @@
+package dev.rankwise.runtime.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import dev.rankwise.runtime.AdaptedLinear;
+import dev.rankwise.runtime.Initializers;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.BiFunction;
+
+/**
+ * One decomposed low-rank update {@code s · B' T A'}: its parameters, its forward term and its
+ * delta weight. {@link LoraLinear} holds one; {@link PerTaskLoraLinear} one per task.
+ */
+final class LoraUpdate {
+
+  private final LoraConfig config;
+  private final Parameter loraA;
+  private final Parameter mixer;
+  private final Parameter loraB;
+
+  /**
+   * Creates the parameters through {@code add} (name, initial value) — the owning block's
+   * {@code addAdapterParameter} — with {@code suffix} appended to each name.
+   */
+  LoraUpdate(
+      LoraConfig config, long in, long out, String suffix, NDManager manager, Random random,
+      BiFunction<String, NDArray, Parameter> add) {
+    this.config = config;
+    loraA = add.apply(LoraLinear.LORA_A + suffix,
+        Initializers.kaimingUniform(manager, config.rankA(), in, random));
+    mixer = config.hasMixer()
+        ? add.apply(LoraLinear.LORA_T + suffix,
+            Initializers.orthogonal(manager, config.rankB(), config.rankA(), random))
+        : null;
+    loraB = add.apply(LoraLinear.LORA_B + suffix, manager.zeros(new Shape(out, config.rankB())));
+  }
+
+  Parameter loraA() {
+    return loraA;
+  }
+
+  Optional<Parameter> mixer() {
+    return Optional.ofNullable(mixer);
+  }
+
+  Parameter loraB() {
+    return loraB;
+  }
+
+  /** The parameters by file name, {@code A'}, {@code T}, {@code B'}. */
+  Map<String, Parameter> parameters() {
+    Map<String, Parameter> named = new LinkedHashMap<>();
+    named.put(loraA.getName(), loraA);
+    if (mixer != null) {
+      named.put(mixer.getName(), mixer);
+    }
+    named.put(loraB.getName(), loraB);
+    return named;
+  }
+
+  /** {@code s · B' T A' x} for an input already through dropout. */
+  NDArray apply(ParameterStore store, NDArray input, boolean training) {
+    NDArray hidden = AdaptedLinear.project(store, input, loraA, training);
+    if (mixer != null) {
+      hidden = AdaptedLinear.project(store, hidden, mixer, training);
+    }
+    return AdaptedLinear.scaled(AdaptedLinear.project(store, hidden, loraB, training), config.scaling());
+  }
+
+  /** The update {@code s · B' T A'} of shape (out, in), in {@code manager}. */
+  NDArray delta(NDManager manager) {
+    try (NDManager scratch = manager.newSubManager()) {
+      NDArray a = loraA.getArray();
+      NDArray product = mixer == null ? a : mixer.getArray().matMul(a);
+      product.attach(scratch);
+      NDArray delta = loraB.getArray().matMul(product);
+      delta.attach(scratch);
+      NDArray result = AdaptedLinear.scaled(delta, config.scaling());
+      result.attach(manager);
+      return result;
+    }
+  }
+}

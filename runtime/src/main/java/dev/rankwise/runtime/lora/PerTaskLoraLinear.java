@@ -1,0 +1,105 @@
+package dev.rankwise.runtime.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.rankwise.runtime.AdaptedLinear;
+import dev.rankwise.runtime.route.RoutingContext;
+import dev.rankwise.runtime.route.TaskRouterConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * One decomposed LoRA per task ({@code @Lora(perTask = true)}), as PEFT's mixed-adapter batches:
+ * each row of a batch gets the update of its own task. Parameters are named per task, {@code
+ * lora_A.<task>}, {@code lora_T.<task>}, {@code lora_B.<task>}, so each task's adapter can be
+ * skipped, saved and merged on its own.
+ */
+public final class PerTaskLoraLinear extends AdaptedLinear {
+
+  private final LoraConfig config;
+  private final TaskRouterConfig router;
+  private final List<LoraUpdate> updates = new ArrayList<>();
+
+  private PerTaskLoraLinear(Linear base, LoraConfig config, TaskRouterConfig router, long seed) {
+    super(base);
+    this.config = config;
+    this.router = router;
+    Random random = new Random(seed);
+    for (String task : router.tasks()) {
+      updates.add(new LoraUpdate(config, inFeatures(), outFeatures(), "." + task, weightManager(),
+          random, this::addAdapterParameter));
+    }
+  }
+
+  /** Wraps an initialised linear layer in one decomposed LoRA per task of {@code router}. */
+  public static PerTaskLoraLinear wrap(Linear base, LoraConfig config, TaskRouterConfig router, long seed) {
+    return new PerTaskLoraLinear(base, config, router, seed);
+  }
+
+  @Override
+  public LoraConfig config() {
+    return config;
+  }
+
+  /** The task routing. */
+  public TaskRouterConfig router() {
+    return router;
+  }
+
+  /** The parameters of one task's adapter. */
+  public Map<String, Parameter> taskParameters(int task) {
+    return updates.get(task).parameters();
+  }
+
+  @Override
+  public Map<String, Parameter> adapterParameters() {
+    Map<String, Parameter> named = new LinkedHashMap<>();
+    updates.forEach(update -> named.putAll(update.parameters()));
+    return named;
+  }
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+    NDArray input = inputs.singletonOrThrow();
+    NDArray output = baseOutput(store, input, training);
+    if (isMerged()) {
+      return new NDList(output);
+    }
+    NDArray taskIds = RoutingContext.require("a per-task @Lora layer").taskIds().orElseThrow();
+    NDArray adapterInput = dropout(input, config.dropout(), training);
+    long[] rowShape = new long[input.getShape().dimension()];
+    java.util.Arrays.fill(rowShape, 1);
+    rowShape[0] = input.getShape().get(0);
+    for (int task = 0; task < updates.size(); task++) {
+      NDArray rows = taskIds.eq(task).toType(input.getDataType(), false).reshape(rowShape);
+      output = output.add(updates.get(task).apply(store, adapterInput, training).mul(rows));
+    }
+    return new NDList(output);
+  }
+
+  /** The update of one task, shape (out, in). */
+  public NDArray taskDelta(int task, NDManager manager) {
+    return updates.get(task).delta(manager);
+  }
+
+  @Override
+  public void merge() {
+    throw new IllegalStateException("per-task LoRA merges one task at a time: call mergeTask(task)");
+  }
+
+  @Override
+  public void mergeTask(int task) {
+    try (NDManager scratch = weightManager().newSubManager()) {
+      mergeDelta(taskDelta(task, scratch), "the LoRA of task '" + router.tasks().get(task) + "'");
+    }
+  }
+}
