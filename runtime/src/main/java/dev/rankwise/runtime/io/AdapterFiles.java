@@ -58,6 +58,16 @@ public final class AdapterFiles {
    */
   public static void save(Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers)
       throws IOException {
+    save(directory, spec, layers, Map.of());
+  }
+
+  /**
+   * As {@link #save(Path, AdapterSpec, Map)}, with more parameters (such as task heads) stored
+   * under their own keys.
+   */
+  public static void save(
+      Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers, Map<String, Parameter> extra)
+      throws IOException {
     Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
       for (Map.Entry<String, Parameter> parameter : layer.getValue().adapterParameters().entrySet()) {
@@ -66,6 +76,11 @@ public final class AdapterFiles {
             key(layer.getKey(), parameter.getKey()),
             new Safetensors.Tensor(array.getShape().getShape(), array.toFloatArray()));
       }
+    }
+    for (Map.Entry<String, Parameter> parameter : extra.entrySet()) {
+      NDArray array = parameter.getValue().getArray();
+      tensors.put(parameter.getKey(),
+          new Safetensors.Tensor(array.getShape().getShape(), array.toFloatArray()));
     }
     Safetensors.writeAtomically(directory.resolve(WEIGHTS_FILE), Safetensors.encode(tensors));
     String json = new GsonBuilder().setPrettyPrinting().serializeNulls().create()
@@ -83,6 +98,13 @@ public final class AdapterFiles {
    */
   public static void load(Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers)
       throws IOException {
+    load(directory, spec, layers, Map.of());
+  }
+
+  /** As {@link #load(Path, AdapterSpec, Map)}, with the extra parameters saved alongside. */
+  public static void load(
+      Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers, Map<String, Parameter> extra)
+      throws IOException {
     Path weightsFile = require(directory, WEIGHTS_FILE);
     Path configFile = require(directory, CONFIG_FILE);
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
@@ -94,33 +116,38 @@ public final class AdapterFiles {
     checkConfig(configFile, readConfig(configFile), spec, layers);
     Map<String, Safetensors.Tensor> tensors = Safetensors.read(weightsFile);
 
+    Map<String, Parameter> expected = new LinkedHashMap<>();
+    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      for (Map.Entry<String, Parameter> parameter : layer.getValue().adapterParameters().entrySet()) {
+        expected.put(key(layer.getKey(), parameter.getKey()), parameter.getValue());
+      }
+    }
+    expected.putAll(extra);
     Map<Parameter, float[]> updates = new LinkedHashMap<>();
     Set<String> unexpected = new TreeSet<>(tensors.keySet());
     Set<String> missing = new TreeSet<>();
-    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
-      for (Map.Entry<String, Parameter> parameter : layer.getValue().adapterParameters().entrySet()) {
-        String key = key(layer.getKey(), parameter.getKey());
-        Safetensors.Tensor tensor = tensors.get(key);
-        unexpected.remove(key);
-        if (tensor == null) {
-          missing.add(key);
-          continue;
-        }
-        Shape expected = parameter.getValue().getArray().getShape();
-        if (!Arrays.equals(expected.getShape(), tensor.shape())) {
-          throw new AdapterFileException(
-              weightsFile, "tensor '" + key + "' has shape " + Arrays.toString(tensor.shape())
-                  + " but the attached adapter expects " + expected
-                  + " (was it saved for a different model or declaration?)");
-        }
-        for (float value : tensor.values()) {
-          if (!Float.isFinite(value)) {
-            throw new AdapterFileException(
-                weightsFile, "tensor '" + key + "' holds a non-finite value (" + value + ")");
-          }
-        }
-        updates.put(parameter.getValue(), tensor.values());
+    for (Map.Entry<String, Parameter> parameter : expected.entrySet()) {
+      String key = parameter.getKey();
+      Safetensors.Tensor tensor = tensors.get(key);
+      unexpected.remove(key);
+      if (tensor == null) {
+        missing.add(key);
+        continue;
       }
+      Shape shape = parameter.getValue().getArray().getShape();
+      if (!Arrays.equals(shape.getShape(), tensor.shape())) {
+        throw new AdapterFileException(
+            weightsFile, "tensor '" + key + "' has shape " + Arrays.toString(tensor.shape())
+                + " but the attached adapter expects " + shape
+                + " (was it saved for a different model or declaration?)");
+      }
+      for (float value : tensor.values()) {
+        if (!Float.isFinite(value)) {
+          throw new AdapterFileException(
+              weightsFile, "tensor '" + key + "' holds a non-finite value (" + value + ")");
+        }
+      }
+      updates.put(parameter.getValue(), tensor.values());
     }
     if (!missing.isEmpty()) {
       throw new AdapterFileException(weightsFile, "missing tensors for attached adapters: " + missing);

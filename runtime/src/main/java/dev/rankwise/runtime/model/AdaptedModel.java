@@ -25,6 +25,7 @@ public final class AdaptedModel {
   private final AdapterSpec spec;
   private final Block block;
   private final Map<String, AdapterLayer> layers;
+  private final Map<String, Parameter> included = new LinkedHashMap<>();
 
   AdaptedModel(AdapterSpec spec, Block block, Map<String, AdapterLayer> layers) {
     this.spec = spec;
@@ -47,13 +48,28 @@ public final class AdaptedModel {
     return layers;
   }
 
-  /** Every adapter parameter, the only parameters that train. */
+  /** Every adapter parameter and every included parameter: the only parameters that train. */
   public List<Parameter> trainableParameters() {
     List<Parameter> trainable = new ArrayList<>();
     for (AdapterLayer layer : layers.values()) {
       trainable.addAll(layer.adapterParameters().values());
     }
+    trainable.addAll(included.values());
     return trainable;
+  }
+
+  /**
+   * Trains and saves these parameters with the adapters, under their keys, such as the task
+   * heads of multi-task training ({@code heads.<task>.weight}). Including a key again replaces it.
+   */
+  public AdaptedModel include(Map<String, Parameter> parameters) {
+    included.putAll(parameters);
+    return this;
+  }
+
+  /** The included parameters by key. */
+  public Map<String, Parameter> includedParameters() {
+    return Collections.unmodifiableMap(included);
   }
 
   /**
@@ -62,6 +78,7 @@ public final class AdaptedModel {
    */
   public void freezeBase() {
     FieldAttacher.freeze(block, layers);
+    included.values().forEach(parameter -> parameter.freeze(false));
   }
 
   /** Trainable and total parameter counts, printable as PEFT prints them. */
@@ -69,6 +86,9 @@ public final class AdaptedModel {
     long all = 0;
     for (Pair<String, Parameter> parameter : block.getParameters()) {
       all += parameter.getValue().getArray().size();
+    }
+    for (Parameter parameter : included.values()) {
+      all += parameter.getArray().size();
     }
     long trainable = 0;
     for (Parameter parameter : trainableParameters()) {
@@ -153,7 +173,7 @@ public final class AdaptedModel {
    * each atomically. Only adapter weights are written, never the base.
    */
   public void save(Path directory) throws IOException {
-    AdapterFiles.save(directory, spec, layers);
+    AdapterFiles.save(directory, spec, layers, included);
   }
 
   /**
@@ -161,7 +181,7 @@ public final class AdaptedModel {
    * checked whole before any weight changes, so a bad file leaves the model as it was.
    */
   public AdaptedModel load(Path directory) throws IOException {
-    AdapterFiles.load(directory, spec, layers);
+    AdapterFiles.load(directory, spec, layers, included);
     return this;
   }
 }

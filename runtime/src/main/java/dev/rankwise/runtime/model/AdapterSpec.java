@@ -7,6 +7,7 @@ import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,7 @@ public final class AdapterSpec {
   private AdapterSpec(Builder builder) {
     this.declaringType = builder.declaringType;
     this.targetRules = List.copyOf(builder.targetRules);
-    this.fieldConfigs = Map.copyOf(builder.fieldConfigs);
+    this.fieldConfigs = Collections.unmodifiableMap(new LinkedHashMap<>(builder.fieldConfigs));
     this.taskRouter = builder.taskRouter;
   }
 
@@ -54,7 +55,7 @@ public final class AdapterSpec {
     return targetRules;
   }
 
-  /** The field-level configs by field name. */
+  /** The field-level configs by field name, in declaration order. */
   public Map<String, AdapterConfig> fieldConfigs() {
     return fieldConfigs;
   }

@@ -11,6 +11,7 @@ import dev.rankwise.runtime.inject.BlockPaths;
 import dev.rankwise.runtime.inject.ChildReplacer;
 import dev.rankwise.runtime.inject.ClosestPaths;
 import dev.rankwise.runtime.inject.PathPattern;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +55,11 @@ public final class FieldAttacher {
           "field " + owner + " is null; create its Linear in the constructor before attaching");
     }
     String path = childSegment(layer, owner);
-    attach(path, root, layer, config, "field " + owner);
-    return (Linear) layers.get(path);
+    claim(path, layer, "field " + owner);
+    AdapterLayer adapter = create(path, layer, config);
+    ChildReplacer.replace(root, layer, adapter, path);
+    layers.put(path, adapter);
+    return (Linear) adapter;
   }
 
   /**
@@ -68,20 +72,35 @@ public final class FieldAttacher {
   public AdaptedModel finish() {
     checkNotFinished();
     finished = true;
+    // Plan every match and build every adapter before the tree changes, so a typo in the last
+    // pattern or an uninitialised layer leaves the model as it was.
+    List<Planned> plans = new ArrayList<>();
     if (!spec.targetRules().isEmpty()) {
       Map<String, Block> paths = BlockPaths.of(root);
       for (AdapterSpec.TargetRule rule : spec.targetRules()) {
         for (String pattern : rule.patterns()) {
-          attachMatches(PathPattern.parse(pattern), rule.config(), paths);
+          plan(PathPattern.parse(pattern), rule.config(), paths, plans);
         }
       }
+    }
+    List<AdapterLayer> adapters = new ArrayList<>();
+    for (Planned plan : plans) {
+      adapters.add(create(plan.path(), plan.layer(), plan.config()));
+    }
+    for (int i = 0; i < plans.size(); i++) {
+      Planned plan = plans.get(i);
+      ChildReplacer.replace(plan.parent(), plan.layer(), adapters.get(i), plan.path());
+      layers.put(plan.path(), adapters.get(i));
     }
     AdaptedModel model = new AdaptedModel(spec, root, layers);
     model.freezeBase();
     return model;
   }
 
-  private void attachMatches(PathPattern pattern, AdapterConfig config, Map<String, Block> paths) {
+  /** A layer a pattern selected, with where it sits. */
+  private record Planned(String path, Block parent, Linear layer, AdapterConfig config) {}
+
+  private void plan(PathPattern pattern, AdapterConfig config, Map<String, Block> paths, List<Planned> plans) {
     int matched = 0;
     for (Map.Entry<String, Block> entry : paths.entrySet()) {
       String path = entry.getKey();
@@ -89,9 +108,9 @@ public final class FieldAttacher {
         continue;
       }
       matched++;
+      claim(path, linear, "pattern '" + pattern + "'");
       int dot = path.lastIndexOf('.');
-      Block parent = dot < 0 ? root : paths.get(path.substring(0, dot));
-      attach(path, parent, linear, config, "pattern '" + pattern + "'");
+      plans.add(new Planned(path, dot < 0 ? root : paths.get(path.substring(0, dot)), linear, config));
     }
     if (matched == 0) {
       List<String> linearPaths =
@@ -106,7 +125,8 @@ public final class FieldAttacher {
     }
   }
 
-  private void attach(String path, Block parent, Linear layer, AdapterConfig config, String by) {
+  /** Records which declaration takes a layer; a second one, or an adapted layer, is an error. */
+  private void claim(String path, Linear layer, String by) {
     String earlier = declaredBy.putIfAbsent(path, by);
     if (earlier != null) {
       throw new IllegalArgumentException(
@@ -117,10 +137,10 @@ public final class FieldAttacher {
       throw new IllegalStateException(
           spec.declaringType() + ": layer '" + path + "' already has an adapter; attach once");
     }
-    AdapterLayer adapter = AdapterFactory.create(
-        config, spec.taskRouter(), layer, AdapterFactory.layerSeed(seed, path));
-    ChildReplacer.replace(parent, layer, adapter, path);
-    layers.put(path, adapter);
+  }
+
+  private AdapterLayer create(String path, Linear layer, AdapterConfig config) {
+    return AdapterFactory.create(config, spec.taskRouter(), layer, AdapterFactory.layerSeed(seed, path));
   }
 
   private String childSegment(Linear layer, String owner) {

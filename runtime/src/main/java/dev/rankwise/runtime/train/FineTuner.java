@@ -69,9 +69,6 @@ public final class FineTuner {
    */
   public TrainingResult fit(
       Block block, List<Parameter> trainable, RandomAccessDataset train, RandomAccessDataset validation) {
-    if (trainable.isEmpty()) {
-      throw new IllegalArgumentException("nothing to train: the list of trainable parameters is empty");
-    }
     Engine.getInstance().setRandomSeed((int) config.seed());
     int stepsPerEpoch = Math.toIntExact((train.size() + config.batchSize() - 1) / config.batchSize());
     if (stepsPerEpoch == 0) {
@@ -82,14 +79,7 @@ public final class FineTuner {
       totalSteps = Math.min(totalSteps, config.maxSteps());
     }
     LearningRateSchedule schedule = new LearningRateSchedule(config, totalSteps);
-    Optimizer optimizer =
-        Optimizer.adamW()
-            .optLearningRateTracker(schedule)
-            .optWeightDecays((float) config.weightDecay())
-            .build();
-    for (Parameter parameter : trainable) {
-      parameter.getArray().setRequiresGradient(true);
-    }
+    ParameterUpdate update = new ParameterUpdate(trainable, config, schedule);
 
     List<Double> losses = new ArrayList<>(totalSteps);
     List<Double> rates = new ArrayList<>(totalSteps);
@@ -103,7 +93,7 @@ public final class FineTuner {
         for (Batch batch : batches(train, runManager)) {
           try (batch) {
             step++;
-            losses.add(step(block, trainable, optimizer, batch, step));
+            losses.add(step(block, update, batch, step));
             rates.add(schedule.rate(step));
           }
           if (progress != null) {
@@ -129,8 +119,7 @@ public final class FineTuner {
     return new TrainingResult(losses, rates, evaluations, seconds);
   }
 
-  private double step(
-      Block block, List<Parameter> trainable, Optimizer optimizer, Batch batch, int step) {
+  private double step(Block block, ParameterUpdate update, Batch batch, int step) {
     try (NDManager stepManager = batch.getManager().newSubManager()) {
       double lossValue;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector();
@@ -138,30 +127,14 @@ public final class FineTuner {
         NDList predictions =
             block.forward(new ParameterStore(stepManager, false), batch.getData(), true);
         NDArray objective = loss.evaluate(batch.getLabels(), predictions);
-        // Token-routed experts add their load-balancing loss during the forward pass.
-        NDArray value = routing.auxiliaryLoss().map(objective::add).orElse(objective);
-        lossValue = value.getFloat();
+        lossValue = objective.getFloat();
         if (!Double.isFinite(lossValue)) {
           throw new NonFiniteLossException(step, "loss", lossValue);
         }
-        collector.backward(value);
+        // Token-routed experts add their load-balancing loss during the forward pass.
+        collector.backward(routing.auxiliaryLoss().map(objective::add).orElse(objective));
       }
-      List<NDArray> gradients = new ArrayList<>(trainable.size());
-      for (Parameter parameter : trainable) {
-        NDArray gradient = parameter.getArray().getGradient();
-        gradient.attach(stepManager);
-        gradients.add(gradient);
-      }
-      double norm = GradientClipping.clip(gradients, config.maxGradNorm());
-      if (!Double.isFinite(norm)) {
-        // The collector never zeroes gradients; leave none behind for a caller that goes on.
-        gradients.forEach(gradient -> gradient.zerosLike().copyTo(gradient));
-        throw new NonFiniteLossException(step, "gradient norm", norm);
-      }
-      for (int i = 0; i < trainable.size(); i++) {
-        Parameter parameter = trainable.get(i);
-        optimizer.update(parameter.getId(), parameter.getArray(), gradients.get(i));
-      }
+      update.apply(step, stepManager);
       return lossValue;
     }
   }

@@ -96,6 +96,17 @@ class AttachTest extends ManagedArrays {
   }
 
   @Test
+  void aFailedAttachLeavesTheTreeAsItWas() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    ai.djl.nn.core.Linear query = tower.query;
+    AdapterSpec spec = AdapterSpec.builder("t").target(SMALL, "query", "head.9").build();
+    assertThrows(IllegalArgumentException.class, () -> spec.attach(tower));
+    assertSame(query, tower.query);
+    assertSame(query, tower.getChildren().valueAt(0));
+    assertTrue(tower.query.getParameters().get("weight").requiresGradient(), "nothing was frozen");
+  }
+
+  @Test
   void aPatternMatchingOnlyNonLinearBlocksIsAnError() {
     TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
     AdapterSpec spec = AdapterSpec.builder("t").target(SMALL, "head.1").build();

@@ -1,0 +1,26 @@
+package dev.rankwise.runtime.train;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a multi-task run did.
+ *
+ * @param losses the objective of each step (task losses, without auxiliary losses)
+ * @param taskLosses each task's loss at each step, by task
+ * @param auxiliaryLosses each auxiliary loss at each step, by name ("balance", "rank", "contrastive")
+ * @param metrics the test metrics of each task at the end
+ * @param seconds wall time of the training
+ */
+public record MultiTaskResult(
+    List<Double> losses,
+    Map<String, List<Double>> taskLosses,
+    Map<String, List<Double>> auxiliaryLosses,
+    List<TaskMetrics> metrics,
+    double seconds) {
+
+  /** Optimizer steps taken. */
+  public int steps() {
+    return losses.size();
+  }
+}

@@ -1,0 +1,241 @@
+package dev.rankwise.runtime.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.loss.Loss;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.route.RoutingContext;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Trains the adapters of a model and one head per task on several tasks at once. Every step is a
+ * mixed-task batch shared among the tasks by a {@link TaskSampling}; each row is routed to its
+ * task's adapters through a {@link RoutingContext}; the objective is the batch's mean task loss
+ * plus the auxiliary losses of the pass, which are logged separately; at the end each task is
+ * evaluated on its test rows (accuracy, macro-F1).
+ */
+public final class MultiTaskTrainer {
+
+  private final TrainingConfig config;
+  private final TaskSampling sampling;
+  private final Loss loss = Loss.softmaxCrossEntropyLoss();
+
+  /**
+   * Creates a trainer.
+   *
+   * @param config the run's settings; {@code epochs} counts passes over the largest task's rows
+   * @param sampling how batches are shared among tasks
+   */
+  public MultiTaskTrainer(TrainingConfig config, TaskSampling sampling) {
+    this.config = config;
+    this.sampling = sampling;
+  }
+
+  /**
+   * Trains the model's adapters and the heads on the tasks, then evaluates every task. The heads
+   * are included in the model, so {@link AdaptedModel#save} stores them with the adapters.
+   *
+   * @param model an adapted model whose block maps a task's inputs to features (rows, features)
+   * @param heads one head per task, in the order of the model's {@code @TaskRouter}
+   * @param tasks the tasks' data, in the same order
+   */
+  public MultiTaskResult fit(AdaptedModel model, TaskHeads heads, List<TaskData> tasks) {
+    checkTasks(model, heads, tasks);
+    model.include(heads.namedParameters());
+    model.freezeBase();
+    Engine.getInstance().setRandomSeed((int) config.seed());
+    List<Long> rows = tasks.stream().map(TaskData::trainRows).toList();
+    int[] share = sampling.rowsPerTask(rows, config.batchSize());
+    long largest = 0;
+    for (int t = 0; t < tasks.size(); t++) {
+      largest = Math.max(largest, (rows.get(t) + share[t] - 1) / share[t]);
+    }
+    int totalSteps = Math.toIntExact(config.epochs() * largest);
+    if (config.maxSteps() > 0) {
+      totalSteps = Math.min(totalSteps, config.maxSteps());
+    }
+    ParameterUpdate update = new ParameterUpdate(
+        model.trainableParameters(), config, new LearningRateSchedule(config, totalSteps));
+
+    Random random = new Random(config.seed());
+    List<RowCursor> cursors = new ArrayList<>();
+    for (TaskData task : tasks) {
+      cursors.add(new RowCursor(task.trainRows(), random));
+    }
+    List<Double> losses = new ArrayList<>();
+    Map<String, List<Double>> taskLosses = new LinkedHashMap<>();
+    tasks.forEach(task -> taskLosses.put(task.name(), new ArrayList<>()));
+    Map<String, List<Double>> auxiliary = new LinkedHashMap<>();
+    ProgressBar progress =
+        config.progress() ? ProgressBar.onStandardError("multi-task", totalSteps) : null;
+    long start = System.nanoTime();
+    try (NDManager runManager = NDManager.newBaseManager()) {
+      for (int step = 1; step <= totalSteps; step++) {
+        try (NDManager stepManager = runManager.newSubManager()) {
+          double value = step(model.block(), heads, tasks, cursors, share, update, step, stepManager,
+              taskLosses, auxiliary);
+          losses.add(value);
+          if (progress != null) {
+            progress.update(step, String.format(Locale.ROOT, "loss %.4f", value));
+          }
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    List<TaskMetrics> metrics = evaluate(model.block(), heads, tasks);
+    if (progress != null) {
+      progress.finish(metrics.toString());
+    }
+    return new MultiTaskResult(losses, taskLosses, auxiliary, metrics, seconds);
+  }
+
+  private double step(
+      Block block, TaskHeads heads, List<TaskData> tasks, List<RowCursor> cursors, int[] share,
+      ParameterUpdate update, int step, NDManager stepManager,
+      Map<String, List<Double>> taskLosses, Map<String, List<Double>> auxiliary) {
+    NDList inputs = new NDList();
+    NDList labels = new NDList();
+    long[] ids = new long[config.batchSize()];
+    int row = 0;
+    for (int t = 0; t < tasks.size(); t++) {
+      NDArray indices = stepManager.create(cursors.get(t).next(share[t]));
+      inputs.add(take(tasks.get(t).trainInputs(), indices, stepManager));
+      labels.add(take(tasks.get(t).trainLabels(), indices, stepManager));
+      for (int i = 0; i < share[t]; i++) {
+        ids[row++] = t;
+      }
+    }
+    NDArray batch = NDArrays.concat(inputs);
+    double objectiveValue;
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector();
+        RoutingContext routing = RoutingContext.open(stepManager.create(ids))) {
+      ParameterStore store = new ParameterStore(stepManager, false);
+      NDArray features = block.forward(store, new NDList(batch), true).singletonOrThrow();
+      NDArray objective = null;
+      long offset = 0;
+      for (int t = 0; t < tasks.size(); t++) {
+        NDArray taskFeatures = features.get(new NDIndex("{}:{}", offset, offset + share[t]));
+        offset += share[t];
+        NDArray logits = heads.logits(store, t, taskFeatures, true);
+        NDArray taskLoss = loss.evaluate(new NDList(labels.get(t)), new NDList(logits));
+        double taskValue = taskLoss.getFloat();
+        if (!Double.isFinite(taskValue)) {
+          throw new NonFiniteLossException(step, "loss of task '" + tasks.get(t).name() + "'", taskValue);
+        }
+        taskLosses.get(tasks.get(t).name()).add(taskValue);
+        NDArray weighted = taskLoss.mul(stepManager.create((float) share[t] / config.batchSize()));
+        objective = objective == null ? weighted : objective.add(weighted);
+      }
+      objectiveValue = objective.getFloat();
+      for (Map.Entry<String, NDArray> extra : routing.auxiliaryLosses().entrySet()) {
+        auxiliary.computeIfAbsent(extra.getKey(), name -> new ArrayList<>()).add((double) extra.getValue().getFloat());
+      }
+      NDArray total = routing.auxiliaryLoss().map(objective::add).orElse(objective);
+      collector.backward(total);
+    }
+    update.apply(step, stepManager);
+    return objectiveValue;
+  }
+
+  /** Rows of a long-lived array, owned by the step (DESIGN §7: results belong to the first operand). */
+  private static NDArray take(NDArray source, NDArray indices, NDManager stepManager) {
+    NDArray rows = source.get(indices);
+    rows.attach(stepManager);
+    return rows;
+  }
+
+  /** Test metrics of every task, each row routed to its own task, without gradients. */
+  public List<TaskMetrics> evaluate(Block block, TaskHeads heads, List<TaskData> tasks) {
+    List<TaskMetrics> metrics = new ArrayList<>();
+    for (int t = 0; t < tasks.size(); t++) {
+      TaskData task = tasks.get(t);
+      long rows = task.testInputs().getShape().get(0);
+      long[] predicted = new long[Math.toIntExact(rows)];
+      double lossSum = 0;
+      for (long from = 0; from < rows; from += config.batchSize()) {
+        long to = Math.min(rows, from + config.batchSize());
+        try (NDManager batchManager = NDManager.newBaseManager()) {
+          NDArray inputs = task.testInputs().get(new NDIndex("{}:{}", from, to));
+          inputs.attach(batchManager);
+          NDArray labels = task.testLabels().get(new NDIndex("{}:{}", from, to));
+          labels.attach(batchManager);
+          long[] ids = new long[Math.toIntExact(to - from)];
+          java.util.Arrays.fill(ids, t);
+          try (RoutingContext routing = RoutingContext.open(batchManager.create(ids))) {
+            ParameterStore store = new ParameterStore(batchManager, false);
+            NDArray features = block.forward(store, new NDList(inputs), false).singletonOrThrow();
+            NDArray logits = heads.logits(store, t, features, false);
+            lossSum += loss.evaluate(new NDList(labels), new NDList(logits)).getFloat() * (to - from);
+            long[] batchPredicted = logits.argMax(-1).toType(DataType.INT64, false).toLongArray();
+            System.arraycopy(batchPredicted, 0, predicted, Math.toIntExact(from), batchPredicted.length);
+          }
+        }
+      }
+      long[] truth = task.testLabels().toType(DataType.INT64, false).toLongArray();
+      metrics.add(TaskMetrics.of(task.name(), lossSum / rows, predicted, truth, task.classes()));
+    }
+    return metrics;
+  }
+
+  private static void checkTasks(AdaptedModel model, TaskHeads heads, List<TaskData> tasks) {
+    List<String> names = tasks.stream().map(TaskData::name).toList();
+    List<String> routed = model.spec().taskRouter()
+        .orElseThrow(() -> new IllegalArgumentException(model.spec().declaringType()
+            + " declares no @TaskRouter; multi-task training routes rows by task"))
+        .tasks();
+    if (!names.equals(routed) || !heads.tasks().equals(routed)) {
+      throw new IllegalArgumentException("the task data " + names + " and heads " + heads.tasks()
+          + " must follow the declaration's tasks " + routed + ", in that order");
+    }
+  }
+
+  /** Walks a task's rows in a fresh random order each pass. */
+  private static final class RowCursor {
+    private final long[] order;
+    private final Random random;
+    private int position;
+
+    RowCursor(long rows, Random random) {
+      this.order = new long[Math.toIntExact(rows)];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      this.random = random;
+      shuffle();
+    }
+
+    long[] next(int count) {
+      long[] rows = new long[count];
+      for (int i = 0; i < count; i++) {
+        if (position == order.length) {
+          shuffle();
+        }
+        rows[i] = order[position++];
+      }
+      return rows;
+    }
+
+    private void shuffle() {
+      for (int i = order.length - 1; i > 0; i--) {
+        int j = random.nextInt(i + 1);
+        long swap = order[i];
+        order[i] = order[j];
+        order[j] = swap;
+      }
+      position = 0;
+    }
+  }
+}

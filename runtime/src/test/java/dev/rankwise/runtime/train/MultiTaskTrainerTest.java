@@ -1,0 +1,132 @@
+package dev.rankwise.runtime.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import dev.rankwise.runtime.ManagedArrays;
+import dev.rankwise.runtime.experts.RankExpertsConfig;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.model.AdapterSpec;
+import dev.rankwise.runtime.route.TaskRouterConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MultiTaskTrainerTest extends ManagedArrays {
+
+  private static final List<String> TASKS = List.of("first", "second", "third");
+
+  @Test
+  void samplingSharesEveryBatchAmongAllTasks() {
+    List<Long> rows = List.of(900L, 90L, 10L);
+    // One row each, then 30 by shares 27 : 2.7 : 0.3, the spare row to the largest remainder.
+    assertArrayEquals(new int[] {28, 4, 1}, new TaskSampling.Proportional().rowsPerTask(rows, 33));
+    assertArrayEquals(new int[] {11, 11, 11}, new TaskSampling.RoundRobin().rowsPerTask(rows, 33));
+    int[] flattened = new TaskSampling.Temperature(3).rowsPerTask(rows, 33);
+    assertEquals(33, flattened[0] + flattened[1] + flattened[2]);
+    assertTrue(flattened[0] < 28 && flattened[2] > 1, java.util.Arrays.toString(flattened));
+    assertThrows(IllegalArgumentException.class, () -> new TaskSampling.RoundRobin().rowsPerTask(rows, 2));
+  }
+
+  @Test
+  void macroF1WeighsRareClassesLikeCommonOnes() {
+    // 8 negatives all right, 2 positives: one found. Accuracy 0.9; F1 of class 1 = 2/3, class 0 = 16/17.
+    long[] truth = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
+    long[] predicted = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+    TaskMetrics metrics = TaskMetrics.of("t", 0, predicted, truth, 2);
+    assertEquals(0.9, metrics.accuracy(), 1e-12);
+    assertEquals((16.0 / 17 + 2.0 / 3) / 2, metrics.macroF1(), 1e-12);
+  }
+
+  /** Three binary tasks on the same inputs, each along its own direction. */
+  private List<TaskData> tasks(int rows) {
+    Random random = new Random(3);
+    List<TaskData> tasks = new ArrayList<>();
+    for (int t = 0; t < TASKS.size(); t++) {
+      float[][] split = new float[2][];
+      float[][] labels = new float[2][];
+      for (int s = 0; s < 2; s++) {
+        split[s] = new float[rows * 8];
+        labels[s] = new float[rows];
+        for (int i = 0; i < rows; i++) {
+          for (int j = 0; j < 8; j++) {
+            split[s][i * 8 + j] = (float) random.nextGaussian();
+          }
+          labels[s][i] = split[s][i * 8 + 2 * t] - split[s][i * 8 + 2 * t + 1] > 0 ? 1 : 0;
+        }
+      }
+      tasks.add(new TaskData(TASKS.get(t), 2,
+          manager.create(split[0], new Shape(rows, 8)), manager.create(labels[0]),
+          manager.create(split[1], new Shape(rows, 8)), manager.create(labels[1])));
+    }
+    return tasks;
+  }
+
+  @Test
+  void trainsAdaptersAndHeadsOnMixedBatchesAndSavesTheHeads(@TempDir Path directory) throws Exception {
+    Engine.getInstance().setRandomSeed(2);
+    SequentialBlock encoder = new SequentialBlock()
+        .add(Linear.builder().setUnits(16).build())
+        .add(Activation::relu)
+        .add(Linear.builder().setUnits(16).build());
+    encoder.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
+    AdapterSpec spec = AdapterSpec.builder("test.Experts")
+        .target(RankExpertsConfig.builder().setExperts(6, 3).build(), "0", "2")
+        .optTaskRouter(new TaskRouterConfig(TASKS, true, 0.1))
+        .build();
+    AdaptedModel model = spec.attach(encoder, 1);
+    Map<String, Integer> classes = new LinkedHashMap<>();
+    TASKS.forEach(task -> classes.put(task, 2));
+    TaskHeads heads = new TaskHeads(classes, 16, manager);
+    TrainingConfig config = TrainingConfig.builder().setLearningRate(2e-2).optEpochs(12)
+        .optBatchSize(48).optWarmupSteps(10).optProgress(false).build();
+
+    MultiTaskResult result =
+        new MultiTaskTrainer(config, new TaskSampling.RoundRobin()).fit(model, heads, tasks(256));
+
+    System.out.println("multi-task: " + result.metrics() + ", auxiliary " + result.auxiliaryLosses().keySet());
+    for (TaskMetrics metrics : result.metrics()) {
+      assertTrue(metrics.accuracy() > 0.85, metrics.toString());
+    }
+    assertEquals(List.of("rank", "contrastive"), List.copyOf(result.auxiliaryLosses().keySet()));
+    assertEquals(result.steps(), result.taskLosses().get("second").size());
+
+    model.save(directory);
+    NDArray before = heads.namedParameters().get("heads.third.weight").getArray().duplicate();
+    heads.namedParameters().get("heads.third.weight").getArray().set(new float[before.toFloatArray().length]);
+    model.load(directory);
+    assertTrue(before.contentEquals(heads.namedParameters().get("heads.third.weight").getArray()),
+        "the heads are saved and loaded with the adapters");
+  }
+
+  @Test
+  void taskDataMustFollowTheDeclaration() {
+    Engine.getInstance().setRandomSeed(2);
+    SequentialBlock encoder = new SequentialBlock().add(Linear.builder().setUnits(16).build());
+    encoder.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
+    AdaptedModel model = AdapterSpec.builder("t")
+        .target(RankExpertsConfig.builder().setExperts(2, 1).build(), "0")
+        .optTaskRouter(new TaskRouterConfig(List.of("second", "first", "third"), false, 0))
+        .build().attach(encoder);
+    Map<String, Integer> classes = new LinkedHashMap<>();
+    TASKS.forEach(task -> classes.put(task, 2));
+    IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+        () -> new MultiTaskTrainer(TrainingConfig.builder().setLearningRate(1e-2).build(),
+            new TaskSampling.Proportional()).fit(model, new TaskHeads(classes, 16, manager), tasks(16)));
+    assertTrue(error.getMessage().contains("must follow the declaration's tasks"), error.getMessage());
+  }
+}
