@@ -77,8 +77,11 @@ final class LoraUpdate {
   NDArray delta(NDManager manager) {
     try (NDManager scratch = manager.newSubManager()) {
       NDArray a = loraA.getArray();
-      NDArray product = mixer == null ? a : mixer.getArray().matMul(a);
-      product.attach(scratch);
+      NDArray product = a;
+      if (mixer != null) {
+        product = mixer.getArray().matMul(a);
+        product.attach(scratch); // never the parameter itself: closing the scratch would free it
+      }
       NDArray delta = loraB.getArray().matMul(product);
       delta.attach(scratch);
       NDArray result = AdaptedLinear.scaled(delta, config.scaling());

@@ -198,6 +198,16 @@ class LoraLinearTest extends ManagedArrays {
   }
 
   @Test
+  void mergingPlainLoraKeepsItsParametersAlive() {
+    Linear base = TestModels.linear(manager, 6, 4, true, DataType.FLOAT32);
+    LoraLinear adapted =
+        LoraLinear.wrap(base, LoraConfig.builder().setRanks(2, 2).optMixer(Mixer.IDENTITY).build(), 5);
+    adapted.merge();
+    adapted.unmerge();
+    assertEquals(12, adapted.loraA().getArray().toFloatArray().length, "lora_A is still readable");
+  }
+
+  @Test
   void safeMergeRefusesNonFiniteResultsAndChangesNothing() {
     Linear base = TestModels.linear(manager, 6, 4, true, DataType.FLOAT32);
     LoraLinear adapted = LoraLinear.wrap(base, LoraConfig.builder().setRanks(2, 2).build(), 5);
