@@ -29,7 +29,7 @@ public final class TaskHeads extends AbstractBlock {
   /**
    * Creates and initialises the heads.
    *
-   * @param classes number of classes of each task, by task name, in task order
+   * @param classes number of classes of each task, by task name, in task order (an ordered map)
    * @param features width of the features the heads read
    */
   public TaskHeads(Map<String, Integer> classes, long features, NDManager manager) {
@@ -44,6 +44,13 @@ public final class TaskHeads extends AbstractBlock {
       head.initialize(manager, DataType.FLOAT32, new Shape(1, features));
       heads.add(head);
     }
+  }
+
+  /** One head per task of {@code tasks}, in their order, each with the task's number of classes. */
+  public static TaskHeads forTasks(List<TaskData> tasks, long features, NDManager manager) {
+    Map<String, Integer> classes = new LinkedHashMap<>();
+    tasks.forEach(task -> classes.put(task.name(), task.classes()));
+    return new TaskHeads(classes, features, manager);
   }
 
   /** The task names, in order; a task's id is its index. */

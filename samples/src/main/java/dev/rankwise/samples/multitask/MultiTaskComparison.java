@@ -76,9 +76,7 @@ public final class MultiTaskComparison {
         Engine.getInstance().setRandomSeed(0);
         Mlp model = pretrained(manager);
         AdaptedModel adapted = method.getValue().apply(model);
-        Map<String, Integer> classes = new LinkedHashMap<>();
-        TASKS.keySet().forEach(task -> classes.put(task, 2));
-        TaskHeads heads = new TaskHeads(classes, 2, manager);
+        TaskHeads heads = TaskHeads.forTasks(tasks, 2, manager);
         long adapterParameters = adapted.summary().trainable();
         TrainingConfig config = TrainingConfig.builder()
             .setLearningRate(2e-2).optEpochs(epochs).optBatchSize(48).optWarmupSteps(20).build();
