@@ -27,8 +27,9 @@ import java.util.Random;
  * {@code g} that keeps at most {@code topK} experts.
  *
  * <p><b>Task routing</b> (with a {@link TaskRouterConfig}): task {@code t} has an embedding {@code
- * e_t} (in) and the gate scores are {@code softmax(G e_t)} with a shared gate projection {@code G}
- * (R × in). The forward pass keeps the {@code topK} best-scored experts with weight 1 (a hard mask,
+ * e_t} (in) and offsets {@code c_t} (R), and the gate scores are {@code softmax(G e_t + c_t)} with a
+ * shared gate projection {@code G} (R × in); each task's offsets start with a bonus on its own block
+ * of experts so that tasks start apart. The forward pass keeps the {@code topK} best-scored experts with weight 1 (a hard mask,
  * so a task's adapter is a fixed subset and merges per task); the backward pass is straight-through
  * ({@code g = hard + soft − stopGradient(soft)}), so the embeddings and the projection receive
  * gradients and the gates really train. Each row of a mixed batch uses its own task's gate.
@@ -62,6 +63,16 @@ public final class RankExpertsLinear extends AdaptedLinear {
   /** File name of the gate projection (R, in). */
   public static final String GATE = "gate";
 
+  /** File name of the per-task gate offsets (tasks, R). */
+  public static final String TASK_GATE = "task_gate";
+
+  /**
+   * Starting bonus of each task's offsets on its own block of topK experts (task t's block starts
+   * at expert ⌊t·R/T⌋), so tasks start apart; with random starts alone, tasks that began on the same
+   * experts often stayed there.
+   */
+  public static final float START_BONUS = 2f;
+
   /** File name of the per-task rank logits (tasks, topK), with adaptive ranks. */
   public static final String RANK_LOGITS = "rank_logits";
 
@@ -80,6 +91,7 @@ public final class RankExpertsLinear extends AdaptedLinear {
   private final Parameter expertsB;
   private final Parameter taskEmbedding;
   private final Parameter gate;
+  private final Parameter taskGate;
   private final Parameter rankLogits;
   private final Parameter tokenRouter;
 
@@ -97,6 +109,16 @@ public final class RankExpertsLinear extends AdaptedLinear {
       taskEmbedding = addAdapterParameter(TASK_EMBEDDING,
           Initializers.normal(manager, new Shape(tasks, inFeatures()), 1, random));
       gate = addAdapterParameter(GATE, Initializers.kaimingUniform(manager, count, inFeatures(), random));
+      float[] offsets = new float[tasks * count];
+      if (!router.adaptive()) {
+        for (int task = 0; task < tasks; task++) {
+          int first = task * count / tasks;
+          for (int j = 0; j < config.topK(); j++) {
+            offsets[task * count + (first + j) % count] = START_BONUS;
+          }
+        }
+      }
+      taskGate = addAdapterParameter(TASK_GATE, manager.create(offsets, new Shape(tasks, count)));
       if (router.adaptive()) {
         // Start by using every one of the topK experts: the logits rise with r.
         float[] logits = new float[tasks * config.topK()];
@@ -111,6 +133,7 @@ public final class RankExpertsLinear extends AdaptedLinear {
     } else {
       taskEmbedding = null;
       gate = null;
+      taskGate = null;
       rankLogits = null;
       tokenRouter = addAdapterParameter(ROUTER, Initializers.kaimingUniform(manager, count, inFeatures(), random));
     }
@@ -164,6 +187,7 @@ public final class RankExpertsLinear extends AdaptedLinear {
     if (taskEmbedding != null) {
       named.put(TASK_EMBEDDING, taskEmbedding);
       named.put(GATE, gate);
+      named.put(TASK_GATE, taskGate);
     }
     if (rankLogits != null) {
       named.put(RANK_LOGITS, rankLogits);
@@ -200,7 +224,8 @@ public final class RankExpertsLinear extends AdaptedLinear {
     }
     NDArray oneHot = taskIds.oneHot(router.tasks().size()).toType(input.getDataType(), false);
     NDArray embeddings = oneHot.matMul(store.getValue(taskEmbedding, input.getDevice(), training));
-    NDArray scores = project(store, embeddings, gate, training).softmax(-1);
+    NDArray offsets = oneHot.matMul(store.getValue(taskGate, input.getDevice(), training));
+    NDArray scores = project(store, embeddings, gate, training).add(offsets).softmax(-1);
     NDArray hard;
     if (rankLogits != null) {
       NDArray rankProbabilities =
@@ -312,7 +337,9 @@ public final class RankExpertsLinear extends AdaptedLinear {
     try (NDManager scratch = weightManager().newSubManager()) {
       NDArray embedding = taskEmbedding.getArray().get(new NDIndex("{}:{}", task, task + 1));
       embedding.attach(scratch);
-      NDArray logits = Linear.linear(embedding, gate.getArray()).singletonOrThrow().squeeze(0);
+      NDArray offsets = taskGate.getArray().get(task);
+      offsets.attach(scratch);
+      NDArray logits = Linear.linear(embedding, gate.getArray()).singletonOrThrow().squeeze(0).add(offsets);
       int used = config.topK();
       if (rankLogits != null) {
         NDArray ranks = rankLogits.getArray().get(task);
