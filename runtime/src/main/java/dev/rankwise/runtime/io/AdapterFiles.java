@@ -82,6 +82,16 @@ public final class AdapterFiles {
       tensors.put(parameter.getKey(),
           new Safetensors.Tensor(array.getShape().getShape(), array.toFloatArray()));
     }
+    for (Map.Entry<String, Safetensors.Tensor> tensor : tensors.entrySet()) {
+      for (float value : tensor.getValue().values()) {
+        if (!Float.isFinite(value)) {
+          throw new IllegalStateException(
+              "refusing to save " + directory + ": tensor '" + tensor.getKey() + "' holds " + value
+                  + "; training diverged, so save an earlier checkpoint or lower the learning rate"
+                  + " (the files already there are left as they were)");
+        }
+      }
+    }
     Safetensors.writeAtomically(directory.resolve(WEIGHTS_FILE), Safetensors.encode(tensors));
     String json = new GsonBuilder().setPrettyPrinting().serializeNulls().create()
         .toJson(config(spec, layers));

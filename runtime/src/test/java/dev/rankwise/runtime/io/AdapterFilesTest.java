@@ -71,6 +71,21 @@ class AdapterFilesTest extends ManagedArrays {
   }
 
   @Test
+  void aDivergedAdapterIsNotSavedOverAGoodOne() throws IOException {
+    AdaptedModel model = trained();
+    model.save(directory);
+    byte[] good = Files.readAllBytes(directory.resolve(AdapterFiles.WEIGHTS_FILE));
+    Parameter b = model.trainableParameters().get(2);
+    float[] values = b.getArray().toFloatArray();
+    values[0] = Float.NaN;
+    b.getArray().set(values);
+
+    IllegalStateException error = assertThrows(IllegalStateException.class, () -> model.save(directory));
+    assertTrue(error.getMessage().contains("holds NaN"), error.getMessage());
+    assertArrayEquals(good, Files.readAllBytes(directory.resolve(AdapterFiles.WEIGHTS_FILE)));
+  }
+
+  @Test
   void theConfigRecordsEveryLayer() throws IOException {
     trained().save(directory);
     JsonObject config =
