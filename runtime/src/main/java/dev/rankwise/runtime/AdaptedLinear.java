@@ -2,6 +2,7 @@ package dev.rankwise.runtime;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -9,6 +10,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 import java.util.Optional;
 
 /**
@@ -97,8 +99,29 @@ public abstract class AdaptedLinear extends Linear implements AdapterLayer {
     return baseWeight.getArray().getManager();
   }
 
+  /** {@code W0 x + update(x)}; only the base, with its merged weight, while merged. */
+  @Override
+  protected final NDList forwardInternal(
+      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+    NDArray input = inputs.singletonOrThrow();
+    NDArray output = baseOutput(store, input, training);
+    if (isMerged()) {
+      return new NDList(output);
+    }
+    return new NDList(output.add(update(store, input, training)));
+  }
+
+  /**
+   * The adapter's term for this input, of the output's shape (the base output is added here).
+   *
+   * @param store the step's parameter store
+   * @param input the layer's input, before dropout
+   * @param training whether this is a training pass
+   */
+  protected abstract NDArray update(ParameterStore store, NDArray input, boolean training);
+
   /** {@code W0 x + b0}, with the (possibly merged) base weight. */
-  protected final NDArray baseOutput(ParameterStore store, NDArray input, boolean training) {
+  private NDArray baseOutput(ParameterStore store, NDArray input, boolean training) {
     Device device = input.getDevice();
     NDArray weight = store.getValue(baseWeight, device, training);
     NDArray bias = baseBias == null ? null : store.getValue(baseBias, device, training);

@@ -1,7 +1,6 @@
 package dev.rankwise.runtime.experts;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -9,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.rankwise.runtime.AdaptedLinear;
 import dev.rankwise.runtime.Initializers;
 import dev.rankwise.runtime.route.RoutingContext;
@@ -199,17 +197,10 @@ public final class RankExpertsLinear extends AdaptedLinear {
   }
 
   @Override
-  protected NDList forwardInternal(
-      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray input = inputs.singletonOrThrow();
-    NDArray output = baseOutput(store, input, training);
-    if (isMerged()) {
-      return new NDList(output);
-    }
+  protected NDArray update(ParameterStore store, NDArray input, boolean training) {
     NDArray hidden = project(store, dropout(input, config.dropout(), training), expertsA, training);
     NDArray gates = router != null ? taskGates(store, input, training) : tokenGates(store, input, training);
-    NDArray update = project(store, hidden.mul(gates), expertsB, training);
-    return new NDList(output.add(scaled(update, config.scaling())));
+    return scaled(project(store, hidden.mul(gates), expertsB, training), config.scaling());
   }
 
   /** Per-row gates (batch, 1, ..., 1, R) from each row's task. */

@@ -69,15 +69,7 @@ public final class AdapterFiles {
       Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers, Map<String, Parameter> extra)
       throws IOException {
     Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
-    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
-      for (Map.Entry<String, Parameter> parameter : layer.getValue().adapterParameters().entrySet()) {
-        NDArray array = parameter.getValue().getArray();
-        tensors.put(
-            key(layer.getKey(), parameter.getKey()),
-            new Safetensors.Tensor(array.getShape().getShape(), array.toFloatArray()));
-      }
-    }
-    for (Map.Entry<String, Parameter> parameter : extra.entrySet()) {
+    for (Map.Entry<String, Parameter> parameter : filed(layers, extra).entrySet()) {
       NDArray array = parameter.getValue().getArray();
       tensors.put(parameter.getKey(),
           new Safetensors.Tensor(array.getShape().getShape(), array.toFloatArray()));
@@ -126,13 +118,7 @@ public final class AdapterFiles {
     checkConfig(configFile, readConfig(configFile), spec, layers);
     Map<String, Safetensors.Tensor> tensors = Safetensors.read(weightsFile);
 
-    Map<String, Parameter> expected = new LinkedHashMap<>();
-    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
-      for (Map.Entry<String, Parameter> parameter : layer.getValue().adapterParameters().entrySet()) {
-        expected.put(key(layer.getKey(), parameter.getKey()), parameter.getValue());
-      }
-    }
-    expected.putAll(extra);
+    Map<String, Parameter> expected = filed(layers, extra);
     Map<Parameter, float[]> updates = new LinkedHashMap<>();
     Set<String> unexpected = new TreeSet<>(tensors.keySet());
     Set<String> missing = new TreeSet<>();
@@ -168,6 +154,19 @@ public final class AdapterFiles {
               + " (was it saved for a different declaration?)");
     }
     updates.forEach((parameter, values) -> parameter.getArray().set(values));
+  }
+
+  /** Every parameter the files hold, by key, in file order: adapters by layer, then the extra ones. */
+  private static Map<String, Parameter> filed(
+      Map<String, AdapterLayer> layers, Map<String, Parameter> extra) {
+    Map<String, Parameter> filed = new LinkedHashMap<>();
+    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      for (Map.Entry<String, Parameter> parameter : layer.getValue().adapterParameters().entrySet()) {
+        filed.put(key(layer.getKey(), parameter.getKey()), parameter.getValue());
+      }
+    }
+    filed.putAll(extra);
+    return filed;
   }
 
   private static Path require(Path directory, String name) throws IOException {

@@ -1,12 +1,10 @@
 package dev.rankwise.runtime.lora;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.rankwise.runtime.AdaptedLinear;
 import java.util.Map;
 import java.util.Optional;
@@ -80,14 +78,8 @@ public final class LoraLinear extends AdaptedLinear {
   }
 
   @Override
-  protected NDList forwardInternal(
-      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray input = inputs.singletonOrThrow();
-    NDArray output = baseOutput(store, input, training);
-    if (isMerged()) {
-      return new NDList(output);
-    }
-    return new NDList(output.add(update.apply(store, dropout(input, config.dropout(), training), training)));
+  protected NDArray update(ParameterStore store, NDArray input, boolean training) {
+    return update.apply(store, dropout(input, config.dropout(), training), training);
   }
 
   /**

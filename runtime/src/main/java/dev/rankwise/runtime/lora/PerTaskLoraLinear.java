@@ -1,12 +1,10 @@
 package dev.rankwise.runtime.lora;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.rankwise.runtime.AdaptedLinear;
 import dev.rankwise.runtime.route.RoutingContext;
 import dev.rankwise.runtime.route.TaskRouterConfig;
@@ -67,23 +65,19 @@ public final class PerTaskLoraLinear extends AdaptedLinear {
   }
 
   @Override
-  protected NDList forwardInternal(
-      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray input = inputs.singletonOrThrow();
-    NDArray output = baseOutput(store, input, training);
-    if (isMerged()) {
-      return new NDList(output);
-    }
+  protected NDArray update(ParameterStore store, NDArray input, boolean training) {
     NDArray taskIds = RoutingContext.require("a per-task @Lora layer").taskIds().orElseThrow();
     NDArray adapterInput = dropout(input, config.dropout(), training);
     long[] rowShape = new long[input.getShape().dimension()];
     java.util.Arrays.fill(rowShape, 1);
     rowShape[0] = input.getShape().get(0);
+    NDArray sum = null;
     for (int task = 0; task < updates.size(); task++) {
       NDArray rows = taskIds.eq(task).toType(input.getDataType(), false).reshape(rowShape);
-      output = output.add(updates.get(task).apply(store, adapterInput, training).mul(rows));
+      NDArray term = updates.get(task).apply(store, adapterInput, training).mul(rows);
+      sum = sum == null ? term : sum.add(term);
     }
-    return new NDList(output);
+    return sum;
   }
 
   /** The update of one task, shape (out, in). */
