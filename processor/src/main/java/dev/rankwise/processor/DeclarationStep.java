@@ -56,6 +56,9 @@ final class DeclarationStep implements com.google.auto.common.BasicAnnotationPro
     }
     for (TypeElement type : types) {
       try {
+        if (validator.hasErroneousValues(type)) {
+          continue;
+        }
         ValidationReport report = validator.validate(type);
         report.printTo(messager);
         if (report.isClean()) {

@@ -88,6 +88,22 @@ public final class Attributes {
     return arrayValues(name).stream().map(value -> (String) value.getValue()).toList();
   }
 
+  /**
+   * Whether a written value did not compile (javac hands an unresolved String constant to
+   * processors as the text {@code <error>}); javac reports those itself.
+   */
+  public boolean hasErroneousValue() {
+    return mirror.getElementValues().values().stream().anyMatch(Attributes::erroneous);
+  }
+
+  private static boolean erroneous(AnnotationValue value) {
+    Object content = value.getValue();
+    if (content instanceof List<?> list) {
+      return list.stream().anyMatch(element -> element instanceof AnnotationValue v && erroneous(v));
+    }
+    return "<error>".equals(content);
+  }
+
   /** Whether the attribute was written in source (not left at its default). */
   public boolean isExplicit(String name) {
     return mirror.getElementValues().keySet().stream()

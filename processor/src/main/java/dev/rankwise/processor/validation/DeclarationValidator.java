@@ -36,6 +36,23 @@ public final class DeclarationValidator {
     this.types = types;
   }
 
+  /**
+   * Whether a value of the declaration did not compile; javac reports it, and validating the
+   * placeholder it leaves would only add a misleading second error.
+   */
+  public boolean hasErroneousValues(TypeElement type) {
+    List<Element> elements = new java.util.ArrayList<>(ElementFilter.fieldsIn(type.getEnclosedElements()));
+    elements.add(type);
+    for (Element element : elements) {
+      for (String annotation : List.of(Attributes.LORA, Attributes.RANK_EXPERTS, Attributes.TASK_ROUTER)) {
+        if (Attributes.of(element, annotation).map(Attributes::hasErroneousValue).orElse(false)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** The errors of the declaration carried by {@code type} (on itself or on its fields). */
   public ValidationReport validate(TypeElement type) {
     ValidationReport report = new ValidationReport();
