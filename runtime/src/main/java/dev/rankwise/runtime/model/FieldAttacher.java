@@ -11,6 +11,7 @@ import dev.rankwise.runtime.inject.BlockPaths;
 import dev.rankwise.runtime.inject.ChildReplacer;
 import dev.rankwise.runtime.inject.ClosestPaths;
 import dev.rankwise.runtime.inject.PathPattern;
+import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,33 +34,76 @@ public final class FieldAttacher {
   private final Map<String, String> declaredBy = new LinkedHashMap<>();
   private boolean finished;
 
+  /** A field's adapter, built before any field is swapped. */
+  private record Prepared(String path, Linear original, AdapterLayer adapter) {}
+
+  private final Map<String, Prepared> prepared = new LinkedHashMap<>();
+
+  /**
+   * Builds every declared field's adapter up front, so that a field that is null, not a child or
+   * not initialised fails before any field of the block has been swapped.
+   */
   FieldAttacher(AdapterSpec spec, Block root, long seed) {
     this.spec = spec;
     this.root = root;
     this.seed = seed;
+    for (Map.Entry<String, AdapterConfig> field : spec.fieldConfigs().entrySet()) {
+      String owner = root.getClass().getName() + "." + field.getKey();
+      Linear layer = readField(field.getKey(), owner);
+      String path = childSegment(layer, owner);
+      claim(path, layer, "field " + owner);
+      prepared.put(field.getKey(), new Prepared(path, layer, create(path, layer, field.getValue())));
+    }
+  }
+
+  private Linear readField(String name, String owner) {
+    for (Class<?> type = root.getClass(); type != null; type = type.getSuperclass()) {
+      try {
+        Field field = type.getDeclaredField(name);
+        field.setAccessible(true);
+        Object value = field.get(root);
+        if (value == null) {
+          throw new IllegalStateException(
+              "field " + owner + " is null; create its Linear in the constructor before attaching");
+        }
+        if (!(value instanceof Linear linear)) {
+          throw new IllegalStateException("field " + owner + " holds a " + value.getClass().getName()
+              + ", not an ai.djl.nn.core.Linear");
+        }
+        return linear;
+      } catch (NoSuchFieldException e) {
+        // look in the superclass
+      } catch (IllegalAccessException | RuntimeException e) {
+        if (e instanceof IllegalStateException state) {
+          throw state;
+        }
+        throw new IllegalStateException("cannot read field " + owner + ": " + e, e);
+      }
+    }
+    throw new IllegalArgumentException(
+        spec.declaringType() + " declares an adapter on field '" + name + "', but "
+            + root.getClass().getName() + " has no such field; attach it to the declaring class");
   }
 
   /**
-   * Wraps the linear layer held by {@code fieldName} in its declared adapter, puts the adapter in
-   * the layer's place among the root block's children (same name and position) and returns it.
+   * Puts the adapter prepared for {@code fieldName} in the place of its layer among the root
+   * block's children (same name and position) and returns it, for the caller to assign to the
+   * field.
    *
-   * @throws IllegalStateException if the layer is null, not a child of the root block, not
-   *     initialised, or already adapted
+   * @throws IllegalStateException if the field no longer holds the prepared layer
    */
   public Linear adapt(String fieldName, Linear layer) {
     checkNotFinished();
-    AdapterConfig config = spec.fieldConfig(fieldName);
-    String owner = root.getClass().getName() + "." + fieldName;
-    if (layer == null) {
+    spec.fieldConfig(fieldName);
+    Prepared field = prepared.get(fieldName);
+    if (field.original() != layer || layers.containsKey(field.path())) {
       throw new IllegalStateException(
-          "field " + owner + " is null; create its Linear in the constructor before attaching");
+          "field " + root.getClass().getName() + "." + fieldName + " no longer holds the layer this"
+              + " attacher prepared, or was adapted already; start a new attach");
     }
-    String path = childSegment(layer, owner);
-    claim(path, layer, "field " + owner);
-    AdapterLayer adapter = create(path, layer, config);
-    ChildReplacer.replace(root, layer, adapter, path);
-    layers.put(path, adapter);
-    return (Linear) adapter;
+    ChildReplacer.replace(root, layer, field.adapter(), field.path());
+    layers.put(field.path(), field.adapter());
+    return (Linear) field.adapter();
   }
 
   /**

@@ -153,10 +153,22 @@ class AttachTest extends ManagedArrays {
   void aFieldThatIsNotAChildIsAnError() {
     TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
     AdapterSpec spec = AdapterSpec.builder("test.TwoTower").field("unregistered", SMALL).build();
-    FieldAttacher attacher = spec.fieldAttacher(tower);
     IllegalStateException error =
-        assertThrows(IllegalStateException.class, () -> attacher.adapt("unregistered", tower.unregistered));
+        assertThrows(IllegalStateException.class, () -> spec.fieldAttacher(tower));
     assertTrue(error.getMessage().contains("register it with addChildBlock"), error.getMessage());
+  }
+
+  @Test
+  void aBadFieldFailsBeforeAnyFieldIsSwapped() {
+    TwoTower tower = new TwoTower(8, 3);
+    tower.query.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 6));
+    ai.djl.nn.core.Linear query = tower.query;
+    AdapterSpec spec =
+        AdapterSpec.builder("test.TwoTower").field("query", SMALL).field("value", SMALL).build();
+    // value is not initialised: nothing may change, query included.
+    assertThrows(IllegalStateException.class, () -> spec.fieldAttacher(tower));
+    assertSame(query, tower.query);
+    assertSame(query, tower.getChildren().valueAt(0));
   }
 
   @Test
