@@ -39,8 +39,9 @@ public @interface RankExperts {
   double dropout() default 0;
 
   /**
-   * Weight of the load-balancing loss of token routing (ignored by task routing, whose gates are
-   * per task). Finite and at least 0; default 0.01.
+   * Weight of the load-balancing loss of token routing. Finite and at least 0; default 0.01. It has
+   * no effect with a {@link TaskRouter}, whose tasks choose their experts by gate: setting it there
+   * draws a compiler warning.
    */
   double balance() default 0.01;
 

@@ -3,7 +3,7 @@ package dev.rankwise.processor;
 import java.util.Locale;
 
 /**
- * Every message the processor prints, in one place (as Dagger's {@code ErrorMessages}). A message
+ * Every message the processor prints, errors and warnings, in one place (as Dagger's {@code ErrorMessages}). A message
  * starts with the annotation, states the rule with "must" or "may not", shows the bad value and
  * hints at a fix.
  */
@@ -148,6 +148,13 @@ public final class ErrorMessages {
   /** An annotation on an enum, annotation type or record. */
   public static String wrongKind(String annotation, String kind) {
     return "@" + annotation + " must be on an interface or a class, not on " + kind;
+  }
+
+  /** A warning: a setting that has no effect in this declaration. */
+  public static String balanceUnusedWithTaskRouter(double balance) {
+    return "@RankExperts balance (" + balance + ") has no effect with a @TaskRouter: it weighs the"
+        + " load-balancing loss of token routing, and routed tasks choose their experts by gate;"
+        + " remove it";
   }
 
   /** A failure while processing one type, such as a generated file that cannot be written. */

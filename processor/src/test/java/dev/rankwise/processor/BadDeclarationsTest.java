@@ -123,9 +123,24 @@ class BadDeclarationsTest {
   }
 
   @Test
+  void aSettingWithoutEffectIsAWarningAndTheDeclarationStillGenerates() {
+    JavaFileObject source = JavaFileObjects.forSourceLines("test.BalanceWithRouter",
+        "package test;",
+        "import dev.rankwise.annotations.*;",
+        "@RankExperts(count = 4, topK = 2, balance = 0.05, targets = \"x\") @TaskRouter(tasks = \"a\")",
+        "interface BalanceWithRouter {}");
+    Compilation compilation = javac().withProcessors(new RankwiseProcessor()).compile(source);
+    assertThat(compilation).succeeded();
+    assertThat(compilation).hadWarningContaining(ErrorMessages.balanceUnusedWithTaskRouter(0.05))
+        .inFile(source).onLine(3);
+    assertThat(compilation).generatedSourceFile("test.BalanceWithRouter_Adapter");
+  }
+
+  @Test
   void everyMessageHasABadSource() {
     Set<String> covered = cases().stream().map(Case::method).collect(Collectors.toSet());
     covered.add("djlMissing");
+    covered.add("balanceUnusedWithTaskRouter");
     Set<String> messages = Arrays.stream(ErrorMessages.class.getDeclaredMethods())
         .filter(method -> Modifier.isPublic(method.getModifiers()) && Modifier.isStatic(method.getModifiers()))
         .map(Method::getName)

@@ -102,6 +102,9 @@ public final class DeclarationValidator {
     }
     lora.ifPresent(a -> checkLora(element, a, typeName, hasRouter, report));
     experts.ifPresent(a -> checkExperts(element, a, report));
+    experts.filter(a -> hasRouter && a.isExplicit("balance")).ifPresent(a -> report.warning(
+        ErrorMessages.balanceUnusedWithTaskRouter(a.doubleValue("balance")), element, a.mirror(),
+        a.value("balance")));
     lora.or(() -> experts).ifPresent(a -> checkTargets(element, a, typeLevel, report));
   }
 

@@ -206,13 +206,9 @@ public final class RankExpertsLinear extends AdaptedLinear {
   /** Per-row gates (batch, 1, ..., 1, R) from each row's task. */
   private NDArray taskGates(ParameterStore store, NDArray input, boolean training) {
     RoutingContext routing = RoutingContext.require("a task-routed @RankExperts layer");
-    NDArray taskIds = routing.taskIds().orElseThrow();
     long rows = input.getShape().get(0);
-    if (input.getShape().dimension() < 2 || taskIds.getShape().get(0) != rows) {
-      throw new IllegalArgumentException(
-          "the routing context has " + taskIds.getShape().get(0) + " task ids but the input "
-              + input.getShape() + " has " + rows + " rows; give one task id per row");
-    }
+    NDArray taskIds = RoutingContext.requireTaskIds(
+        "a task-routed @RankExperts layer", router.tasks().size(), rows);
     NDArray oneHot = taskIds.oneHot(router.tasks().size()).toType(input.getDataType(), false);
     NDArray embeddings = oneHot.matMul(store.getValue(taskEmbedding, input.getDevice(), training));
     NDArray offsets = oneHot.matMul(store.getValue(taskGate, input.getDevice(), training));

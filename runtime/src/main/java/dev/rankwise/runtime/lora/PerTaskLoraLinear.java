@@ -66,7 +66,8 @@ public final class PerTaskLoraLinear extends AdaptedLinear {
 
   @Override
   protected NDArray update(ParameterStore store, NDArray input, boolean training) {
-    NDArray taskIds = RoutingContext.require("a per-task @Lora layer").taskIds().orElseThrow();
+    NDArray taskIds = RoutingContext.requireTaskIds(
+        "a per-task @Lora layer", updates.size(), input.getShape().get(0));
     NDArray adapterInput = dropout(input, config.dropout(), training);
     long[] rowShape = new long[input.getShape().dimension()];
     java.util.Arrays.fill(rowShape, 1);

@@ -87,6 +87,32 @@ public final class RoutingContext implements AutoCloseable {
     return context;
   }
 
+  /**
+   * The task ids of the current pass, checked against the input: one per row, each a task of the
+   * declaration.
+   *
+   * @param who the adapter, for messages
+   * @param tasks how many tasks the adapter routes
+   * @param rows the input's rows (its first dimension)
+   * @throws IllegalStateException if no task ids are given
+   * @throws IllegalArgumentException if their count or range is wrong
+   */
+  public static NDArray requireTaskIds(String who, int tasks, long rows) {
+    NDArray taskIds = require(who).taskIds;
+    if (taskIds.getShape().get(0) != rows) {
+      throw new IllegalArgumentException(
+          who + ": the routing context has " + taskIds.getShape().get(0) + " task ids but the input"
+              + " has " + rows + " rows; give one task id per row");
+    }
+    long lowest = taskIds.min().getLong();
+    long highest = taskIds.max().getLong();
+    if (lowest < 0 || highest >= tasks) {
+      throw new IllegalArgumentException(
+          who + ": task ids must be in [0, " + tasks + "), got " + (lowest < 0 ? lowest : highest));
+    }
+    return taskIds;
+  }
+
   /** The task index of each row, shape (batch), if this context routes by task. */
   public Optional<NDArray> taskIds() {
     return Optional.ofNullable(taskIds);

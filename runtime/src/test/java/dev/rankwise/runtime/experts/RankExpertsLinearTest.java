@@ -80,6 +80,19 @@ class RankExpertsLinearTest extends ManagedArrays {
   }
 
   @Test
+  void taskIdsOutsideTheDeclarationOrOfTheWrongCountAreErrors() {
+    RankExpertsLinear routed = RankExpertsLinear.wrap(
+        base(), RankExpertsConfig.builder().setExperts(4, 2).build(), Optional.of(TWO_TASKS), 1);
+    NDArray input = manager.ones(new Shape(3, FEATURES));
+    IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
+        () -> TestModels.predict(routed, manager, input, manager.create(new long[] {0, 2, 1})));
+    assertTrue(range.getMessage().contains("task ids must be in [0, 2), got 2"), range.getMessage());
+    IllegalArgumentException count = assertThrows(IllegalArgumentException.class,
+        () -> TestModels.predict(routed, manager, input, manager.create(new long[] {0, 1})));
+    assertTrue(count.getMessage().contains("2 task ids but the input has 3 rows"), count.getMessage());
+  }
+
+  @Test
   void theGatesReceiveGradientsAndChangeDuringTraining() {
     RankExpertsLinear layer = RankExpertsLinear.wrap(
         base(), RankExpertsConfig.builder().setExperts(6, 2).build(), Optional.of(TWO_TASKS), 1);
