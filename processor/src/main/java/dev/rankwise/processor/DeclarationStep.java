@@ -7,8 +7,11 @@ import dev.rankwise.processor.model.DeclarationFactory;
 import dev.rankwise.processor.validation.DeclarationValidator;
 import dev.rankwise.processor.validation.ValidationReport;
 import dev.rankwise.processor.writing.AdapterWriter;
+import dev.rankwise.processor.writing.GeneratedNames;
 import dev.rankwise.processor.writing.RouterWriter;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import javax.annotation.processing.Messager;
 import javax.lang.model.element.Element;
@@ -29,6 +32,8 @@ final class DeclarationStep implements com.google.auto.common.BasicAnnotationPro
   private final DeclarationFactory factory;
   private final AdapterWriter adapterWriter;
   private final RouterWriter routerWriter;
+  /** Generated class name → the type it was generated for, across rounds. */
+  private final Map<String, String> generatedFor = new HashMap<>();
 
   DeclarationStep(
       Messager messager,
@@ -63,6 +68,13 @@ final class DeclarationStep implements com.google.auto.common.BasicAnnotationPro
         report.printTo(messager);
         if (report.isClean()) {
           Declaration declaration = factory.create(type);
+          String generated = GeneratedNames.adapter(declaration).canonicalName();
+          String other = generatedFor.putIfAbsent(generated, declaration.canonicalName());
+          if (other != null && !other.equals(declaration.canonicalName())) {
+            messager.printMessage(
+                Diagnostic.Kind.ERROR, ErrorMessages.generatedNameClash(generated, other), type);
+            continue;
+          }
           adapterWriter.write(declaration);
           declaration.router().ifPresent(router -> routerWriter.write(declaration));
         }

@@ -150,6 +150,12 @@ public final class ErrorMessages {
     return "@" + annotation + " must be on an interface or a class, not on " + kind;
   }
 
+  /** Two declarations whose generated classes would have the same name. */
+  public static String generatedNameClash(String generated, String other) {
+    return "@Lora/@RankExperts declarations of this type and of " + other + " would both generate "
+        + generated + "; rename one of the two types";
+  }
+
   /** A warning: a setting that has no effect in this declaration. */
   public static String balanceUnusedWithTaskRouter(double balance) {
     return "@RankExperts balance (" + balance + ") has no effect with a @TaskRouter: it weighs the"

@@ -78,7 +78,9 @@ class BadDeclarationsTest {
             ErrorMessages.fieldOwnerNotBlock("Lora", "FieldOwnerNotBlock.query", TYPE + "FieldOwnerNotBlock")),
         new Case("FieldOwnerPrivate", 13, "fieldOwnerPrivate",
             ErrorMessages.fieldOwnerPrivate("Lora", "Inner.query", "Inner")),
-        new Case("AdapterNameTaken", 6, "processingFailed", "rankwise could not process test.AdapterNameTaken: "));
+        new Case("AdapterNameTaken", 6, "processingFailed", "rankwise could not process test.AdapterNameTaken: "),
+        new Case("NameClash", 8, "generatedNameClash",
+            ErrorMessages.generatedNameClash("test.NameClash_Foo_Adapter", "test.NameClash_Foo")));
   }
 
   @ParameterizedTest(name = "{0}")
