@@ -13,7 +13,6 @@ import ai.djl.training.dataset.BatchSampler;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.RandomSampler;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
 import ai.djl.translate.TranslateException;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.route.RoutingContext;

@@ -1,12 +1,10 @@
 package dev.rankwise.runtime.io;
 
-import dev.rankwise.runtime.ManagedArrays;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import com.google.gson.JsonArray;
@@ -14,6 +12,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.rankwise.annotations.Mixer;
+import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
 import dev.rankwise.runtime.TwoTower;
 import dev.rankwise.runtime.lora.LoraConfig;

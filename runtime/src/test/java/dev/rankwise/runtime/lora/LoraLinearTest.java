@@ -1,6 +1,5 @@
 package dev.rankwise.runtime.lora;
 
-import dev.rankwise.runtime.ManagedArrays;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,6 +18,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.rankwise.annotations.Mixer;
+import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
 import java.util.List;
 import java.util.stream.Stream;

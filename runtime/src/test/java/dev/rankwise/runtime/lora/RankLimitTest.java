@@ -1,15 +1,14 @@
 package dev.rankwise.runtime.lora;
 
-import dev.rankwise.runtime.ManagedArrays;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.rankwise.annotations.Mixer;
+import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
 import java.util.List;
 import java.util.Random;

@@ -1,6 +1,5 @@
 package dev.rankwise.runtime.model;
 
-import dev.rankwise.runtime.ManagedArrays;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,11 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import dev.rankwise.annotations.Mixer;
+import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
 import dev.rankwise.runtime.TwoTower;
 import dev.rankwise.runtime.inject.BlockPaths;
