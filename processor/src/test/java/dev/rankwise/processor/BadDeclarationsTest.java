@@ -76,6 +76,8 @@ class BadDeclarationsTest {
             ErrorMessages.fieldModifier("Lora", "FieldFinal.query", "final")),
         new Case("FieldOwnerNotBlock", 13, "fieldOwnerNotBlock",
             ErrorMessages.fieldOwnerNotBlock("Lora", "FieldOwnerNotBlock.query", TYPE + "FieldOwnerNotBlock")),
+        new Case("FieldInInterface", 8, "fieldOwnerNotBlock",
+            ErrorMessages.fieldOwnerNotBlock("Lora", "FieldInInterface.query", TYPE + "FieldInInterface")),
         new Case("FieldOwnerPrivate", 13, "fieldOwnerPrivate",
             ErrorMessages.fieldOwnerPrivate("Lora", "Inner.query", "Inner")),
         new Case("AdapterNameTaken", 6, "processingFailed", "rankwise could not process test.AdapterNameTaken: "),

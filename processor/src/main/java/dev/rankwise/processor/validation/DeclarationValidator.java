@@ -167,6 +167,10 @@ public final class DeclarationValidator {
     }
   }
 
+  /**
+   * The field rules, first failure only: one mistake (a field in an interface is implicitly static
+   * and final, for example) gets one error, the one that says what to change first.
+   */
   private void checkField(
       VariableElement field, Attributes adapter, TypeElement owner, ValidationReport report) {
     String annotation = adapter.simpleName();
@@ -176,6 +180,14 @@ public final class DeclarationValidator {
       report.error(ErrorMessages.djlMissing(annotation), field, adapter.mirror(), null);
       return;
     }
+    TypeElement block = elements.getTypeElement(ABSTRACT_BLOCK);
+    if (owner.getKind() != ElementKind.CLASS
+        || (block != null
+            && !types.isSubtype(types.erasure(owner.asType()), types.erasure(block.asType())))) {
+      report.error(ErrorMessages.fieldOwnerNotBlock(annotation, name, owner.getQualifiedName().toString()),
+          field, adapter.mirror(), null);
+      return;
+    }
     TypeMirror fieldType = types.erasure(field.asType());
     TypeMirror linearType = types.erasure(linear.asType());
     if (!types.isSameType(fieldType, linearType)) {
@@ -183,24 +195,21 @@ public final class DeclarationValidator {
           ? ErrorMessages.fieldLinearSubtype(annotation, name, field.asType().toString())
           : ErrorMessages.fieldNotLinear(annotation, name, field.asType().toString());
       report.error(message, field, adapter.mirror(), null);
+      return;
     }
     for (Modifier modifier : List.of(Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)) {
       if (field.getModifiers().contains(modifier)) {
         report.error(ErrorMessages.fieldModifier(annotation, name, modifier.toString()), field,
             adapter.mirror(), null);
+        return;
       }
-    }
-    TypeElement block = elements.getTypeElement(ABSTRACT_BLOCK);
-    if (block != null && !types.isSubtype(types.erasure(owner.asType()), types.erasure(block.asType()))) {
-      report.error(ErrorMessages.fieldOwnerNotBlock(annotation, name, owner.getQualifiedName().toString()),
-          field, adapter.mirror(), null);
     }
     for (Element enclosing = owner; enclosing instanceof TypeElement;
         enclosing = enclosing.getEnclosingElement()) {
       if (enclosing.getModifiers().contains(Modifier.PRIVATE)) {
         report.error(ErrorMessages.fieldOwnerPrivate(annotation, name, enclosing.getSimpleName().toString()),
             field, adapter.mirror(), null);
-        break;
+        return;
       }
     }
   }
