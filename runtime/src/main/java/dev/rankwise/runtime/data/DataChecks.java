@@ -1,11 +1,17 @@
 package dev.rankwise.runtime.data;
 
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.IOException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Checks shared by task declarations and task file readers. */
 final class DataChecks {
+
+  private static final Pattern GSON_POSITION = Pattern.compile(" at line \\d+ column (\\d+)");
 
   private DataChecks() {}
 
@@ -34,6 +40,30 @@ final class DataChecks {
       }
     }
     return List.copyOf(labels);
+  }
+
+  /** Whether the reader has nothing left but whitespace. */
+  static boolean atEnd(JsonReader reader) {
+    try {
+      return reader.peek() == JsonToken.END_DOCUMENT;
+    } catch (IOException | IllegalStateException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Gson's reason for rejecting JSON, for a user: its help link dropped, its advice to the
+   * programmer replaced, and, for a single line, its position made a column.
+   */
+  static String gsonReason(Exception e, boolean singleLine) {
+    String message = String.valueOf(e.getMessage());
+    int help = message.indexOf("\nSee ");
+    if (help >= 0) {
+      message = message.substring(0, help);
+    }
+    message = message.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON",
+        "not standard JSON (names and strings need double quotes, no comments)");
+    return singleLine ? GSON_POSITION.matcher(message).replaceFirst(" at column $1") : message;
   }
 
   /** Returns the value in double quotes, or {@code null}. */

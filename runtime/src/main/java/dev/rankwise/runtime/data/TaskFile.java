@@ -8,7 +8,6 @@ import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Reads a classification task's JSON Lines file: one JSON object per line with a text field and a
@@ -46,7 +44,6 @@ public final class TaskFile {
   public static final int KEPT_SKIP_REASONS = 5;
 
   private static final TypeAdapter<JsonElement> JSON = new Gson().getAdapter(JsonElement.class);
-  private static final Pattern GSON_POSITION = Pattern.compile(" at line \\d+ column (\\d+)");
   private static final int SHOWN_FIELDS = 10;
 
   private final String textField;
@@ -188,36 +185,23 @@ public final class TaskFile {
   private static JsonObject parseObject(Path file, long number, String line)
       throws TaskFileException {
     JsonElement element;
+    JsonReader reader = new JsonReader(new StringReader(line));
+    reader.setStrictness(Strictness.STRICT);
     try {
-      JsonReader reader = new JsonReader(new StringReader(line));
-      reader.setStrictness(Strictness.STRICT);
       element = JSON.read(reader);
-      if (reader.peek() != JsonToken.END_DOCUMENT) {
-        throw new TaskFileException(file, number, "malformed JSON: more text after the JSON value; "
-            + "put exactly one JSON object on each line");
-      }
     } catch (IOException | JsonParseException | IllegalStateException e) {
-      if (e instanceof TaskFileException taskFileException) {
-        throw taskFileException;
-      }
-      throw new TaskFileException(file, number, "malformed JSON: " + gsonReason(e)
+      throw new TaskFileException(file, number, "malformed JSON: " + DataChecks.gsonReason(e, true)
           + "; each line must be one complete JSON object");
+    }
+    if (!DataChecks.atEnd(reader)) {
+      throw new TaskFileException(file, number, "malformed JSON: more text after the JSON value; "
+          + "put exactly one JSON object on each line");
     }
     if (!element.isJsonObject()) {
       throw new TaskFileException(file, number, "expected a JSON object, got " + describe(element)
           + "; each line must be one JSON object such as {\"text\": \"...\", \"label\": \"...\"}");
     }
     return element.getAsJsonObject();
-  }
-
-  /** Gson's reason, with the position made relative to the line and its help link dropped. */
-  private static String gsonReason(Exception e) {
-    String message = String.valueOf(e.getMessage());
-    int help = message.indexOf("\nSee ");
-    if (help >= 0) {
-      message = message.substring(0, help);
-    }
-    return GSON_POSITION.matcher(message).replaceFirst(" at column $1");
   }
 
   private static TaskFileException missingField(

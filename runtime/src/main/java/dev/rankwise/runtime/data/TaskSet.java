@@ -8,7 +8,6 @@ import com.google.gson.JsonParseException;
 import com.google.gson.Strictness;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.MalformedJsonException;
 import java.io.IOException;
 import java.io.Reader;
@@ -74,8 +73,9 @@ public final class TaskSet {
       JsonReader reader = new JsonReader(in);
       reader.setStrictness(Strictness.STRICT);
       root = JSON.read(reader);
-      if (reader.peek() != JsonToken.END_DOCUMENT) {
-        throw new TaskFileException(file, 0, "more text after the JSON object; remove it");
+      if (!DataChecks.atEnd(reader)) {
+        throw new TaskFileException(file, 0, "malformed JSON: more text after the JSON object; "
+            + "remove it");
       }
     } catch (NoSuchFileException e) {
       throw new TaskFileException(file, 0, "no task declaration; a task set's folder needs a "
@@ -84,7 +84,7 @@ public final class TaskSet {
     } catch (MalformedInputException e) {
       throw new TaskFileException(file, 0, "not valid UTF-8; save the declaration as UTF-8");
     } catch (MalformedJsonException | JsonParseException | IllegalStateException e) {
-      String reason = String.valueOf(e.getMessage()).split("\n")[0];
+      String reason = DataChecks.gsonReason(e, false);
       Matcher position = GSON_LINE.matcher(reason);
       long line = position.find() ? Long.parseLong(position.group(1)) : 0;
       throw new TaskFileException(file, line, "malformed JSON: " + reason + "; fix the declaration");
