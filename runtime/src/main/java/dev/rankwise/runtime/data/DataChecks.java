@@ -18,12 +18,15 @@ final class DataChecks {
   /** Checks that a JSON field name is given. */
   static String field(String what, String field) {
     if (field == null || field.isEmpty()) {
-      throw new IllegalArgumentException(what + " must be a non-empty JSON field name, got " + quoted(field));
+      throw new IllegalArgumentException(
+          what + " must be a non-empty JSON field name, got " + quoted(field));
     }
     return field;
   }
 
-  /** Checks that the labels are at least two distinct non-blank names and returns an immutable copy. */
+  /**
+   * Checks that the labels are at least two distinct non-blank names and returns an immutable copy.
+   */
   static List<String> labels(List<String> labels) {
     if (labels == null || labels.size() < 2) {
       throw new IllegalArgumentException(
@@ -61,8 +64,10 @@ final class DataChecks {
     if (help >= 0) {
       message = message.substring(0, help);
     }
-    message = message.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON",
-        "not standard JSON (names and strings need double quotes, no comments)");
+    message =
+        message.replace(
+            "Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON",
+            "not standard JSON (names and strings need double quotes, no comments)");
     return singleLine ? GSON_POSITION.matcher(message).replaceFirst(" at column $1") : message;
   }
 

@@ -1,8 +1,8 @@
 package dev.rankwise.runtime.data;
 
 /**
- * One labelled example of a classification task: the text and the index of its label in the
- * task's declared labels.
+ * One labelled example of a classification task: the text and the index of its label in the task's
+ * declared labels.
  *
  * @param text the text, never blank
  * @param label index into the task's labels, at least 0

@@ -134,7 +134,9 @@ final class LineReader implements Closeable {
     return chars.toString();
   }
 
-  /** The 1-based byte column of the first invalid UTF-8 byte found by the last {@link #decode()}. */
+  /**
+   * The 1-based byte column of the first invalid UTF-8 byte found by the last {@link #decode()}.
+   */
   int badByte() {
     return badByte;
   }

@@ -4,14 +4,15 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The examples read from one task data file, in file order, with what the reader passed over:
- * blank lines (always skipped) and, only when skipping was asked for, malformed lines.
+ * The examples read from one task data file, in file order, with what the reader passed over: blank
+ * lines (always skipped) and, only when skipping was asked for, malformed lines.
  *
  * @param file the file read
  * @param labels the task's labels; {@link Example#label()} indexes this list
  * @param examples the examples in file order
  * @param blankLines lines that were empty or only whitespace
- * @param skippedLines malformed lines passed over (0 unless {@link TaskFile.Builder#optSkipMalformed})
+ * @param skippedLines malformed lines passed over (0 unless {@link
+ *     TaskFile.Builder#optSkipMalformed})
  * @param skipReasons the messages ({@code file:line: problem}) of the first {@value
  *     TaskFile#KEPT_SKIP_REASONS} skipped lines
  */

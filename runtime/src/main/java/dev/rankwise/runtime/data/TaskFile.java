@@ -32,7 +32,8 @@ import java.util.Map;
  * counts them and keeps the first reasons: skipping is never silent.
  *
  * <pre>{@code
- * TaskExamples train = TaskFile.read(dir.resolve("train.jsonl"), "text", "label", List.of("ham", "spam"));
+ * TaskExamples train =
+ *     TaskFile.read(dir.resolve("train.jsonl"), "text", "label", List.of("ham", "spam"));
  * }</pre>
  */
 public final class TaskFile {
@@ -62,7 +63,10 @@ public final class TaskFile {
     }
     if (builder.maxLineBytes < 1 || builder.maxLineBytes > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException(
-          "maxLineBytes must be in [1, " + (Integer.MAX_VALUE - 8) + "], got " + builder.maxLineBytes);
+          "maxLineBytes must be in [1, "
+              + (Integer.MAX_VALUE - 8)
+              + "], got "
+              + builder.maxLineBytes);
     }
     this.maxLineBytes = builder.maxLineBytes;
     this.skipMalformed = builder.skipMalformed;
@@ -86,7 +90,12 @@ public final class TaskFile {
    */
   public static TaskExamples read(
       Path file, String textField, String labelField, List<String> labels) throws IOException {
-    return builder().setTextField(textField).setLabelField(labelField).setLabels(labels).build().read(file);
+    return builder()
+        .setTextField(textField)
+        .setLabelField(labelField)
+        .setLabels(labels)
+        .build()
+        .read(file);
   }
 
   /**
@@ -132,7 +141,9 @@ public final class TaskFile {
       return Files.newInputStream(file);
     } catch (NoSuchFileException e) {
       throw new TaskFileException(
-          file, 0, "no such file; check the path (a task's splits are <split>.jsonl in its folder)");
+          file,
+          0,
+          "no such file; check the path (a task's splits are <split>.jsonl in its folder)");
     }
   }
 
@@ -140,13 +151,19 @@ public final class TaskFile {
   private Example parse(Path file, LineReader lines) throws TaskFileException {
     long number = lines.lineNumber();
     if (lines.tooLong()) {
-      throw new TaskFileException(file, number, "line longer than " + maxLineBytes
-          + " bytes; shorten the text or raise the cap with optMaxLineBytes");
+      throw new TaskFileException(
+          file,
+          number,
+          "line longer than "
+              + maxLineBytes
+              + " bytes; shorten the text or raise the cap with optMaxLineBytes");
     }
     String line = lines.decode();
     if (line == null) {
-      throw new TaskFileException(file, number, "invalid UTF-8 at byte " + lines.badByte()
-          + " of the line; save the file as UTF-8");
+      throw new TaskFileException(
+          file,
+          number,
+          "invalid UTF-8 at byte " + lines.badByte() + " of the line; save the file as UTF-8");
     }
     if (line.isBlank()) {
       return null;
@@ -157,27 +174,50 @@ public final class TaskFile {
       throw missingField(file, number, object, "text", textField, "textField");
     }
     if (!text.isJsonPrimitive() || !text.getAsJsonPrimitive().isString()) {
-      throw new TaskFileException(file, number, "text field " + DataChecks.quoted(textField)
-          + " must be a JSON string, got " + describe(text) + "; quote the text");
+      throw new TaskFileException(
+          file,
+          number,
+          "text field "
+              + DataChecks.quoted(textField)
+              + " must be a JSON string, got "
+              + describe(text)
+              + "; quote the text");
     }
     String textValue = text.getAsString();
     if (textValue.isBlank()) {
-      throw new TaskFileException(file, number, "text field " + DataChecks.quoted(textField)
-          + " is empty; fill in the text or remove the line");
+      throw new TaskFileException(
+          file,
+          number,
+          "text field "
+              + DataChecks.quoted(textField)
+              + " is empty; fill in the text or remove the line");
     }
     JsonElement label = object.get(labelField);
     if (label == null || label.isJsonNull()) {
       throw missingField(file, number, object, "label", labelField, "labelField");
     }
     if (!label.isJsonPrimitive() || label.getAsJsonPrimitive().isBoolean()) {
-      throw new TaskFileException(file, number, "label field " + DataChecks.quoted(labelField)
-          + " must be a JSON string or number, got " + describe(label) + "; use one of " + labels);
+      throw new TaskFileException(
+          file,
+          number,
+          "label field "
+              + DataChecks.quoted(labelField)
+              + " must be a JSON string or number, got "
+              + describe(label)
+              + "; use one of "
+              + labels);
     }
     String labelValue = label.getAsString();
     Integer index = labelIndex.get(labelValue);
     if (index == null) {
-      throw new TaskFileException(file, number, "label " + label + " is not one of the declared labels "
-          + labels + "; fix the line or add the label to the task's labels");
+      throw new TaskFileException(
+          file,
+          number,
+          "label "
+              + label
+              + " is not one of the declared labels "
+              + labels
+              + "; fix the line or add the label to the task's labels");
     }
     return new Example(textValue, index);
   }
@@ -190,16 +230,28 @@ public final class TaskFile {
     try {
       element = JSON.read(reader);
     } catch (IOException | JsonParseException | IllegalStateException e) {
-      throw new TaskFileException(file, number, "malformed JSON: " + DataChecks.gsonReason(e, true)
-          + "; each line must be one complete JSON object");
+      throw new TaskFileException(
+          file,
+          number,
+          "malformed JSON: "
+              + DataChecks.gsonReason(e, true)
+              + "; each line must be one complete JSON object");
     }
     if (!DataChecks.atEnd(reader)) {
-      throw new TaskFileException(file, number, "malformed JSON: more text after the JSON value; "
-          + "put exactly one JSON object on each line");
+      throw new TaskFileException(
+          file,
+          number,
+          "malformed JSON: more text after the JSON value; "
+              + "put exactly one JSON object on each line");
     }
     if (!element.isJsonObject()) {
-      throw new TaskFileException(file, number, "expected a JSON object, got " + describe(element)
-          + "; each line must be one JSON object such as {\"text\": \"...\", \"label\": \"...\"}");
+      throw new TaskFileException(
+          file,
+          number,
+          "expected a JSON object, got "
+              + describe(element)
+              + "; each line must be one JSON object such as {\"text\": \"...\", \"label\":"
+              + " \"...\"}");
     }
     return element.getAsJsonObject();
   }
@@ -207,12 +259,24 @@ public final class TaskFile {
   private static TaskFileException missingField(
       Path file, long number, JsonObject object, String role, String field, String option) {
     List<String> present = new ArrayList<>(object.keySet());
-    String shown = present.size() > SHOWN_FIELDS
-        ? String.join(", ", present.subList(0, SHOWN_FIELDS)) + ", ..."
-        : String.join(", ", present);
-    return new TaskFileException(file, number, "no " + role + " field " + DataChecks.quoted(field)
-        + " (the line has: " + (present.isEmpty() ? "no fields" : shown) + "); add it to the line, "
-        + "or set " + option + " to the field that holds the " + role);
+    String shown =
+        present.size() > SHOWN_FIELDS
+            ? String.join(", ", present.subList(0, SHOWN_FIELDS)) + ", ..."
+            : String.join(", ", present);
+    return new TaskFileException(
+        file,
+        number,
+        "no "
+            + role
+            + " field "
+            + DataChecks.quoted(field)
+            + " (the line has: "
+            + (present.isEmpty() ? "no fields" : shown)
+            + "); add it to the line, "
+            + "or set "
+            + option
+            + " to the field that holds the "
+            + role);
   }
 
   private static String describe(JsonElement element) {
@@ -231,7 +295,9 @@ public final class TaskFile {
     return kind + " " + (text.length() > 40 ? text.substring(0, 40) + "..." : text);
   }
 
-  /** Builds a {@link TaskFile}: the fields and labels are required, the {@code opt} values default. */
+  /**
+   * Builds a {@link TaskFile}: the fields and labels are required, the {@code opt} values default.
+   */
   public static final class Builder {
     private String textField;
     private String labelField;
@@ -260,15 +326,17 @@ public final class TaskFile {
     }
 
     /**
-     * Whether to skip malformed lines instead of failing (default false). Skipped lines are
-     * counted in {@link TaskExamples#skippedLines()} with their first reasons.
+     * Whether to skip malformed lines instead of failing (default false). Skipped lines are counted
+     * in {@link TaskExamples#skippedLines()} with their first reasons.
      */
     public Builder optSkipMalformed(boolean skipMalformed) {
       this.skipMalformed = skipMalformed;
       return this;
     }
 
-    /** Sets the cap on a line's length in bytes (default {@value TaskFile#DEFAULT_MAX_LINE_BYTES}). */
+    /**
+     * Sets the cap on a line's length in bytes (default {@value TaskFile#DEFAULT_MAX_LINE_BYTES}).
+     */
     public Builder optMaxLineBytes(int maxLineBytes) {
       this.maxLineBytes = maxLineBytes;
       return this;

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A task data file or task declaration that is missing or malformed. The message starts with
- * {@code file:line:} (or {@code file:} when the fault is not on one line), says what is wrong and
- * what to do.
+ * A task data file or task declaration that is missing or malformed. The message starts with {@code
+ * file:line:} (or {@code file:} when the fault is not on one line), says what is wrong and what to
+ * do.
  */
 public final class TaskFileException extends IOException {
 

@@ -74,31 +74,42 @@ public final class TaskSet {
       reader.setStrictness(Strictness.STRICT);
       root = JSON.read(reader);
       if (!DataChecks.atEnd(reader)) {
-        throw new TaskFileException(file, 0, "malformed JSON: more text after the JSON object; "
-            + "remove it");
+        throw new TaskFileException(
+            file, 0, "malformed JSON: more text after the JSON object; " + "remove it");
       }
     } catch (NoSuchFileException e) {
-      throw new TaskFileException(file, 0, "no task declaration; a task set's folder needs a "
-          + DECLARATION_FILE + " such as {\"tasks\": [{\"name\": \"spam\", \"textField\": \"text\", "
-          + "\"labelField\": \"label\", \"labels\": [\"ham\", \"spam\"]}]}");
+      throw new TaskFileException(
+          file,
+          0,
+          "no task declaration; a task set's folder needs a "
+              + DECLARATION_FILE
+              + " such as {\"tasks\": [{\"name\": \"spam\", \"textField\": \"text\", "
+              + "\"labelField\": \"label\", \"labels\": [\"ham\", \"spam\"]}]}");
     } catch (MalformedInputException e) {
       throw new TaskFileException(file, 0, "not valid UTF-8; save the declaration as UTF-8");
     } catch (MalformedJsonException | JsonParseException | IllegalStateException e) {
       String reason = DataChecks.gsonReason(e, false);
       Matcher position = GSON_LINE.matcher(reason);
       long line = position.find() ? Long.parseLong(position.group(1)) : 0;
-      throw new TaskFileException(file, line, "malformed JSON: " + reason + "; fix the declaration");
+      throw new TaskFileException(
+          file, line, "malformed JSON: " + reason + "; fix the declaration");
     }
     return new TaskSet(directory, parseTasks(file, root));
   }
 
   private static Map<String, TaskDescriptor> parseTasks(Path file, JsonElement root)
       throws TaskFileException {
-    if (!root.isJsonObject() || !root.getAsJsonObject().has("tasks")
+    if (!root.isJsonObject()
+        || !root.getAsJsonObject().has("tasks")
         || !root.getAsJsonObject().get("tasks").isJsonArray()
         || root.getAsJsonObject().size() != 1) {
-      throw new TaskFileException(file, 0, "must be one JSON object with only a \"tasks\" array, "
-          + "got " + abbreviate(root) + "; see TaskSet's documentation for the format");
+      throw new TaskFileException(
+          file,
+          0,
+          "must be one JSON object with only a \"tasks\" array, "
+              + "got "
+              + abbreviate(root)
+              + "; see TaskSet's documentation for the format");
     }
     JsonArray array = root.getAsJsonObject().getAsJsonArray("tasks");
     if (array.isEmpty()) {
@@ -109,8 +120,13 @@ public final class TaskSet {
       String where = "tasks[" + i + "]";
       TaskDescriptor task = parseTask(file, where, array.get(i));
       if (tasks.put(task.name(), task) != null) {
-        throw new TaskFileException(file, 0, where + ": task name " + DataChecks.quoted(task.name())
-            + " is declared twice; task names must be unique");
+        throw new TaskFileException(
+            file,
+            0,
+            where
+                + ": task name "
+                + DataChecks.quoted(task.name())
+                + " is declared twice; task names must be unique");
       }
     }
     return tasks;
@@ -119,14 +135,18 @@ public final class TaskSet {
   private static TaskDescriptor parseTask(Path file, String where, JsonElement element)
       throws TaskFileException {
     if (!element.isJsonObject()) {
-      throw new TaskFileException(file, 0, where + " must be a JSON object with " + TASK_KEYS
-          + ", got " + abbreviate(element));
+      throw new TaskFileException(
+          file,
+          0,
+          where + " must be a JSON object with " + TASK_KEYS + ", got " + abbreviate(element));
     }
     JsonObject object = element.getAsJsonObject();
     for (String key : object.keySet()) {
       if (!TASK_KEYS.contains(key)) {
-        throw new TaskFileException(file, 0, where + " has unknown key " + DataChecks.quoted(key)
-            + "; the keys are " + TASK_KEYS);
+        throw new TaskFileException(
+            file,
+            0,
+            where + " has unknown key " + DataChecks.quoted(key) + "; the keys are " + TASK_KEYS);
       }
     }
     try {
@@ -144,8 +164,14 @@ public final class TaskSet {
       throws TaskFileException {
     JsonElement value = object.get(key);
     if (value == null || !value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()) {
-      throw new TaskFileException(file, 0, where + "." + key + " must be a JSON string, got "
-          + (value == null ? "nothing" : abbreviate(value)));
+      throw new TaskFileException(
+          file,
+          0,
+          where
+              + "."
+              + key
+              + " must be a JSON string, got "
+              + (value == null ? "nothing" : abbreviate(value)));
     }
     return value.getAsString();
   }
@@ -154,14 +180,28 @@ public final class TaskSet {
       throws TaskFileException {
     JsonElement value = object.get(key);
     if (value == null || !value.isJsonArray()) {
-      throw new TaskFileException(file, 0, where + "." + key + " must be an array of strings "
-          + "in class-index order, got " + (value == null ? "nothing" : abbreviate(value)));
+      throw new TaskFileException(
+          file,
+          0,
+          where
+              + "."
+              + key
+              + " must be an array of strings "
+              + "in class-index order, got "
+              + (value == null ? "nothing" : abbreviate(value)));
     }
     List<String> result = new ArrayList<>();
     for (JsonElement item : value.getAsJsonArray()) {
       if (!item.isJsonPrimitive() || !item.getAsJsonPrimitive().isString()) {
-        throw new TaskFileException(file, 0, where + "." + key + " must hold strings (write a "
-            + "numeric label as \"1\"), got " + abbreviate(item));
+        throw new TaskFileException(
+            file,
+            0,
+            where
+                + "."
+                + key
+                + " must hold strings (write a "
+                + "numeric label as \"1\"), got "
+                + abbreviate(item));
       }
       result.add(item.getAsString());
     }
@@ -185,9 +225,11 @@ public final class TaskSet {
   public static List<TaskSet> discover(Path dataRoot) throws IOException {
     List<Path> folders;
     try (Stream<Path> children = Files.list(dataRoot)) {
-      folders = children.filter(p -> Files.isRegularFile(p.resolve(DECLARATION_FILE))).sorted().toList();
+      folders =
+          children.filter(p -> Files.isRegularFile(p.resolve(DECLARATION_FILE))).sorted().toList();
     } catch (NoSuchFileException e) {
-      throw new TaskFileException(dataRoot, 0, "no such folder; give the folder that holds the task sets");
+      throw new TaskFileException(
+          dataRoot, 0, "no such folder; give the folder that holds the task sets");
     }
     List<TaskSet> sets = new ArrayList<>();
     Map<String, Path> owners = new HashMap<>();
@@ -196,9 +238,14 @@ public final class TaskSet {
       for (String task : set.tasks.keySet()) {
         Path other = owners.putIfAbsent(task, folder);
         if (other != null) {
-          throw new TaskFileException(folder.resolve(DECLARATION_FILE), 0, "task "
-              + DataChecks.quoted(task) + " is also declared in " + other.resolve(DECLARATION_FILE)
-              + "; task names must be unique across sets");
+          throw new TaskFileException(
+              folder.resolve(DECLARATION_FILE),
+              0,
+              "task "
+                  + DataChecks.quoted(task)
+                  + " is also declared in "
+                  + other.resolve(DECLARATION_FILE)
+                  + "; task names must be unique across sets");
         }
       }
       sets.add(set);
@@ -229,8 +276,13 @@ public final class TaskSet {
   public TaskDescriptor task(String name) {
     TaskDescriptor task = tasks.get(name);
     if (task == null) {
-      throw new IllegalArgumentException("task set " + DataChecks.quoted(name()) + " declares no task "
-          + DataChecks.quoted(name) + "; its tasks are " + tasks.keySet());
+      throw new IllegalArgumentException(
+          "task set "
+              + DataChecks.quoted(name())
+              + " declares no task "
+              + DataChecks.quoted(name)
+              + "; its tasks are "
+              + tasks.keySet());
     }
     return task;
   }
@@ -238,12 +290,14 @@ public final class TaskSet {
   /**
    * Returns the file of a split, {@code <split>.jsonl} in the set's folder (it need not exist).
    *
-   * @throws IllegalArgumentException if the split name is not letters, digits, {@code _} or {@code -}
+   * @throws IllegalArgumentException if the split name is not letters, digits, {@code _} or {@code
+   *     -}
    */
   public Path file(String split) {
     if (split == null || !SPLIT_NAME.matcher(split).matches()) {
-      throw new IllegalArgumentException("split must be letters, digits, _ or -, such as \"train\", got "
-          + DataChecks.quoted(split));
+      throw new IllegalArgumentException(
+          "split must be letters, digits, _ or -, such as \"train\", got "
+              + DataChecks.quoted(split));
     }
     return directory.resolve(split + SPLIT_SUFFIX);
   }
@@ -273,8 +327,15 @@ public final class TaskSet {
     TaskDescriptor descriptor = task(task);
     Path file = file(split);
     if (!Files.exists(file)) {
-      throw new TaskFileException(file, 0, "no split " + DataChecks.quoted(split) + " in task set "
-          + DataChecks.quoted(name()) + "; its splits are " + splits());
+      throw new TaskFileException(
+          file,
+          0,
+          "no split "
+              + DataChecks.quoted(split)
+              + " in task set "
+              + DataChecks.quoted(name())
+              + "; its splits are "
+              + splits());
     }
     return descriptor.reader().build().read(file);
   }

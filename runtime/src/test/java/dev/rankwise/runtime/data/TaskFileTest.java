@@ -50,16 +50,20 @@ class TaskFileTest {
 
   @Test
   void readsExamplesInFileOrderWithStringAndNumberLabels() throws IOException {
-    Path file = write("{\"text\": \"win money\", \"label\": \"spam\"}\n"
-        + "{\"label\": \"ham\", \"text\": \"lunch at één?\"}\n");
+    Path file =
+        write(
+            "{\"text\": \"win money\", \"label\": \"spam\"}\n"
+                + "{\"label\": \"ham\", \"text\": \"lunch at één?\"}\n");
     TaskExamples examples = read(file, HAM_SPAM);
-    assertEquals(List.of(new Example("win money", 1), new Example("lunch at één?", 0)),
-        examples.examples());
+    assertEquals(
+        List.of(new Example("win money", 1), new Example("lunch at één?", 0)), examples.examples());
     assertEquals(0, examples.blankLines());
     assertEquals(0, examples.skippedLines());
 
-    Path numbers = write("{\"text\": \"a\", \"grain\": 1}\n{\"text\": \"b\", \"grain\": 0}\n"
-        + "{\"text\": \"c\", \"grain\": \"1\"}");
+    Path numbers =
+        write(
+            "{\"text\": \"a\", \"grain\": 1}\n{\"text\": \"b\", \"grain\": 0}\n"
+                + "{\"text\": \"c\", \"grain\": \"1\"}");
     TaskExamples grain = TaskFile.read(numbers, "text", "grain", List.of("0", "1"));
     assertArrayEquals(new int[] {1, 0, 1}, grain.labelIds());
     assertEquals(List.of("a", "b", "c"), grain.texts());
@@ -70,8 +74,10 @@ class TaskFileTest {
   @Test
   void skipsAndCountsBlankLinesAndToleratesCrLfByteOrderMarkAndNoFinalNewline() throws IOException {
     byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
-    byte[] body = ("{\"text\": \"x\", \"label\": \"ham\"}\r\n\r\n   \n"
-        + "{\"text\": \"y\", \"label\": \"spam\"}").getBytes(StandardCharsets.UTF_8);
+    byte[] body =
+        ("{\"text\": \"x\", \"label\": \"ham\"}\r\n\r\n   \n"
+                + "{\"text\": \"y\", \"label\": \"spam\"}")
+            .getBytes(StandardCharsets.UTF_8);
     byte[] content = new byte[bom.length + body.length];
     System.arraycopy(bom, 0, content, 0, bom.length);
     System.arraycopy(body, 0, content, bom.length, body.length);
@@ -82,8 +88,11 @@ class TaskFileTest {
 
   @Test
   void malformedJsonNamesFileLineAndColumn() throws IOException {
-    String problem = failure("{\"text\": \"a\", \"label\": \"ham\"}\n\n{\"text\": \"b, \"label\": \"ham\"}\n",
-        3, HAM_SPAM);
+    String problem =
+        failure(
+            "{\"text\": \"a\", \"label\": \"ham\"}\n\n{\"text\": \"b, \"label\": \"ham\"}\n",
+            3,
+            HAM_SPAM);
     assertContains("malformed JSON", problem);
     assertContains("at column", problem);
     assertContains("one complete JSON object", problem);
@@ -92,15 +101,18 @@ class TaskFileTest {
   @Test
   void lenientJsonIsRejected() throws IOException {
     String unquoted = failure("{text: 'a', label: 'ham'}\n", 1, HAM_SPAM);
-    assertContains("malformed JSON: not standard JSON (names and strings need double quotes", unquoted);
+    assertContains(
+        "malformed JSON: not standard JSON (names and strings need double quotes", unquoted);
     assertTrue(!unquoted.contains("setStrictness"), unquoted);
-    assertContains("more text after the JSON value",
+    assertContains(
+        "more text after the JSON value",
         failure("{\"text\": \"a\", \"label\": \"ham\"} {\"text\": \"b\"}\n", 1, HAM_SPAM));
   }
 
   @Test
   void lineThatIsNotAnObjectIsRejected() throws IOException {
-    assertContains("expected a JSON object, got an array [\"a\",\"ham\"]",
+    assertContains(
+        "expected a JSON object, got an array [\"a\",\"ham\"]",
         failure("[\"a\", \"ham\"]\n", 1, HAM_SPAM));
   }
 
@@ -109,54 +121,65 @@ class TaskFileTest {
     String problem = failure("{\"body\": \"a\", \"label\": \"ham\"}\n", 1, HAM_SPAM);
     assertContains("no text field \"text\" (the line has: body, label)", problem);
     assertContains("set textField", problem);
-    assertContains("no text field \"text\"",
-        failure("{\"text\": null, \"label\": \"ham\"}\n", 1, HAM_SPAM));
+    assertContains(
+        "no text field \"text\"", failure("{\"text\": null, \"label\": \"ham\"}\n", 1, HAM_SPAM));
   }
 
   @Test
   void textOfTheWrongTypeIsRejected() throws IOException {
-    assertContains("text field \"text\" must be a JSON string, got a number 5",
+    assertContains(
+        "text field \"text\" must be a JSON string, got a number 5",
         failure("{\"text\": 5, \"label\": \"ham\"}\n", 1, HAM_SPAM));
   }
 
   @Test
   void emptyTextIsRejected() throws IOException {
-    assertContains("text field \"text\" is empty",
-        failure("{\"text\": \"a\", \"label\": \"ham\"}\n{\"text\": \" \", \"label\": \"ham\"}\n",
-            2, HAM_SPAM));
+    assertContains(
+        "text field \"text\" is empty",
+        failure(
+            "{\"text\": \"a\", \"label\": \"ham\"}\n{\"text\": \" \", \"label\": \"ham\"}\n",
+            2,
+            HAM_SPAM));
   }
 
   @Test
   void missingLabelIsRejected() throws IOException {
-    assertContains("no label field \"label\" (the line has: text)",
+    assertContains(
+        "no label field \"label\" (the line has: text)",
         failure("{\"text\": \"a\"}\n", 1, HAM_SPAM));
-    assertContains("no label field \"label\"",
-        failure("{\"text\": \"a\", \"label\": null}\n", 1, HAM_SPAM));
+    assertContains(
+        "no label field \"label\"", failure("{\"text\": \"a\", \"label\": null}\n", 1, HAM_SPAM));
   }
 
   @Test
   void labelOutsideTheDeclaredSetListsTheValidOnes() throws IOException {
-    assertContains("label \"eggs\" is not one of the declared labels [ham, spam]",
+    assertContains(
+        "label \"eggs\" is not one of the declared labels [ham, spam]",
         failure("{\"text\": \"a\", \"label\": \"eggs\"}\n", 1, HAM_SPAM));
     List<String> binary = List.of("0", "1");
-    assertContains("label 2 is not one of the declared labels [0, 1]",
+    assertContains(
+        "label 2 is not one of the declared labels [0, 1]",
         failure("{\"text\": \"a\", \"label\": 2}\n", 1, binary));
-    assertContains("label 1.0 is not one of the declared labels [0, 1]",
+    assertContains(
+        "label 1.0 is not one of the declared labels [0, 1]",
         failure("{\"text\": \"a\", \"label\": 1.0}\n", 1, binary));
   }
 
   @Test
   void labelOfTheWrongTypeIsRejected() throws IOException {
-    assertContains("must be a JSON string or number, got a boolean true",
+    assertContains(
+        "must be a JSON string or number, got a boolean true",
         failure("{\"text\": \"a\", \"label\": true}\n", 1, List.of("false", "true")));
-    assertContains("must be a JSON string or number, got an array [\"ham\"]",
+    assertContains(
+        "must be a JSON string or number, got an array [\"ham\"]",
         failure("{\"text\": \"a\", \"label\": [\"ham\"]}\n", 1, HAM_SPAM));
   }
 
   @Test
   void invalidUtf8IsAnErrorWithItsByte() throws IOException {
     byte[] good = "{\"text\": \"a\", \"label\": \"ham\"}\n".getBytes(StandardCharsets.UTF_8);
-    byte[] bad = "{\"text\": \"caf\u00e9\", \"label\": \"ham\"}\n".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] bad =
+        "{\"text\": \"caf\u00e9\", \"label\": \"ham\"}\n".getBytes(StandardCharsets.ISO_8859_1);
     byte[] content = new byte[good.length + bad.length];
     System.arraycopy(good, 0, content, 0, good.length);
     System.arraycopy(bad, 0, content, good.length, bad.length);
@@ -170,27 +193,43 @@ class TaskFileTest {
   void hugeLineIsReportedAndSkippedWithoutLosingCount() throws IOException {
     Path file = dir.resolve("huge.jsonl");
     try (OutputStream out = Files.newOutputStream(file)) {
-      out.write("{\"text\": \"a\", \"label\": \"ham\"}\n{\"text\": \"".getBytes(StandardCharsets.UTF_8));
+      out.write(
+          "{\"text\": \"a\", \"label\": \"ham\"}\n{\"text\": \"".getBytes(StandardCharsets.UTF_8));
       byte[] block = new byte[1 << 16];
       java.util.Arrays.fill(block, (byte) 'x');
       for (int i = 0; i < 160; i++) { // 10 MiB
         out.write(block);
       }
-      out.write("\", \"label\": \"ham\"}\n{\"text\": \"b\", \"label\": \"spam\"}\n"
-          .getBytes(StandardCharsets.UTF_8));
+      out.write(
+          "\", \"label\": \"ham\"}\n{\"text\": \"b\", \"label\": \"spam\"}\n"
+              .getBytes(StandardCharsets.UTF_8));
     }
     TaskFileException e = assertThrows(TaskFileException.class, () -> read(file, HAM_SPAM));
     assertEquals(2, e.line());
     assertContains(file + ":2: line longer than 1048576 bytes", e.getMessage());
 
-    TaskExamples skipped = TaskFile.builder().setTextField("text").setLabelField("label")
-        .setLabels(HAM_SPAM).optSkipMalformed(true).build().read(file);
+    TaskExamples skipped =
+        TaskFile.builder()
+            .setTextField("text")
+            .setLabelField("label")
+            .setLabels(HAM_SPAM)
+            .optSkipMalformed(true)
+            .build()
+            .read(file);
     assertEquals(List.of(new Example("a", 0), new Example("b", 1)), skipped.examples());
     assertEquals(1, skipped.skippedLines());
 
-    TaskFileException small = assertThrows(TaskFileException.class, () -> TaskFile.builder()
-        .setTextField("text").setLabelField("label").setLabels(HAM_SPAM).optMaxLineBytes(20)
-        .build().read(file));
+    TaskFileException small =
+        assertThrows(
+            TaskFileException.class,
+            () ->
+                TaskFile.builder()
+                    .setTextField("text")
+                    .setLabelField("label")
+                    .setLabels(HAM_SPAM)
+                    .optMaxLineBytes(20)
+                    .build()
+                    .read(file));
     assertEquals(1, small.line());
     assertContains("line longer than 20 bytes; shorten the text or raise the cap", small.problem());
   }
@@ -203,8 +242,14 @@ class TaskFileTest {
     }
     content.append("not json\n{\"text\": \"fine\", \"label\": \"spam\"}\n");
     Path file = write(content.toString());
-    TaskExamples examples = TaskFile.builder().setTextField("text").setLabelField("label")
-        .setLabels(HAM_SPAM).optSkipMalformed(true).build().read(file);
+    TaskExamples examples =
+        TaskFile.builder()
+            .setTextField("text")
+            .setLabelField("label")
+            .setLabels(HAM_SPAM)
+            .optSkipMalformed(true)
+            .build()
+            .read(file);
     assertEquals(List.of(new Example("good", 0), new Example("fine", 1)), examples.examples());
     assertEquals(8, examples.skippedLines());
     assertEquals(TaskFile.KEPT_SKIP_REASONS, examples.skipReasons().size());
@@ -219,26 +264,48 @@ class TaskFileTest {
     Path file = dir.resolve("absent.jsonl");
     TaskFileException e = assertThrows(TaskFileException.class, () -> read(file, HAM_SPAM));
     assertEquals(0, e.line());
-    assertEquals(file + ": no such file; check the path (a task's splits are <split>.jsonl in its folder)",
+    assertEquals(
+        file + ": no such file; check the path (a task's splits are <split>.jsonl in its folder)",
         e.getMessage());
   }
 
   @Test
   void builderRejectsBadSettings() {
-    IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
-        () -> TaskFile.builder().setTextField("text").setLabelField("label").setLabels(List.of("a"))
-            .build());
+    IllegalArgumentException one =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                TaskFile.builder()
+                    .setTextField("text")
+                    .setLabelField("label")
+                    .setLabels(List.of("a"))
+                    .build());
     assertContains("labels must name at least two classes", one.getMessage());
-    IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
-        () -> TaskFile.builder().setTextField("text").setLabelField("label")
-            .setLabels(List.of("a", "b", "a")).build());
+    IllegalArgumentException twice =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                TaskFile.builder()
+                    .setTextField("text")
+                    .setLabelField("label")
+                    .setLabels(List.of("a", "b", "a"))
+                    .build());
     assertContains("labels must be distinct, got \"a\" twice", twice.getMessage());
-    IllegalArgumentException field = assertThrows(IllegalArgumentException.class,
-        () -> TaskFile.builder().setLabelField("label").setLabels(HAM_SPAM).build());
+    IllegalArgumentException field =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TaskFile.builder().setLabelField("label").setLabels(HAM_SPAM).build());
     assertContains("textField must be a non-empty JSON field name, got null", field.getMessage());
-    IllegalArgumentException cap = assertThrows(IllegalArgumentException.class,
-        () -> TaskFile.builder().setTextField("text").setLabelField("label").setLabels(HAM_SPAM)
-            .optMaxLineBytes(0).build());
+    IllegalArgumentException cap =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                TaskFile.builder()
+                    .setTextField("text")
+                    .setLabelField("label")
+                    .setLabels(HAM_SPAM)
+                    .optMaxLineBytes(0)
+                    .build());
     assertContains("maxLineBytes must be in [1, ", cap.getMessage());
   }
 }

@@ -72,11 +72,17 @@ class VendoredDataTest {
   @Test
   void readmeKeepsEveryLicenceNote() throws IOException {
     String readme = Files.readString(dataRoot().resolve("README.md"));
-    for (String note : List.of("\"license\": \"PDDL-1.0 AND CC0-1.0\"",
-        "Creative Commons Zero v1.0 Universal", "Copyright (c) 2016-2026 The Stdlib Authors.",
-        "License: MIT", "Copyright: 2019 Max Kuhn, RStudio",
-        "under the terms of the GNU General Public License", "Copyright: (C) 1998-2008  University of Waikato.",
-        "*for research purposes only*", "\"Reuters-21578, Distribution 1.0\"")) {
+    for (String note :
+        List.of(
+            "\"license\": \"PDDL-1.0 AND CC0-1.0\"",
+            "Creative Commons Zero v1.0 Universal",
+            "Copyright (c) 2016-2026 The Stdlib Authors.",
+            "License: MIT",
+            "Copyright: 2019 Max Kuhn, RStudio",
+            "under the terms of the GNU General Public License",
+            "Copyright: (C) 1998-2008  University of Waikato.",
+            "*for research purposes only*",
+            "\"Reuters-21578, Distribution 1.0\"")) {
       assertTrue(readme.contains(note), note);
     }
   }
@@ -88,23 +94,26 @@ class VendoredDataTest {
     Map<String, int[]> counts = new LinkedHashMap<>();
     // A guard against pathological reading (all 8 MB take well under a second), not a benchmark.
     long started = System.nanoTime();
-    assertTimeout(Duration.ofSeconds(10), () -> {
-      for (TaskSet set : sets) {
-        for (TaskDescriptor task : set.tasks()) {
-          for (String split : List.of("train", "test")) {
-            TaskExamples examples = set.read(task.name(), split);
-            assertEquals(0, examples.blankLines());
-            assertEquals(0, examples.skippedLines());
-            for (Example example : examples.examples()) {
-              int codePoints = example.text().codePointCount(0, example.text().length());
-              assertTrue(codePoints <= 1_000, set.name() + " " + split + ": " + codePoints);
+    assertTimeout(
+        Duration.ofSeconds(10),
+        () -> {
+          for (TaskSet set : sets) {
+            for (TaskDescriptor task : set.tasks()) {
+              for (String split : List.of("train", "test")) {
+                TaskExamples examples = set.read(task.name(), split);
+                assertEquals(0, examples.blankLines());
+                assertEquals(0, examples.skippedLines());
+                for (Example example : examples.examples()) {
+                  int codePoints = example.text().codePointCount(0, example.text().length());
+                  assertTrue(codePoints <= 1_000, set.name() + " " + split + ": " + codePoints);
+                }
+                counts.put(set.name() + "/" + task.name() + "/" + split, examples.labelCounts());
+              }
             }
-            counts.put(set.name() + "/" + task.name() + "/" + split, examples.labelCounts());
           }
-        }
-      }
-    });
-    System.out.printf("read all vendored task files in %d ms%n", (System.nanoTime() - started) / 1_000_000);
+        });
+    System.out.printf(
+        "read all vendored task files in %d ms%n", (System.nanoTime() - started) / 1_000_000);
     assertEquals(README_COUNTS.keySet(), counts.keySet());
     for (Map.Entry<String, int[]> expected : README_COUNTS.entrySet()) {
       assertArrayEquals(expected.getValue(), counts.get(expected.getKey()), expected.getKey());
@@ -113,12 +122,26 @@ class VendoredDataTest {
 
   @Test
   void splitSizesAreTheReadmeRowCounts() throws IOException {
-    Map<String, Integer> rows = Map.of("spam/train", 4_707, "spam/test", 1_177, "finefood/train", 4_000,
-        "finefood/test", 1_000, "reuters/train", 1_554, "reuters/test", 604);
+    Map<String, Integer> rows =
+        Map.of(
+            "spam/train",
+            4_707,
+            "spam/test",
+            1_177,
+            "finefood/train",
+            4_000,
+            "finefood/test",
+            1_000,
+            "reuters/train",
+            1_554,
+            "reuters/test",
+            604);
     for (TaskSet set : TaskSet.discover(dataRoot())) {
       TaskDescriptor task = set.tasks().get(0);
       for (String split : set.splits()) {
-        assertEquals(rows.get(set.name() + "/" + split), set.read(task.name(), split).size(),
+        assertEquals(
+            rows.get(set.name() + "/" + split),
+            set.read(task.name(), split).size(),
             set.name() + "/" + split);
       }
     }
