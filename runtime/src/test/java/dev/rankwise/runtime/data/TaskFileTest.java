@@ -30,6 +30,11 @@ class TaskFileTest {
     return file;
   }
 
+  /** A reader of {@code text} and {@code label} fields with the labels ham and spam. */
+  private static TaskFile.Builder hamSpam() {
+    return TaskFile.builder().setTextField("text").setLabelField("label").setLabels(HAM_SPAM);
+  }
+
   private TaskExamples read(Path file, List<String> labels) throws IOException {
     return TaskFile.read(file, "text", "label", labels);
   }
@@ -208,28 +213,13 @@ class TaskFileTest {
     assertEquals(2, e.line());
     assertContains(file + ":2: line longer than 1048576 bytes", e.getMessage());
 
-    TaskExamples skipped =
-        TaskFile.builder()
-            .setTextField("text")
-            .setLabelField("label")
-            .setLabels(HAM_SPAM)
-            .optSkipMalformed(true)
-            .build()
-            .read(file);
+    TaskExamples skipped = hamSpam().optSkipMalformed(true).build().read(file);
     assertEquals(List.of(new Example("a", 0), new Example("b", 1)), skipped.examples());
     assertEquals(1, skipped.skippedLines());
 
     TaskFileException small =
         assertThrows(
-            TaskFileException.class,
-            () ->
-                TaskFile.builder()
-                    .setTextField("text")
-                    .setLabelField("label")
-                    .setLabels(HAM_SPAM)
-                    .optMaxLineBytes(20)
-                    .build()
-                    .read(file));
+            TaskFileException.class, () -> hamSpam().optMaxLineBytes(20).build().read(file));
     assertEquals(1, small.line());
     assertContains("line longer than 20 bytes; shorten the text or raise the cap", small.problem());
   }
@@ -242,14 +232,7 @@ class TaskFileTest {
     }
     content.append("not json\n{\"text\": \"fine\", \"label\": \"spam\"}\n");
     Path file = write(content.toString());
-    TaskExamples examples =
-        TaskFile.builder()
-            .setTextField("text")
-            .setLabelField("label")
-            .setLabels(HAM_SPAM)
-            .optSkipMalformed(true)
-            .build()
-            .read(file);
+    TaskExamples examples = hamSpam().optSkipMalformed(true).build().read(file);
     assertEquals(List.of(new Example("good", 0), new Example("fine", 1)), examples.examples());
     assertEquals(8, examples.skippedLines());
     assertEquals(TaskFile.KEPT_SKIP_REASONS, examples.skipReasons().size());
@@ -297,15 +280,7 @@ class TaskFileTest {
             () -> TaskFile.builder().setLabelField("label").setLabels(HAM_SPAM).build());
     assertContains("textField must be a non-empty JSON field name, got null", field.getMessage());
     IllegalArgumentException cap =
-        assertThrows(
-            IllegalArgumentException.class,
-            () ->
-                TaskFile.builder()
-                    .setTextField("text")
-                    .setLabelField("label")
-                    .setLabels(HAM_SPAM)
-                    .optMaxLineBytes(0)
-                    .build());
+        assertThrows(IllegalArgumentException.class, () -> hamSpam().optMaxLineBytes(0).build());
     assertContains("maxLineBytes must be in [1, ", cap.getMessage());
   }
 }
