@@ -1,0 +1,67 @@
+package dev.rankwise.runtime.data;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The examples read from one task data file, in file order, with what the reader passed over: blank
+ * lines (always skipped) and, only when skipping was asked for, malformed lines.
+ *
+ * @param file the file read
+ * @param labels the task's labels; {@link Example#label()} indexes this list
+ * @param examples the examples in file order
+ * @param blankLines lines that were empty or only whitespace
+ * @param skippedLines malformed lines passed over (0 unless {@link
+ *     TaskFile.Builder#optSkipMalformed})
+ * @param skipReasons the messages ({@code file:line: problem}) of the first {@value
+ *     TaskFile#KEPT_SKIP_REASONS} skipped lines
+ */
+public record TaskExamples(
+    Path file,
+    List<String> labels,
+    List<Example> examples,
+    int blankLines,
+    int skippedLines,
+    List<String> skipReasons) {
+
+  /** Copies the lists. */
+  public TaskExamples {
+    labels = List.copyOf(labels);
+    examples = List.copyOf(examples);
+    skipReasons = List.copyOf(skipReasons);
+  }
+
+  /** The number of examples. */
+  public int size() {
+    return examples.size();
+  }
+
+  /** How many examples have each label, indexed as {@link #labels()}. */
+  public int[] labelCounts() {
+    int[] counts = new int[labels.size()];
+    for (Example example : examples) {
+      counts[example.label()]++;
+    }
+    return counts;
+  }
+
+  /** How many examples have the given label. */
+  public int count(String label) {
+    int index = labels.indexOf(label);
+    if (index < 0) {
+      throw new IllegalArgumentException(
+          "label " + DataChecks.quoted(label) + " is not one of the task's labels " + labels);
+    }
+    return labelCounts()[index];
+  }
+
+  /** The texts in file order. */
+  public List<String> texts() {
+    return examples.stream().map(Example::text).toList();
+  }
+
+  /** The label indices in file order. */
+  public int[] labelIds() {
+    return examples.stream().mapToInt(Example::label).toArray();
+  }
+}
