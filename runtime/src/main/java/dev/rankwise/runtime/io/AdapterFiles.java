@@ -189,7 +189,7 @@ public final class AdapterFiles {
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
       targets.add(layer.getKey());
       layerRecords.add(layer.getKey(), LayerRecord.of(layer.getValue()));
-      if (layer.getValue().config() instanceof LoraConfig lora && !lora.hasMixer()
+      if (layer.getValue().config() instanceof LoraConfig lora && !lora.hasMixer() && !lora.perTask()
           && (plain == null || plain.equals(lora))) {
         plain = lora;
       } else {
@@ -311,7 +311,7 @@ public final class AdapterFiles {
     double alpha = config.has("lora_alpha") ? config.get("lora_alpha").getAsDouble() : 8;
     boolean rsLora = config.has("use_rslora") && config.get("use_rslora").getAsBoolean();
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
-      if (!(layer.getValue().config() instanceof LoraConfig lora) || lora.hasMixer()) {
+      if (!(layer.getValue().config() instanceof LoraConfig lora) || lora.hasMixer() || lora.perTask()) {
         throw new AdapterFileException(
             file, "a PEFT LoRA file can only load into plain LoRA (mixer IDENTITY); layer '"
                 + layer.getKey() + "' is " + layer.getValue().config());

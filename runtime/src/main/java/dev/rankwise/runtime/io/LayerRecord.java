@@ -24,6 +24,7 @@ final class LayerRecord {
       record.addProperty("scaling", lora.scaling());
       record.addProperty("mixer", lora.mixer().name());
       record.addProperty("dropout", lora.dropout());
+      record.addProperty("per_task", lora.perTask());
     } else if (config instanceof RankExpertsConfig experts) {
       record.addProperty("count", experts.count());
       record.addProperty("top_k", experts.topK());

@@ -126,6 +126,7 @@ class MultiTaskModelTest extends ManagedArrays {
         .getAsJsonArray("spam").size());
     assertEquals("TASK", rankwise.getAsJsonObject("layers").getAsJsonObject("value")
         .get("routing").getAsString());
+    assertTrue(rankwise.getAsJsonObject("layers").getAsJsonObject("head.2").get("per_task").getAsBoolean());
   }
 
   @Test
