@@ -45,8 +45,9 @@ public abstract class AdaptedLinear extends Linear implements AdapterLayer {
       baseBias.setArray(base.getParameters().get("bias").getArray());
       baseBias.freeze(true);
     }
-    Shape[] inputShapes = base.getInputShapes();
-    beforeInitialize(inputShapes != null ? inputShapes : new Shape[] {new Shape(-1, inFeatures)});
+    // A layer whose weights were set directly (a model rebuilt from another format) never went
+    // through initialize(), so it has no input shapes: the weight's shape tells them.
+    beforeInitialize(base.isInitialized() ? base.getInputShapes() : new Shape[] {new Shape(-1, inFeatures)});
   }
 
   private static Linear.Builder builderFor(Linear base) {

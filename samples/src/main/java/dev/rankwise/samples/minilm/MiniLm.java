@@ -1,0 +1,231 @@
+package dev.rankwise.samples.minilm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.rankwise.runtime.inject.BlockPaths;
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * all-MiniLM-L6-v2 (a 6-layer BERT, 384 hidden, 12 heads) as DJL blocks whose block paths are the
+ * Hugging Face names, so that declarations such as {@code encoder.layer.*.attention.self.query}
+ * select its layers. Every linear layer is a {@link Linear} child called through a field of its
+ * parent, so adapters replace it. Input: token ids and attention mask (batch, length), int64;
+ * output: token states (batch, length, 384).
+ */
+public final class MiniLm extends AbstractBlock {
+
+  /** Hidden width. */
+  public static final int HIDDEN = 384;
+
+  private static final int HEADS = 12;
+  private static final int INTERMEDIATE = 1536;
+  private static final int LAYERS = 6;
+  private static final float EPSILON = 1e-12f;
+  private static final byte VERSION = 1;
+
+  private final Embeddings embeddings;
+  private final Encoder encoder;
+
+  /** Creates the (uninitialised) model. */
+  public MiniLm() {
+    super(VERSION);
+    embeddings = addChildBlock("embeddings", new Embeddings());
+    encoder = addChildBlock("encoder", new Encoder());
+  }
+
+  /**
+   * Creates the model with the weights of an ONNX export of all-MiniLM-L6-v2.
+   *
+   * @throws IOException if a weight is missing or of another shape
+   */
+  public static MiniLm load(OnnxWeights weights, NDManager manager) throws IOException {
+    MiniLm model = new MiniLm();
+    Map<String, OnnxWeights.Tensor> tensors = weights.tensors();
+    for (Map.Entry<String, Block> entry : BlockPaths.of(model).entrySet()) {
+      for (var parameter : entry.getValue().getDirectParameters()) {
+        String name = entry.getKey() + "." + parameter.getKey();
+        OnnxWeights.Tensor tensor = tensors.get(name);
+        if (tensor == null) {
+          throw new IOException("the ONNX model has no weight " + name);
+        }
+        parameter.getValue().setArray(manager.create(tensor.values(), new Shape(tensor.shape())));
+      }
+    }
+    model.inputShapes = new Shape[] {new Shape(-1, -1), new Shape(-1, -1)};
+    return model;
+  }
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+    NDArray ids = inputs.get(0);
+    NDArray mask = inputs.get(1);
+    NDArray states = embeddings.embed(store, ids, training);
+    // Additive attention mask (batch, 1, 1, length): 0 where attended, a large negative elsewhere.
+    NDManager manager = ids.getManager();
+    NDArray bias = mask.toType(states.getDataType(), false).neg().add(manager.create(1f))
+        .mul(manager.create(-1e9f)).expandDims(1).expandDims(1);
+    return new NDList(encoder.encode(store, states, bias, training));
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    return new Shape[] {inputShapes[0].add(HIDDEN)};
+  }
+
+  private static NDArray layerNorm(ParameterStore store, NDArray x, Parameter gamma, Parameter beta, boolean training) {
+    return LayerNorm.layerNorm(x, new Shape(HIDDEN), store.getValue(gamma, x.getDevice(), training),
+        store.getValue(beta, x.getDevice(), training), EPSILON).singletonOrThrow();
+  }
+
+  /** A container whose forward is its owner's; it only gives the tree its Hugging Face path. */
+  private abstract static class Part extends AbstractBlock {
+    Part() {
+      super(VERSION);
+    }
+
+    @Override
+    protected NDList forwardInternal(
+        ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+      throw new UnsupportedOperationException("called through its parent");
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+      return inputShapes;
+    }
+  }
+
+  /** Word, position and token-type embeddings, then LayerNorm. */
+  private static final class Embeddings extends Part {
+    private final Parameter words = addParameter(Parameter.builder().setName("word_embeddings.weight").setType(Parameter.Type.WEIGHT).build());
+    private final Parameter positions = addParameter(Parameter.builder().setName("position_embeddings.weight").setType(Parameter.Type.WEIGHT).build());
+    private final Parameter types = addParameter(Parameter.builder().setName("token_type_embeddings.weight").setType(Parameter.Type.WEIGHT).build());
+    private final Parameter gamma = addParameter(Parameter.builder().setName("LayerNorm.weight").setType(Parameter.Type.GAMMA).build());
+    private final Parameter beta = addParameter(Parameter.builder().setName("LayerNorm.bias").setType(Parameter.Type.BETA).build());
+
+    NDArray embed(ParameterStore store, NDArray ids, boolean training) {
+      NDManager manager = ids.getManager();
+      long batch = ids.getShape().get(0);
+      long length = ids.getShape().get(1);
+      NDArray word = rows(store, words, ids.flatten(), training).reshape(batch, length, HIDDEN);
+      NDArray position = rows(store, positions, manager.arange(length).toType(DataType.INT64, false), training);
+      NDArray type = rows(store, types, manager.zeros(new Shape(1), DataType.INT64), training);
+      NDArray sum = word.add(position.expandDims(0)).add(type.expandDims(0));
+      return layerNorm(store, sum, gamma, beta, training);
+    }
+
+    /** Rows of an embedding table, owned by the step (DESIGN §7: results belong to the first operand). */
+    private static NDArray rows(ParameterStore store, Parameter table, NDArray ids, boolean training) {
+      NDArray rows = store.getValue(table, ids.getDevice(), training).get(ids);
+      rows.attach(ids.getManager());
+      return rows;
+    }
+  }
+
+  /** The six layers, named "0" to "5" under {@code encoder.layer}. */
+  private static final class Encoder extends Part {
+    private final Layers layer = addChildBlock("layer", new Layers());
+
+    NDArray encode(ParameterStore store, NDArray states, NDArray bias, boolean training) {
+      for (Block block : layer.getChildren().values()) {
+        states = ((BertLayer) block).apply(store, states, bias, training);
+      }
+      return states;
+    }
+  }
+
+  private static final class Layers extends Part {
+    Layers() {
+      for (int i = 0; i < LAYERS; i++) {
+        addChildBlock(Integer.toString(i), new BertLayer());
+      }
+    }
+  }
+
+  /** Self-attention, then the feed-forward block, each with a residual connection and LayerNorm. */
+  private static final class BertLayer extends Part {
+    private final Attention attention = addChildBlock("attention", new Attention());
+    private final Intermediate intermediate = addChildBlock("intermediate", new Intermediate());
+    private final Output output = addChildBlock("output", new Output());
+
+    NDArray apply(ParameterStore store, NDArray x, NDArray bias, boolean training) {
+      NDArray attended = attention.apply(store, x, bias, training);
+      return output.apply(store, intermediate.apply(store, attended, training), attended, training);
+    }
+  }
+
+  private static final class Attention extends Part {
+    private final SelfAttention self = addChildBlock("self", new SelfAttention());
+    private final AttentionOutput output = addChildBlock("output", new AttentionOutput());
+
+    NDArray apply(ParameterStore store, NDArray x, NDArray bias, boolean training) {
+      return output.apply(store, self.apply(store, x, bias, training), x, training);
+    }
+  }
+
+  private static final class SelfAttention extends Part {
+    Linear query = addChildBlock("query", Linear.builder().setUnits(HIDDEN).build());
+    Linear key = addChildBlock("key", Linear.builder().setUnits(HIDDEN).build());
+    Linear value = addChildBlock("value", Linear.builder().setUnits(HIDDEN).build());
+
+    NDArray apply(ParameterStore store, NDArray x, NDArray bias, boolean training) {
+      NDArray q = heads(query.forward(store, new NDList(x), training).singletonOrThrow());
+      NDArray k = heads(key.forward(store, new NDList(x), training).singletonOrThrow());
+      NDArray v = heads(value.forward(store, new NDList(x), training).singletonOrThrow());
+      NDManager manager = x.getManager();
+      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))
+          .mul(manager.create((float) (1 / Math.sqrt(HIDDEN / HEADS)))).add(bias);
+      NDArray context = scores.softmax(-1).matMul(v); // (batch, heads, length, size)
+      Shape shape = x.getShape();
+      return context.transpose(0, 2, 1, 3).reshape(shape.get(0), shape.get(1), HIDDEN);
+    }
+
+    private static NDArray heads(NDArray x) {
+      Shape shape = x.getShape();
+      return x.reshape(shape.get(0), shape.get(1), HEADS, HIDDEN / HEADS).transpose(0, 2, 1, 3);
+    }
+  }
+
+  private static final class AttentionOutput extends Part {
+    Linear dense = addChildBlock("dense", Linear.builder().setUnits(HIDDEN).build());
+    private final Parameter gamma = addParameter(Parameter.builder().setName("LayerNorm.weight").setType(Parameter.Type.GAMMA).build());
+    private final Parameter beta = addParameter(Parameter.builder().setName("LayerNorm.bias").setType(Parameter.Type.BETA).build());
+
+    NDArray apply(ParameterStore store, NDArray context, NDArray residual, boolean training) {
+      NDArray projected = dense.forward(store, new NDList(context), training).singletonOrThrow();
+      return layerNorm(store, projected.add(residual), gamma, beta, training);
+    }
+  }
+
+  private static final class Intermediate extends Part {
+    Linear dense = addChildBlock("dense", Linear.builder().setUnits(INTERMEDIATE).build());
+
+    NDArray apply(ParameterStore store, NDArray x, boolean training) {
+      return Activation.gelu(dense.forward(store, new NDList(x), training).singletonOrThrow());
+    }
+  }
+
+  private static final class Output extends Part {
+    Linear dense = addChildBlock("dense", Linear.builder().setUnits(HIDDEN).build());
+    private final Parameter gamma = addParameter(Parameter.builder().setName("LayerNorm.weight").setType(Parameter.Type.GAMMA).build());
+    private final Parameter beta = addParameter(Parameter.builder().setName("LayerNorm.bias").setType(Parameter.Type.BETA).build());
+
+    NDArray apply(ParameterStore store, NDArray hidden, NDArray residual, boolean training) {
+      NDArray projected = dense.forward(store, new NDList(hidden), training).singletonOrThrow();
+      return layerNorm(store, projected.add(residual), gamma, beta, training);
+    }
+  }
+}
