@@ -159,7 +159,7 @@ public final class MiniLm extends AbstractBlock {
   private static final class BertLayer extends Part {
     private final Attention attention = addChildBlock("attention", new Attention());
     private final Intermediate intermediate = addChildBlock("intermediate", new Intermediate());
-    private final Output output = addChildBlock("output", new Output());
+    private final ResidualOutput output = addChildBlock("output", new ResidualOutput());
 
     NDArray apply(ParameterStore store, NDArray x, NDArray bias, boolean training) {
       NDArray attended = attention.apply(store, x, bias, training);
@@ -169,7 +169,7 @@ public final class MiniLm extends AbstractBlock {
 
   private static final class Attention extends Part {
     private final SelfAttention self = addChildBlock("self", new SelfAttention());
-    private final AttentionOutput output = addChildBlock("output", new AttentionOutput());
+    private final ResidualOutput output = addChildBlock("output", new ResidualOutput());
 
     NDArray apply(ParameterStore store, NDArray x, NDArray bias, boolean training) {
       return output.apply(store, self.apply(store, x, bias, training), x, training);
@@ -199,13 +199,17 @@ public final class MiniLm extends AbstractBlock {
     }
   }
 
-  private static final class AttentionOutput extends Part {
+  /**
+   * {@code LayerNorm(dense(x) + residual)}: BERT's {@code attention.output} and {@code output}, which
+   * differ only in where they sit and what they read.
+   */
+  private static final class ResidualOutput extends Part {
     Linear dense = addChildBlock("dense", Linear.builder().setUnits(HIDDEN).build());
     private final Parameter gamma = addParameter(Parameter.builder().setName("LayerNorm.weight").setType(Parameter.Type.GAMMA).build());
     private final Parameter beta = addParameter(Parameter.builder().setName("LayerNorm.bias").setType(Parameter.Type.BETA).build());
 
-    NDArray apply(ParameterStore store, NDArray context, NDArray residual, boolean training) {
-      NDArray projected = dense.forward(store, new NDList(context), training).singletonOrThrow();
+    NDArray apply(ParameterStore store, NDArray x, NDArray residual, boolean training) {
+      NDArray projected = dense.forward(store, new NDList(x), training).singletonOrThrow();
       return layerNorm(store, projected.add(residual), gamma, beta, training);
     }
   }
@@ -215,17 +219,6 @@ public final class MiniLm extends AbstractBlock {
 
     NDArray apply(ParameterStore store, NDArray x, boolean training) {
       return Activation.gelu(dense.forward(store, new NDList(x), training).singletonOrThrow());
-    }
-  }
-
-  private static final class Output extends Part {
-    Linear dense = addChildBlock("dense", Linear.builder().setUnits(HIDDEN).build());
-    private final Parameter gamma = addParameter(Parameter.builder().setName("LayerNorm.weight").setType(Parameter.Type.GAMMA).build());
-    private final Parameter beta = addParameter(Parameter.builder().setName("LayerNorm.bias").setType(Parameter.Type.BETA).build());
-
-    NDArray apply(ParameterStore store, NDArray hidden, NDArray residual, boolean training) {
-      NDArray projected = dense.forward(store, new NDList(hidden), training).singletonOrThrow();
-      return layerNorm(store, projected.add(residual), gamma, beta, training);
     }
   }
 }
