@@ -9,8 +9,11 @@ import java.util.Locale;
  * @param loss mean cross-entropy
  * @param accuracy share of rows predicted right
  * @param macroF1 F1 averaged over classes with equal weight (rare classes count as much as common)
+ * @param positiveF1 for two classes, the F1 of class 1, the positive class by the task files'
+ *     convention (spam, great, a Reuters topic); for more classes, the macro-F1
  */
-public record TaskMetrics(String task, double loss, double accuracy, double macroF1) {
+public record TaskMetrics(
+    String task, double loss, double accuracy, double macroF1, double positiveF1) {
 
   /** Computes accuracy and macro-F1 from predicted and true class indices. */
   public static TaskMetrics of(String task, double loss, long[] predicted, long[] truth, int classes) {
@@ -30,14 +33,21 @@ public record TaskMetrics(String task, double loss, double accuracy, double macr
     }
     double f1Sum = 0;
     for (int c = 0; c < classes; c++) {
-      double denominator = predictedCounts[c] + actualCounts[c];
-      f1Sum += denominator == 0 ? 0 : 2.0 * truePositives[c] / denominator;
+      f1Sum += f1(truePositives, predictedCounts, actualCounts, c);
     }
-    return new TaskMetrics(task, loss, (double) correct / truth.length, f1Sum / classes);
+    double macro = f1Sum / classes;
+    double positive = classes == 2 ? f1(truePositives, predictedCounts, actualCounts, 1) : macro;
+    return new TaskMetrics(task, loss, (double) correct / truth.length, macro, positive);
+  }
+
+  private static double f1(long[] truePositives, long[] predicted, long[] actual, int c) {
+    double denominator = predicted[c] + actual[c];
+    return denominator == 0 ? 0 : 2.0 * truePositives[c] / denominator;
   }
 
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "%s: loss %.4f, accuracy %.4f, macro-F1 %.4f", task, loss, accuracy, macroF1);
+    return String.format(Locale.ROOT, "%s: loss %.4f, accuracy %.4f, macro-F1 %.4f, F1 %.4f", task, loss, accuracy, macroF1,
+        positiveF1);
   }
 }

@@ -50,6 +50,7 @@ class MultiTaskTrainerTest extends ManagedArrays {
     TaskMetrics metrics = TaskMetrics.of("t", 0, predicted, truth, 2);
     assertEquals(0.9, metrics.accuracy(), 1e-12);
     assertEquals((16.0 / 17 + 2.0 / 3) / 2, metrics.macroF1(), 1e-12);
+    assertEquals(2.0 / 3, metrics.positiveF1(), 1e-12);
   }
 
   /** Three binary tasks on the same inputs, each along its own direction. */
