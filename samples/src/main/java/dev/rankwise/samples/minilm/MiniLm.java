@@ -1,6 +1,7 @@
 package dev.rankwise.samples.minilm;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -15,19 +16,41 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.rankwise.runtime.inject.BlockPaths;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
 /**
  * all-MiniLM-L6-v2 (a 6-layer BERT, 384 hidden, 12 heads) as DJL blocks whose block paths are the
  * Hugging Face names, so that declarations such as {@code encoder.layer.*.attention.self.query}
  * select its layers. Every linear layer is a {@link Linear} child called through a field of its
- * parent, so adapters replace it. Input: token ids and attention mask (batch, length), int64;
- * output: token states (batch, length, 384).
+ * parent, so adapters replace it.
+ *
+ * <p>Two forms of input and output, chosen by {@link Output}: token ids and attention mask (batch,
+ * length) int64 to token states (batch, length, 384); or packed rows (batch, 2, length) int64 from
+ * {@link MiniLmTokenizer#pack} to sentence features (batch, 384), the token states averaged over the
+ * attended tokens as sentence-transformers pools them. Packed batches are cut to their longest row,
+ * so short sentences cost less.
+ *
+ * <p>When adapters sit only in the upper layers, the lower ones compute the same thing for every
+ * method, epoch and test pass: {@link #prefixStates} runs them once and packs their token states
+ * with the mask, and after {@link #startAt} the sentence mode reads such states and runs only the
+ * layers from there on.
  */
 public final class MiniLm extends AbstractBlock {
 
   /** Hidden width. */
   public static final int HIDDEN = 384;
+
+  /** The number of positions the model has embeddings for. */
+  public static final int MAX_POSITIONS = 512;
+
+  /** What the model reads and returns. */
+  public enum Output {
+    /** (ids, mask) to token states (batch, length, 384). */
+    TOKENS,
+    /** Packed rows (batch, 2, length) to mean-pooled sentence features (batch, 384). */
+    SENTENCE
+  }
 
   private static final int HEADS = 12;
   private static final int INTERMEDIATE = 1536;
@@ -35,12 +58,15 @@ public final class MiniLm extends AbstractBlock {
   private static final float EPSILON = 1e-12f;
   private static final byte VERSION = 1;
 
+  private final Output output;
+  private int firstLayer;
   private final Embeddings embeddings;
   private final Encoder encoder;
 
   /** Creates the (uninitialised) model. */
-  public MiniLm() {
+  public MiniLm(Output output) {
     super(VERSION);
+    this.output = output;
     embeddings = addChildBlock("embeddings", new Embeddings());
     encoder = addChildBlock("encoder", new Encoder());
   }
@@ -51,7 +77,18 @@ public final class MiniLm extends AbstractBlock {
    * @throws IOException if a weight is missing or of another shape
    */
   public static MiniLm load(OnnxWeights weights, NDManager manager) throws IOException {
-    MiniLm model = new MiniLm();
+    return load(weights, manager, Output.TOKENS);
+  }
+
+  /**
+   * Creates the model with the weights of an ONNX export of all-MiniLM-L6-v2, reading and returning
+   * what {@code output} says.
+   *
+   * @throws IOException if a weight is missing or of another shape
+   */
+  public static MiniLm load(OnnxWeights weights, NDManager manager, Output output)
+      throws IOException {
+    MiniLm model = new MiniLm(output);
     Map<String, OnnxWeights.Tensor> tensors = weights.tensors();
     for (Map.Entry<String, Block> entry : BlockPaths.of(model).entrySet()) {
       for (var parameter : entry.getValue().getDirectParameters()) {
@@ -63,26 +100,125 @@ public final class MiniLm extends AbstractBlock {
         parameter.getValue().setArray(manager.create(tensor.values(), new Shape(tensor.shape())));
       }
     }
-    model.inputShapes = new Shape[] {new Shape(-1, -1), new Shape(-1, -1)};
+    model.inputShapes = output == Output.TOKENS
+        ? new Shape[] {new Shape(-1, -1), new Shape(-1, -1)}
+        : new Shape[] {new Shape(-1, 2, -1)};
     return model;
+  }
+
+  /** What the model reads and returns. */
+  public Output output() {
+    return output;
+  }
+
+  /** The number of encoder layers. */
+  public int layers() {
+    return LAYERS;
+  }
+
+  /**
+   * Makes the sentence mode read float rows from {@link #prefixStates} for the first {@code layer}
+   * layers, and run layers {@code layer} to 5 only; 0 restores token-id input.
+   */
+  public void startAt(int layer) {
+    if (output != Output.SENTENCE || layer < 0 || layer >= LAYERS) {
+      throw new IllegalArgumentException("startAt needs the sentence mode and a layer in [0, "
+          + (LAYERS - 1) + "], got " + output + " and " + layer);
+    }
+    firstLayer = layer;
+  }
+
+  /** The layer the sentence mode starts at (0 unless {@link #startAt} said otherwise). */
+  public int firstLayer() {
+    return firstLayer;
+  }
+
+  /**
+   * Runs the embeddings and the first {@code layers} layers, without gradients, on packed rows
+   * from {@link MiniLmTokenizer#pack}, in batches; returns (rows, length, 385) float32: each
+   * token's state, then its attention mask. The result belongs to {@code manager}.
+   */
+  public NDArray prefixStates(NDManager manager, NDArray packed, int layers, int batchSize) {
+    NDList parts = new NDList();
+    long rows = packed.getShape().get(0);
+    for (long from = 0; from < rows; from += batchSize) {
+      try (NDManager batchManager = manager.newSubManager()) {
+        NDArray batch = packed.get("{}:{}", from, Math.min(rows, from + batchSize));
+        batch.attach(batchManager);
+        NDArray ids = batch.get(":, 0, :");
+        NDArray mask = batch.get(":, 1, :");
+        NDArray states = embeddings.embed(new ParameterStore(batchManager, false), ids, false);
+        states = encoder.encode(new ParameterStore(batchManager, false), states, attentionBias(mask, states),
+            0, layers, false);
+        NDArray part = states.concat(mask.toType(DataType.FLOAT32, false).expandDims(-1), -1);
+        part.attach(manager);
+        parts.add(part);
+      }
+    }
+    NDArray all = NDArrays.concat(parts);
+    parts.close();
+    return all;
   }
 
   @Override
   protected NDList forwardInternal(
       ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray ids = inputs.get(0);
-    NDArray mask = inputs.get(1);
+    if (output == Output.TOKENS) {
+      return new NDList(tokenStates(store, inputs.get(0), inputs.get(1), training));
+    }
+    NDArray packed = inputs.singletonOrThrow();
+    if (firstLayer > 0) {
+      return new NDList(resume(store, packed, training));
+    }
+    if (packed.getShape().dimension() != 3 || packed.getShape().get(1) != 2) {
+      throw new IllegalArgumentException(
+          "sentence mode reads packed rows (batch, 2, length) from MiniLmTokenizer.pack, got "
+              + packed.getShape());
+    }
+    long longest = Math.max(1, packed.get(":, 1, :").sum(new int[] {1}).max().getLong());
+    NDArray ids = packed.get(":, 0, :{}", longest);
+    NDArray mask = packed.get(":, 1, :{}", longest);
+    return new NDList(meanPool(tokenStates(store, ids, mask, training), mask));
+  }
+
+  /** Layers from {@link #firstLayer} on, over states from {@link #prefixStates}, then pooling. */
+  private NDArray resume(ParameterStore store, NDArray prefix, boolean training) {
+    if (prefix.getShape().dimension() != 3 || prefix.getShape().get(2) != HIDDEN + 1) {
+      throw new IllegalArgumentException("after startAt(" + firstLayer + ") the model reads rows of"
+          + " prefixStates (batch, length, " + (HIDDEN + 1) + "), got " + prefix.getShape());
+    }
+    NDArray mask = prefix.get(":, :, {}", HIDDEN);
+    long longest = Math.max(1, (long) mask.sum(new int[] {1}).max().getFloat());
+    mask = mask.get(":, :{}", longest);
+    NDArray states = prefix.get(":, :{}, :{}", longest, HIDDEN);
+    states = encoder.encode(store, states, attentionBias(mask, states), firstLayer, LAYERS, training);
+    return meanPool(states, mask);
+  }
+
+  private NDArray tokenStates(ParameterStore store, NDArray ids, NDArray mask, boolean training) {
     NDArray states = embeddings.embed(store, ids, training);
-    // Additive attention mask (batch, 1, 1, length): 0 where attended, a large negative elsewhere.
-    NDManager manager = ids.getManager();
-    NDArray bias = mask.toType(states.getDataType(), false).neg().add(manager.create(1f))
+    return encoder.encode(store, states, attentionBias(mask, states), 0, LAYERS, training);
+  }
+
+  /** Additive attention mask (batch, 1, 1, length): 0 where attended, a large negative elsewhere. */
+  private static NDArray attentionBias(NDArray mask, NDArray states) {
+    NDManager manager = states.getManager();
+    return mask.toType(states.getDataType(), false).neg().add(manager.create(1f))
         .mul(manager.create(-1e9f)).expandDims(1).expandDims(1);
-    return new NDList(encoder.encode(store, states, bias, training));
+  }
+
+  /** The mean of the attended tokens' states (batch, 384). */
+  private static NDArray meanPool(NDArray states, NDArray mask) {
+    NDArray weights = mask.toType(states.getDataType(), false).expandDims(-1);
+    NDArray counts = weights.sum(new int[] {1}).maximum(states.getManager().create(1f));
+    return states.mul(weights).sum(new int[] {1}).div(counts);
   }
 
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
-    return new Shape[] {inputShapes[0].add(HIDDEN)};
+    return output == Output.TOKENS
+        ? new Shape[] {inputShapes[0].add(HIDDEN)}
+        : new Shape[] {new Shape(inputShapes[0].get(0), HIDDEN)};
   }
 
   private static NDArray layerNorm(ParameterStore store, NDArray x, Parameter gamma, Parameter beta, boolean training) {
@@ -139,9 +275,11 @@ public final class MiniLm extends AbstractBlock {
   private static final class Encoder extends Part {
     private final Layers layer = addChildBlock("layer", new Layers());
 
-    NDArray encode(ParameterStore store, NDArray states, NDArray bias, boolean training) {
-      for (Block block : layer.getChildren().values()) {
-        states = ((BertLayer) block).apply(store, states, bias, training);
+    /** Runs layers {@code from} (inclusive) to {@code to} (exclusive). */
+    NDArray encode(ParameterStore store, NDArray states, NDArray bias, int from, int to, boolean training) {
+      List<Block> layers = layer.getChildren().values();
+      for (int i = from; i < to; i++) {
+        states = ((BertLayer) layers.get(i)).apply(store, states, bias, training);
       }
       return states;
     }
