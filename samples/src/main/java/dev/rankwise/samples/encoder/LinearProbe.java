@@ -1,0 +1,154 @@
+package dev.rankwise.samples.encoder;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import dev.rankwise.runtime.train.TaskData;
+import dev.rankwise.runtime.train.TaskHeads;
+import dev.rankwise.runtime.train.TaskMetrics;
+import dev.rankwise.samples.minilm.MiniLm;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The baseline every method must beat: the frozen encoder's sentence features and one logistic
+ * regression head per task, trained full-batch with AdamW (no adapter anywhere). Its heads are
+ * also where the methods' heads start (linear probing, then fine-tuning: Kumar et al., ICLR 2022),
+ * so that the adapters do not spend their first steps undoing random heads.
+ */
+public final class LinearProbe {
+
+  /** The probe's id in results. */
+  public static final String ID = "probe";
+
+  private static final int FEATURE_BATCH = 64;
+
+  private final EncoderSession session;
+  private final int steps;
+  private final double learningRate;
+  private final long seed;
+
+  /** A probe trained for {@code steps} full-batch AdamW steps per task. */
+  public LinearProbe(EncoderSession session, int steps, double learningRate, long seed) {
+    this.session = session;
+    this.steps = steps;
+    this.learningRate = learningRate;
+    this.seed = seed;
+  }
+
+  /**
+   * The probe's result and its trained heads.
+   *
+   * @param result metrics and losses, as for a method
+   * @param heads the heads' weights by key ({@code heads.<task>.weight} / {@code .bias}), owned by
+   *     the manager given to {@link #run}
+   */
+  public record Trained(MethodResult result, Map<String, NDArray> heads) {}
+
+  /**
+   * Trains and evaluates the probe on every task, reading the frozen layers below {@code layer}
+   * from the session's cache; the returned heads belong to {@code owner}.
+   */
+  public Trained run(int layer, NDManager owner) throws IOException {
+    long start = System.nanoTime();
+    Engine.getInstance().setRandomSeed((int) seed);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      MiniLm model = session.model(manager);
+      List<TaskData> data = session.taskData(model, layer);
+      if (layer > 0) {
+        model.startAt(layer);
+      }
+      TaskHeads heads = TaskHeads.forTasks(data, MiniLm.HIDDEN, manager);
+      List<Double> losses = new ArrayList<>();
+      List<TaskMetrics> metrics = new ArrayList<>();
+      for (int t = 0; t < data.size(); t++) {
+        TaskData task = data.get(t);
+        NDArray train = features(model, task.trainInputs(), manager);
+        NDArray test = features(model, task.testInputs(), manager);
+        List<Double> taskLosses = fit(heads, t, train, task.trainLabels(), manager);
+        for (int i = 0; i < taskLosses.size(); i++) {
+          double value = taskLosses.get(i) / data.size();
+          if (losses.size() <= i) {
+            losses.add(value);
+          } else {
+            losses.set(i, losses.get(i) + value);
+          }
+        }
+        metrics.add(evaluate(heads, t, task, test, manager));
+      }
+      Map<String, NDArray> trained = new LinkedHashMap<>();
+      heads.namedParameters().forEach((key, parameter) -> {
+        NDArray copy = parameter.getArray().duplicate();
+        copy.attach(owner);
+        trained.put(key, copy);
+      });
+      return new Trained(new MethodResult(ID, "frozen encoder + linear probe", 0, losses, metrics,
+          Map.of(), (System.nanoTime() - start) / 1e9), trained);
+    }
+  }
+
+  private static NDArray features(MiniLm model, NDArray inputs, NDManager manager) {
+    NDList parts = new NDList();
+    long rows = inputs.getShape().get(0);
+    for (long from = 0; from < rows; from += FEATURE_BATCH) {
+      try (NDManager batchManager = manager.newSubManager()) {
+        NDArray batch = inputs.get("{}:{}", from, Math.min(rows, from + FEATURE_BATCH));
+        batch.attach(batchManager);
+        NDArray part = model.forward(new ParameterStore(batchManager, false), new NDList(batch), false)
+            .singletonOrThrow();
+        part.attach(manager);
+        parts.add(part);
+      }
+    }
+    return NDArrays.concat(parts);
+  }
+
+  private List<Double> fit(TaskHeads heads, int task, NDArray features, NDArray labels, NDManager manager) {
+    Optimizer optimizer = Optimizer.adamW().optLearningRateTracker(Tracker.fixed((float) learningRate)).build();
+    List<Parameter> parameters = heads.namedParameters().entrySet().stream()
+        .filter(e -> e.getKey().startsWith("heads." + heads.tasks().get(task) + "."))
+        .map(Map.Entry::getValue).toList();
+    parameters.forEach(p -> p.getArray().setRequiresGradient(true));
+    Loss loss = Loss.softmaxCrossEntropyLoss();
+    List<Double> losses = new ArrayList<>();
+    for (int step = 0; step < steps; step++) {
+      try (NDManager stepManager = manager.newSubManager();
+          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        ParameterStore store = new ParameterStore(stepManager, false);
+        NDArray logits = heads.logits(store, task, features, true);
+        NDArray value = loss.evaluate(new NDList(labels), new NDList(logits));
+        losses.add((double) value.getFloat());
+        collector.backward(value);
+        for (Parameter parameter : parameters) {
+          NDArray gradient = parameter.getArray().getGradient();
+          gradient.attach(stepManager);
+          optimizer.update(parameter.getId(), parameter.getArray(), gradient);
+        }
+      }
+    }
+    return losses;
+  }
+
+  private static TaskMetrics evaluate(TaskHeads heads, int task, TaskData data, NDArray test, NDManager manager) {
+    try (NDManager evalManager = manager.newSubManager()) {
+      NDArray logits = heads.logits(new ParameterStore(evalManager, false), task, test, false);
+      double value = Loss.softmaxCrossEntropyLoss().evaluate(new NDList(data.testLabels()), new NDList(logits))
+          .getFloat();
+      long[] predicted = logits.argMax(-1).toType(DataType.INT64, false).toLongArray();
+      long[] truth = data.testLabels().toType(DataType.INT64, false).toLongArray();
+      return TaskMetrics.of(data.name(), value, predicted, truth, data.classes());
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.rankwise.samples.encoder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.train.MultiTaskResult;
+import dev.rankwise.runtime.train.MultiTaskTrainer;
+import dev.rankwise.runtime.train.TaskData;
+import dev.rankwise.runtime.train.TaskHeads;
+import dev.rankwise.runtime.train.TaskSampling;
+import dev.rankwise.runtime.train.TrainingConfig;
+import dev.rankwise.samples.minilm.MiniLm;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains one method on every task of a session: a fresh pretrained MiniLM, the method's adapters
+ * attached, the frozen layers below them read from the session's cache, one head per task; then
+ * evaluates each task on its test rows and saves adapters and heads.
+ */
+public final class MethodTrainer {
+
+  private final EncoderSession session;
+  private final TrainingConfig config;
+  private final TaskSampling sampling;
+
+  /** A trainer for the session's tasks with these settings and this way of mixing batches. */
+  public MethodTrainer(EncoderSession session, TrainingConfig config, TaskSampling sampling) {
+    this.session = session;
+    this.config = config;
+    this.sampling = sampling;
+  }
+
+  /**
+   * Trains and evaluates the method, and saves its adapters and heads into {@code adapters} (when
+   * not null), which {@link #load} reads back.
+   *
+   * @param initialHeads the heads' starting weights by key (a {@link LinearProbe}'s), or an empty
+   *     map for random heads
+   * @throws IllegalArgumentException if the method's tasks are not the session's
+   */
+  public MethodResult train(Method method, Path adapters, Map<String, NDArray> initialHeads)
+      throws IOException {
+    List<String> names = session.tasks().stream().map(TaskTexts::name).toList();
+    if (!method.tasks().equals(names)) {
+      throw new IllegalArgumentException(method.id() + " routes tasks " + method.tasks()
+          + " but the data holds " + names);
+    }
+    try (NDManager manager = NDManager.newBaseManager()) {
+      MiniLm model = session.model(manager);
+      AdaptedModel adapted = method.spec().attach(model, config.seed());
+      long adapterParameters = adapted.summary().trainable();
+      int layer = EncoderSession.firstAdaptedLayer(adapted);
+      List<TaskData> data = session.taskData(model, layer);
+      if (layer > 0) {
+        model.startAt(layer);
+      }
+      TaskHeads heads = TaskHeads.forTasks(data, MiniLm.HIDDEN, manager);
+      initialHeads.forEach((key, weights) -> {
+        Parameter parameter = heads.namedParameters().get(key);
+        if (parameter == null) {
+          throw new IllegalArgumentException("no head parameter " + key + "; the heads are "
+              + heads.namedParameters().keySet());
+        }
+        weights.copyTo(parameter.getArray());
+      });
+      long start = System.nanoTime();
+      MultiTaskResult result = new MultiTaskTrainer(config, sampling).fit(adapted, heads, data);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      if (adapters != null) {
+        adapted.save(adapters);
+      }
+      return new MethodResult(method.id(), method.label(), adapterParameters, result.losses(),
+          result.metrics(), adapted.selectedExperts(), seconds);
+    }
+  }
+
+  /**
+   * Attaches a method's adapters and heads to a fresh model in {@code manager} and loads them from
+   * {@code adapters}: the model then reads packed token ids (no cache).
+   */
+  public static Loaded load(EncoderSession session, Method method, Path adapters, NDManager manager)
+      throws IOException {
+    MiniLm model = session.model(manager);
+    AdaptedModel adapted = method.spec().attach(model);
+    Map<String, Integer> classes = new LinkedHashMap<>();
+    session.tasks().forEach(task -> classes.put(task.name(), task.labels().size()));
+    TaskHeads heads = new TaskHeads(classes, MiniLm.HIDDEN, manager);
+    adapted.include(heads.namedParameters()).load(adapters);
+    return new Loaded(model, adapted, heads);
+  }
+
+  /** A model with a method's trained adapters and heads. */
+  public record Loaded(MiniLm model, AdaptedModel adapted, TaskHeads heads) {}
+}

@@ -1,0 +1,121 @@
+package dev.rankwise.samples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line end to end on the real model and data, cut short: train a method for a few
+ * steps on a few rows, evaluate the saved adapters (the same metrics as at the end of training),
+ * predict, and the exit codes and messages of bad input.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RankwiseCliTest {
+
+  private static final String[] SMALL = {"--data", "../data", "--train-rows", "32", "--test-rows", "40",
+      "--epochs", "1", "--max-length", "32", "--seed", "3"};
+
+  @TempDir static Path out;
+
+  /** Runs the command line, returning its exit code and what it printed on standard output and error. */
+  private static Result run(String... args) {
+    PrintStream stdout = System.out;
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    ByteArrayOutputStream errors = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
+      int code = RankwiseCli.run(args);
+      return new Result(code, captured.toString(StandardCharsets.UTF_8), errors.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(stdout);
+      System.setErr(stderr);
+    }
+  }
+
+  private static String[] with(String[] head, String... tail) {
+    String[] all = Arrays.copyOf(head, head.length + tail.length);
+    System.arraycopy(tail, 0, all, head.length, tail.length);
+    return all;
+  }
+
+  private record Result(int code, String out, String err) {
+    List<String> metricLines() {
+      return out.lines().filter(line -> line.contains("accuracy")).map(String::trim).toList();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void trainedAdaptersEvaluateAsAtTheEndOfTrainingAndPredict() throws Exception {
+    Result train = run(with(new String[] {"train", "--method", "rank-experts", "--out", out.toString()}, SMALL));
+    assertEquals(0, train.code(), train.err());
+    Path adapters = out.resolve("adapters").resolve("rank-experts");
+    assertTrue(Files.isRegularFile(adapters.resolve("adapter_model.safetensors")));
+    assertTrue(Files.isRegularFile(adapters.resolve("adapter_config.json")));
+    assertTrue(train.err().contains("multi-task"), "a progress bar: " + train.err());
+    assertEquals(4, train.metricLines().size(), train.out());
+
+    Result eval = run(with(new String[] {"eval", "--method", "rank-experts", "--out", out.toString()}, SMALL));
+    assertEquals(0, eval.code(), eval.err());
+    assertEquals(train.metricLines(), eval.metricLines(), "saved and loaded adapters score the same");
+
+    Result predict = run("predict", "--method", "rank-experts", "--task", "spam", "--data", "../data",
+        "--out", out.toString(), "WIN a FREE prize now, click here", "Meeting moved to 3pm, see agenda.");
+    assertEquals(0, predict.code(), predict.err());
+    List<String> lines = predict.out().lines().toList();
+    assertEquals(2, lines.size(), predict.out());
+    for (String line : lines) {
+      String[] fields = line.split("\t");
+      assertTrue(List.of("ham", "spam").contains(fields[0]), line);
+      double probability = Double.parseDouble(fields[1]);
+      assertTrue(probability >= 0.5 && probability <= 1, line);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void badInputIsAUserErrorWithOneClearLine() {
+    Result method = run("train", "--method", "lora", "--data", "../data", "--out", out.toString());
+    assertEquals(RankwiseCli.USER_ERROR, method.code());
+    assertTrue(method.err().startsWith("rankwise: error: no method 'lora'; the methods are shared-lora"),
+        method.err());
+    assertTrue(!method.err().contains("\tat "), "no stack trace without --verbose: " + method.err());
+
+    Result data = run("demo", "--data", out.resolve("missing").toString(), "--out", out.toString(), "--quick");
+    assertEquals(RankwiseCli.USER_ERROR, data.code());
+    assertTrue(data.err().contains("missing") && data.err().contains("no such folder"), data.err());
+
+    Result task = run("predict", "--method", "rank-experts", "--task", "weather", "--data", "../data",
+        "--out", out.toString(), "sunny");
+    assertEquals(RankwiseCli.USER_ERROR, task.code());
+    assertTrue(task.err().contains("weather") && task.err().contains("[spam, finefood, grain, corn]"), task.err());
+
+    Result usage = run("train", "--data", "../data");
+    assertEquals(RankwiseCli.USER_ERROR, usage.code());
+    assertTrue(usage.err().contains("--method"), usage.err());
+  }
+
+  @Test
+  @Order(3)
+  void adaptersOfAnotherMethodAreRefusedByName() {
+    Result mismatch = run(with(new String[] {"eval", "--method", "shared-lora", "--adapters",
+        out.resolve("adapters").resolve("rank-experts").toString(), "--out", out.toString()}, SMALL));
+    assertEquals(RankwiseCli.USER_ERROR, mismatch.code(), mismatch.err());
+    assertTrue(mismatch.err().contains("adapter_config.json") || mismatch.err().contains("SharedLora"),
+        mismatch.err());
+  }
+}
