@@ -15,6 +15,7 @@ public final class ProgressBar {
   private static final double SMOOTHING = 0.1;
 
   private final String label;
+  private final String unit;
   private final long total;
   private final PrintStream out;
   private final boolean terminal;
@@ -35,10 +36,21 @@ public final class ProgressBar {
    * @param nanoClock the clock, {@code System::nanoTime} outside tests
    */
   public ProgressBar(String label, long total, PrintStream out, boolean terminal, LongSupplier nanoClock) {
+    this(label, "steps", total, out, terminal, nanoClock);
+  }
+
+  /**
+   * Creates a progress bar whose rate counts {@code unit}, such as {@code texts}.
+   *
+   * @see #ProgressBar(String, long, PrintStream, boolean, LongSupplier)
+   */
+  public ProgressBar(
+      String label, String unit, long total, PrintStream out, boolean terminal, LongSupplier nanoClock) {
     if (total < 1) {
       throw new IllegalArgumentException("total must be at least 1, got " + total);
     }
     this.label = label;
+    this.unit = unit;
     this.total = total;
     this.out = out;
     this.terminal = terminal;
@@ -49,7 +61,12 @@ public final class ProgressBar {
 
   /** A bar on standard error that redraws in place when standard error is a terminal. */
   public static ProgressBar onStandardError(String label, long total) {
-    return new ProgressBar(label, total, System.err, System.console() != null, System::nanoTime);
+    return onStandardError(label, "steps", total);
+  }
+
+  /** A bar on standard error whose rate counts {@code unit}, such as {@code texts}. */
+  public static ProgressBar onStandardError(String label, String unit, long total) {
+    return new ProgressBar(label, unit, total, System.err, System.console() != null, System::nanoTime);
   }
 
   /**
@@ -97,11 +114,11 @@ public final class ProgressBar {
       bar.append(i < filled ? '=' : i == filled ? '>' : ' ');
     }
     String rate = Double.isNaN(secondsPerStep) || secondsPerStep <= 0
-        ? "-- steps/s"
-        : String.format(Locale.ROOT, "%.1f steps/s", 1 / secondsPerStep);
+        ? "-- " + unit + "/s"
+        : String.format(Locale.ROOT, "%.1f %s/s", 1 / secondsPerStep, unit);
     String eta = Double.isNaN(secondsPerStep) ? "--:--" : clock(secondsPerStep * (total - done));
-    return String.format(Locale.ROOT, "%s [%s] %d/%d  %s  %s  ETA %s",
-        label, bar, done, total, metrics, rate, eta);
+    return String.format(Locale.ROOT, "%s [%s] %d/%d  %s%s  ETA %s",
+        label, bar, done, total, metrics.isEmpty() ? "" : metrics + "  ", rate, eta);
   }
 
   private static String clock(double seconds) {

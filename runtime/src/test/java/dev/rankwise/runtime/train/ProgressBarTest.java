@@ -46,4 +46,12 @@ class ProgressBarTest {
     assertEquals("train [==>                     ] 5/50  loss 1.0000  10.0 steps/s  ETA 0:05", lines[0]);
     assertEquals("train done: 50/50 in 0:05  accuracy 0.9", lines[10]);
   }
+
+  @Test
+  void theRateCountsTheGivenUnit() {
+    ProgressBar bar = new ProgressBar("encode", "texts", 40, out, true, clock::get);
+    clock.addAndGet(1_000_000_000L);
+    bar.update(20, "");
+    assertEquals("\rencode [============>           ] 20/40  20.0 texts/s  ETA 0:01", output().stripTrailing());
+  }
 }

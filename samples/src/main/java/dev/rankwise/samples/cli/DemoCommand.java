@@ -4,10 +4,12 @@ import dev.rankwise.samples.encoder.DemoJob;
 import dev.rankwise.samples.encoder.DemoReport;
 import dev.rankwise.samples.encoder.Method;
 import dev.rankwise.samples.encoder.ReportWriter;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** Trains every method and the probe on all tasks and writes the report. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -18,11 +20,15 @@ final class DemoCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
   @Mixin RunOptions run;
 
+  @Option(names = "--methods", paramLabel = "ID", split = ",",
+      description = "Only these methods, comma-separated (default: all).")
+  List<String> methods;
+
   @Override
   public Integer call() throws Exception {
     common.applyToEngine();
     DemoReport report = new DemoJob(common.data, run.settings(common.seed), true)
-        .run(Method.ALL, common.out);
+        .run(methods == null ? Method.ALL : methods.stream().map(Method::byId).toList(), common.out);
     System.out.println();
     System.out.println(report.table());
     System.out.print(report.selectedExperts());

@@ -45,6 +45,8 @@ public final class RankwiseCli {
   /** Runs the command line and returns its exit code. */
   public static int run(String... args) {
     CommandLine commandLine = new CommandLine(new RankwiseCli());
+    // The last of a repeated option wins, so that options after the Maven profile's defaults override them.
+    commandLine.setOverwrittenOptionsAllowed(true);
     commandLine.setExecutionExceptionHandler((exception, line, parsed) -> {
       boolean verbose = parsed.originalArgs().contains("--verbose");
       int code = exitCode(exception);

@@ -9,7 +9,6 @@ import dev.rankwise.samples.encoder.RunSettings;
 import dev.rankwise.samples.encoder.TaskTexts;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,7 +37,7 @@ final class TrainCommand implements Callable<Integer> {
     try (EncoderSession session = new EncoderSession(TaskTexts.read(common.data, chosen.tasks(),
         settings.trainRows(), settings.testRows(), settings.seed()), settings.maxLength(), true)) {
       MethodResult result = new MethodTrainer(session, settings.trainingConfig(true), settings.sampling())
-          .train(chosen, adapters, Map.of());
+          .train(chosen, adapters);
       System.out.printf(Locale.ROOT, "%s: %,d adapter parameters, %d steps, %.0f s%n", chosen.label(),
           result.adapterParameters(), result.losses().size(), result.seconds());
       for (TaskMetrics metrics : result.metrics()) {

@@ -1,6 +1,5 @@
 package dev.rankwise.samples.encoder;
 
-import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,24 +44,25 @@ public final class DemoJob {
         TaskTexts.read(dataRoot, tasks, settings.trainRows(), settings.testRows(), settings.seed());
     List<MethodResult> results = new ArrayList<>();
     MethodResult probe;
-    try (EncoderSession session = new EncoderSession(texts, settings.maxLength(), progress);
-        NDManager manager = NDManager.newBaseManager()) {
+    double cacheSeconds;
+    try (EncoderSession session = new EncoderSession(texts, settings.maxLength(), progress)) {
       if (progress) {
         System.err.println("== frozen encoder + linear probe");
       }
-      LinearProbe.Trained trained = new LinearProbe(session, settings.probeSteps(), PROBE_LEARNING_RATE,
-          settings.seed()).run(session.firstAdaptedLayer(methods.get(0)), manager);
-      probe = trained.result();
+      probe = new LinearProbe(session, settings.probeSteps(), PROBE_LEARNING_RATE, settings.seed())
+          .run(session.firstAdaptedLayer(methods.get(0)));
       MethodTrainer trainer =
           new MethodTrainer(session, settings.trainingConfig(progress), settings.sampling());
       for (Method method : methods) {
         if (progress) {
           System.err.println("== " + method.label());
         }
-        results.add(trainer.train(method, out.resolve("adapters").resolve(method.id()), trained.heads()));
+        results.add(trainer.train(method, out.resolve("adapters").resolve(method.id())));
       }
+      cacheSeconds = session.cacheSeconds();
     }
-    DemoReport report = new DemoReport(settings, texts, probe, results, (System.nanoTime() - start) / 1e9);
+    DemoReport report = new DemoReport(settings, texts, probe, results, cacheSeconds,
+        (System.nanoTime() - start) / 1e9);
     new ReportWriter(out).write(report);
     return report;
   }

@@ -14,11 +14,12 @@ import java.util.Map;
  * @param tasks the tasks' texts (for their row counts)
  * @param probe the frozen-encoder baseline
  * @param methods each method's result, in training order
+ * @param cacheSeconds time spent computing the frozen layers below the adapters, once for all
  * @param seconds the run's wall time
  */
 public record DemoReport(
     RunSettings settings, List<TaskTexts> tasks, MethodResult probe, List<MethodResult> methods,
-    double seconds) {
+    double cacheSeconds, double seconds) {
 
   /** The probe first, then the methods. */
   public List<MethodResult> rows() {

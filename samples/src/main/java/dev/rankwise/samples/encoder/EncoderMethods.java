@@ -17,7 +17,7 @@ import dev.rankwise.annotations.TaskRouter;
  *   <li>decomposed LoRA a = b = 16: 16 · 384 + 16 · 16 + 16 · 384 = 12,544 (+2.1 %);
  *   <li>decomposed LoRA a = 12, b = 20: 12 · 384 + 12 · 20 + 20 · 384 = 12,528 (+2.0 %);
  *   <li>rank experts R = 9, task-routed: 9 · 768 experts + 9 · 384 gate + 4 · 384 task embeddings
- *       + 4 · 9 task offsets = 11,976 (−2.5 %), adaptive adds 4 · 3 rank logits.
+ *       + 4 · 9 task offsets = 11,940 (−2.8 %), adaptive adds 4 · 3 rank logits.
  * </ul>
  *
  * <p>A task joins by adding its name to {@code tasks} here and its files under {@code data/}.

@@ -40,6 +40,7 @@ public final class EncoderSession implements AutoCloseable {
   private final Map<List<String>, NDArray> packed = new HashMap<>();
   private final Map<String, NDArray> prefixes = new HashMap<>();
   private final boolean progress;
+  private double cacheSeconds;
 
   /**
    * Reads the model's weights; texts are tokenized when first used.
@@ -75,6 +76,11 @@ public final class EncoderSession implements AutoCloseable {
     try (NDManager scratch = NDManager.newBaseManager()) {
       return firstAdaptedLayer(method.spec().attach(model(scratch)));
     }
+  }
+
+  /** Seconds spent so far computing the frozen layers' states. */
+  public double cacheSeconds() {
+    return cacheSeconds;
   }
 
   /** A fresh pretrained model in sentence mode, its weights in {@code owner}. */
@@ -121,8 +127,9 @@ public final class EncoderSession implements AutoCloseable {
     String key = layer + "/" + System.identityHashCode(ids);
     NDArray cached = prefixes.get(key);
     if (cached == null) {
+      long start = System.nanoTime();
       ProgressBar bar = progress
-          ? ProgressBar.onStandardError("frozen layers 0-" + (layer - 1), ids.getShape().get(0))
+          ? ProgressBar.onStandardError("frozen layers 0-" + (layer - 1), "texts", ids.getShape().get(0))
           : null;
       NDList parts = new NDList();
       long rows = ids.getShape().get(0);
@@ -141,6 +148,7 @@ public final class EncoderSession implements AutoCloseable {
         bar.finish(rows + " texts");
       }
       prefixes.put(key, cached);
+      cacheSeconds += (System.nanoTime() - start) / 1e9;
     }
     return cached;
   }

@@ -18,15 +18,12 @@ import dev.rankwise.runtime.train.TaskMetrics;
 import dev.rankwise.samples.minilm.MiniLm;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The baseline every method must beat: the frozen encoder's sentence features and one logistic
- * regression head per task, trained full-batch with AdamW (no adapter anywhere). Its heads are
- * also where the methods' heads start (linear probing, then fine-tuning: Kumar et al., ICLR 2022),
- * so that the adapters do not spend their first steps undoing random heads.
+ * regression head per task, trained full-batch with AdamW (no adapter anywhere).
  */
 public final class LinearProbe {
 
@@ -49,24 +46,15 @@ public final class LinearProbe {
   }
 
   /**
-   * The probe's result and its trained heads.
-   *
-   * @param result metrics and losses, as for a method
-   * @param heads the heads' weights by key ({@code heads.<task>.weight} / {@code .bias}), owned by
-   *     the manager given to {@link #run}
-   */
-  public record Trained(MethodResult result, Map<String, NDArray> heads) {}
-
-  /**
    * Trains and evaluates the probe on every task, reading the frozen layers below {@code layer}
-   * from the session's cache; the returned heads belong to {@code owner}.
+   * from the session's cache.
    */
-  public Trained run(int layer, NDManager owner) throws IOException {
-    long start = System.nanoTime();
+  public MethodResult run(int layer) throws IOException {
     Engine.getInstance().setRandomSeed((int) seed);
     try (NDManager manager = NDManager.newBaseManager()) {
       MiniLm model = session.model(manager);
       List<TaskData> data = session.taskData(model, layer);
+      long start = System.nanoTime();
       if (layer > 0) {
         model.startAt(layer);
       }
@@ -88,14 +76,8 @@ public final class LinearProbe {
         }
         metrics.add(evaluate(heads, t, task, test, manager));
       }
-      Map<String, NDArray> trained = new LinkedHashMap<>();
-      heads.namedParameters().forEach((key, parameter) -> {
-        NDArray copy = parameter.getArray().duplicate();
-        copy.attach(owner);
-        trained.put(key, copy);
-      });
-      return new Trained(new MethodResult(ID, "frozen encoder + linear probe", 0, losses, metrics,
-          Map.of(), (System.nanoTime() - start) / 1e9), trained);
+      return new MethodResult(ID, "frozen encoder + linear probe", 0, losses, metrics, Map.of(),
+          (System.nanoTime() - start) / 1e9);
     }
   }
 

@@ -1,8 +1,6 @@
 package dev.rankwise.samples.encoder;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.train.MultiTaskResult;
 import dev.rankwise.runtime.train.MultiTaskTrainer;
@@ -39,12 +37,9 @@ public final class MethodTrainer {
    * Trains and evaluates the method, and saves its adapters and heads into {@code adapters} (when
    * not null), which {@link #load} reads back.
    *
-   * @param initialHeads the heads' starting weights by key (a {@link LinearProbe}'s), or an empty
-   *     map for random heads
    * @throws IllegalArgumentException if the method's tasks are not the session's
    */
-  public MethodResult train(Method method, Path adapters, Map<String, NDArray> initialHeads)
-      throws IOException {
+  public MethodResult train(Method method, Path adapters) throws IOException {
     List<String> names = session.tasks().stream().map(TaskTexts::name).toList();
     if (!method.tasks().equals(names)) {
       throw new IllegalArgumentException(method.id() + " routes tasks " + method.tasks()
@@ -60,14 +55,6 @@ public final class MethodTrainer {
         model.startAt(layer);
       }
       TaskHeads heads = TaskHeads.forTasks(data, MiniLm.HIDDEN, manager);
-      initialHeads.forEach((key, weights) -> {
-        Parameter parameter = heads.namedParameters().get(key);
-        if (parameter == null) {
-          throw new IllegalArgumentException("no head parameter " + key + "; the heads are "
-              + heads.namedParameters().keySet());
-        }
-        weights.copyTo(parameter.getArray());
-      });
       long start = System.nanoTime();
       MultiTaskResult result = new MultiTaskTrainer(config, sampling).fit(adapted, heads, data);
       double seconds = (System.nanoTime() - start) / 1e9;

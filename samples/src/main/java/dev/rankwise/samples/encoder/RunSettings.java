@@ -21,12 +21,12 @@ public record RunSettings(
 
   /** The demo's default run: ≤ 10 minutes on two cores. */
   public static RunSettings standard(long seed) {
-    return new RunSettings(1000, 0, 128, 2, 32, 2e-3, 300, seed);
+    return new RunSettings(1200, 0, 96, 1, 32, 5e-3, 300, seed);
   }
 
   /** The demo's quick run: ≤ 3 minutes on two cores. */
   public static RunSettings quick(long seed) {
-    return new RunSettings(300, 300, 64, 2, 32, 2e-3, 300, seed);
+    return new RunSettings(300, 300, 64, 2, 32, 5e-3, 300, seed);
   }
 
   /** The same run with another seed. */

@@ -88,6 +88,28 @@ class RankwiseCliTest {
 
   @Test
   @Order(2)
+  void theDemoWritesTheReportChartsAndAdapters() throws Exception {
+    Path demo = out.resolve("demo");
+    Result result = run(with(new String[] {"demo", "--methods", "shared-lora,rank-experts-adaptive",
+        "--out", demo.toString()}, SMALL));
+    assertEquals(0, result.code(), result.err());
+    String report = Files.readString(demo.resolve("report.md"));
+    for (String row : List.of("| frozen encoder + linear probe | 0 |", "| shared LoRA r=16 | 49,152 | +0.0 % |",
+        "| rank experts adaptive \u2264 3 of 9 | 47,808 | -2.7 % |")) {
+      assertTrue(report.contains(row), row + " in\n" + report);
+      assertTrue(result.out().contains(row), "the printed table has " + row);
+    }
+    for (String chart : List.of("loss.png", "accuracy.png", "f1.png", "experts-rank-experts-adaptive.png")) {
+      assertTrue(Files.size(demo.resolve(chart)) > 1000, chart);
+      assertTrue(report.contains("](" + chart + ")"), "the report shows " + chart);
+    }
+    assertTrue(report.contains("encoder.layer.5.attention.self.value"), "selected experts per layer");
+    assertTrue(Files.isRegularFile(demo.resolve("results.json")));
+    assertTrue(Files.isRegularFile(demo.resolve("adapters/shared-lora/adapter_model.safetensors")));
+  }
+
+  @Test
+  @Order(3)
   void badInputIsAUserErrorWithOneClearLine() {
     Result method = run("train", "--method", "lora", "--data", "../data", "--out", out.toString());
     assertEquals(RankwiseCli.USER_ERROR, method.code());
@@ -110,7 +132,7 @@ class RankwiseCliTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void adaptersOfAnotherMethodAreRefusedByName() {
     Result mismatch = run(with(new String[] {"eval", "--method", "shared-lora", "--adapters",
         out.resolve("adapters").resolve("rank-experts").toString(), "--out", out.toString()}, SMALL));
