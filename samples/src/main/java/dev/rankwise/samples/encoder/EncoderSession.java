@@ -1,8 +1,6 @@
 package dev.rankwise.samples.encoder;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.rankwise.runtime.model.AdaptedModel;
@@ -11,6 +9,7 @@ import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.samples.minilm.MiniLm;
 import dev.rankwise.samples.minilm.MiniLmTokenizer;
 import dev.rankwise.samples.minilm.OnnxWeights;
+import dev.rankwise.samples.minilm.RowBatches;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -131,21 +130,14 @@ public final class EncoderSession implements AutoCloseable {
       ProgressBar bar = progress
           ? ProgressBar.onStandardError("frozen layers 0-" + (layer - 1), "texts", ids.getShape().get(0))
           : null;
-      NDList parts = new NDList();
-      long rows = ids.getShape().get(0);
-      for (long from = 0; from < rows; from += ENCODE_BATCH) {
-        long to = Math.min(rows, from + ENCODE_BATCH);
-        try (NDArray slice = ids.get("{}:{}", from, to)) {
-          parts.add(model.prefixStates(manager, slice, layer, ENCODE_BATCH));
-        }
-        if (bar != null) {
-          bar.update(to, "");
-        }
-      }
-      cached = NDArrays.concat(parts);
-      parts.close();
+      cached = RowBatches.map(manager, ids, ENCODE_BATCH, batch -> model.prefixStates(batch, layer),
+          done -> {
+            if (bar != null) {
+              bar.update(done, "");
+            }
+          });
       if (bar != null) {
-        bar.finish(rows + " texts");
+        bar.finish(ids.getShape().get(0) + " texts");
       }
       prefixes.put(key, cached);
       cacheSeconds += (System.nanoTime() - start) / 1e9;

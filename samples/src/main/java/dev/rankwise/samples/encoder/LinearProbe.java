@@ -2,7 +2,6 @@ package dev.rankwise.samples.encoder;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -16,6 +15,7 @@ import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.runtime.train.TaskHeads;
 import dev.rankwise.runtime.train.TaskMetrics;
 import dev.rankwise.samples.minilm.MiniLm;
+import dev.rankwise.samples.minilm.RowBatches;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,19 +82,8 @@ public final class LinearProbe {
   }
 
   private static NDArray features(MiniLm model, NDArray inputs, NDManager manager) {
-    NDList parts = new NDList();
-    long rows = inputs.getShape().get(0);
-    for (long from = 0; from < rows; from += FEATURE_BATCH) {
-      try (NDManager batchManager = manager.newSubManager()) {
-        NDArray batch = inputs.get("{}:{}", from, Math.min(rows, from + FEATURE_BATCH));
-        batch.attach(batchManager);
-        NDArray part = model.forward(new ParameterStore(batchManager, false), new NDList(batch), false)
-            .singletonOrThrow();
-        part.attach(manager);
-        parts.add(part);
-      }
-    }
-    return NDArrays.concat(parts);
+    return RowBatches.map(manager, inputs, FEATURE_BATCH, batch -> model.forward(
+        new ParameterStore(batch.getManager(), false), new NDList(batch), false).singletonOrThrow());
   }
 
   private List<Double> fit(TaskHeads heads, int task, NDArray features, NDArray labels, NDManager manager) {

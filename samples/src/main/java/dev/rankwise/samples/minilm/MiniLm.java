@@ -1,7 +1,6 @@
 package dev.rankwise.samples.minilm;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -134,30 +133,18 @@ public final class MiniLm extends AbstractBlock {
   }
 
   /**
-   * Runs the embeddings and the first {@code layers} layers, without gradients, on packed rows
-   * from {@link MiniLmTokenizer#pack}, in batches; returns (rows, length, 385) float32: each
-   * token's state, then its attention mask. The result belongs to {@code manager}.
+   * Runs the embeddings and the first {@code layers} layers, without gradients, on a batch of
+   * packed rows from {@link MiniLmTokenizer#pack}; returns (rows, length, 385) float32, each
+   * token's state then its attention mask, in the batch's manager. Run it over many rows with
+   * {@link RowBatches}.
    */
-  public NDArray prefixStates(NDManager manager, NDArray packed, int layers, int batchSize) {
-    NDList parts = new NDList();
-    long rows = packed.getShape().get(0);
-    for (long from = 0; from < rows; from += batchSize) {
-      try (NDManager batchManager = manager.newSubManager()) {
-        NDArray batch = packed.get("{}:{}", from, Math.min(rows, from + batchSize));
-        batch.attach(batchManager);
-        NDArray ids = batch.get(":, 0, :");
-        NDArray mask = batch.get(":, 1, :");
-        NDArray states = embeddings.embed(new ParameterStore(batchManager, false), ids, false);
-        states = encoder.encode(new ParameterStore(batchManager, false), states, attentionBias(mask, states),
-            0, layers, false);
-        NDArray part = states.concat(mask.toType(DataType.FLOAT32, false).expandDims(-1), -1);
-        part.attach(manager);
-        parts.add(part);
-      }
-    }
-    NDArray all = NDArrays.concat(parts);
-    parts.close();
-    return all;
+  public NDArray prefixStates(NDArray packed, int layers) {
+    ParameterStore store = new ParameterStore(packed.getManager(), false);
+    NDArray ids = packed.get(":, 0, :");
+    NDArray mask = packed.get(":, 1, :");
+    NDArray states = embeddings.embed(store, ids, false);
+    states = encoder.encode(store, states, attentionBias(mask, states), 0, layers, false);
+    return states.concat(mask.toType(DataType.FLOAT32, false).expandDims(-1), -1);
   }
 
   @Override

@@ -70,7 +70,7 @@ class SentenceModeTest {
     MiniLm model = MiniLm.load(weights, manager, MiniLm.Output.SENTENCE);
     NDArray full = forward(model, packed);
     for (int layer : new int[] {1, 4, 5}) {
-      NDArray prefix = model.prefixStates(manager, packed, layer, 2);
+      NDArray prefix = RowBatches.map(manager, packed, 2, batch -> model.prefixStates(batch, layer));
       assertEquals(MiniLm.HIDDEN + 1, prefix.getShape().get(2));
       model.startAt(layer);
       double diff = forward(model, prefix).sub(full).abs().max().getFloat();
