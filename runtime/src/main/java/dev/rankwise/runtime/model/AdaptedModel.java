@@ -26,6 +26,7 @@ public final class AdaptedModel {
   private final Block block;
   private final Map<String, AdapterLayer> layers;
   private final Map<String, Parameter> included = new LinkedHashMap<>();
+  private boolean routingFrozen;
 
   AdaptedModel(AdapterSpec spec, Block block, Map<String, AdapterLayer> layers) {
     this.spec = spec;
@@ -48,14 +49,48 @@ public final class AdaptedModel {
     return layers;
   }
 
-  /** Every adapter parameter and every included parameter: the only parameters that train. */
+  /**
+   * Every adapter parameter and every included parameter: the only parameters that train (less
+   * the routing parameters after {@link #freezeRouting()}).
+   */
   public List<Parameter> trainableParameters() {
     List<Parameter> trainable = new ArrayList<>();
     for (AdapterLayer layer : layers.values()) {
       trainable.addAll(layer.adapterParameters().values());
     }
+    trainable.removeAll(frozenRouting());
     trainable.addAll(included.values());
     return trainable;
+  }
+
+  /**
+   * Keeps the routing parameters of task-routed rank experts (task embeddings, gate projection,
+   * task offsets, rank logits) at their initial values while the experts train: the ablation of a
+   * published implementation whose gates never train. The experts each task uses are then fixed
+   * by the initialisation.
+   *
+   * @throws IllegalStateException if no layer has routing parameters
+   */
+  public AdaptedModel freezeRouting() {
+    routingFrozen = true;
+    List<Parameter> routing = frozenRouting();
+    if (routing.isEmpty()) {
+      throw new IllegalStateException(spec.declaringType() + " has no routing parameters to freeze");
+    }
+    routing.forEach(parameter -> parameter.freeze(true));
+    return this;
+  }
+
+  private List<Parameter> frozenRouting() {
+    List<Parameter> routing = new ArrayList<>();
+    if (routingFrozen) {
+      for (AdapterLayer layer : layers.values()) {
+        if (layer instanceof RankExpertsLinear experts) {
+          routing.addAll(experts.routingParameters().values());
+        }
+      }
+    }
+    return routing;
   }
 
   /**
@@ -79,6 +114,7 @@ public final class AdaptedModel {
   public void freezeBase() {
     FieldAttacher.freeze(block, layers);
     included.values().forEach(parameter -> parameter.freeze(false));
+    frozenRouting().forEach(parameter -> parameter.freeze(true));
   }
 
   /** Trainable and total parameter counts, printable as PEFT prints them. */

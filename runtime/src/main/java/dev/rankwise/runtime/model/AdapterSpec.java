@@ -113,6 +113,22 @@ public final class AdapterSpec {
     return attach(block).load(directory);
   }
 
+  /**
+   * The same declaration routing other tasks (with the same adaptive and contrastive settings),
+   * such as one task of several to train it alone.
+   *
+   * @throws IllegalStateException if the declaration has no {@code @TaskRouter}
+   */
+  public AdapterSpec withTasks(List<String> tasks) {
+    TaskRouterConfig router = taskRouter().orElseThrow(() -> new IllegalStateException(
+        declaringType + " declares no @TaskRouter whose tasks could change"));
+    Builder builder = builder(declaringType)
+        .optTaskRouter(new TaskRouterConfig(tasks, router.adaptive(), router.contrastive()));
+    targetRules.forEach(rule -> builder.target(rule.config(), rule.patterns().toArray(String[]::new)));
+    fieldConfigs.forEach(builder::field);
+    return builder.build();
+  }
+
   /** One type-level rule: every linear layer whose path matches one of the patterns gets the config. */
   public record TargetRule(AdapterConfig config, List<String> patterns) {
     public TargetRule {

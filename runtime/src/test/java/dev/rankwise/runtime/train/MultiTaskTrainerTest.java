@@ -14,6 +14,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.experts.RankExpertsConfig;
+import dev.rankwise.runtime.experts.RankExpertsLinear;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
 import dev.rankwise.runtime.route.TaskRouterConfig;
@@ -129,5 +130,43 @@ class MultiTaskTrainerTest extends ManagedArrays {
         () -> new MultiTaskTrainer(TrainingConfig.builder().setLearningRate(1e-2).build(),
             new TaskSampling.Proportional()).fit(model, new TaskHeads(classes, 16, manager), tasks(16)));
     assertTrue(error.getMessage().contains("must follow the declaration's tasks"), error.getMessage());
+  }
+
+  @Test
+  void frozenRoutingStaysAtItsInitialValuesWhileTheExpertsTrain() {
+    Engine.getInstance().setRandomSeed(2);
+    SequentialBlock encoder = new SequentialBlock().add(Linear.builder().setUnits(16).build());
+    encoder.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
+    AdaptedModel model = AdapterSpec.builder("test.Frozen")
+        .target(RankExpertsConfig.builder().setExperts(6, 2).build(), "0")
+        .optTaskRouter(new TaskRouterConfig(TASKS, true, 0))
+        .build().attach(encoder, 1);
+    int all = model.trainableParameters().size();
+    model.freezeRouting();
+    RankExpertsLinear experts = (RankExpertsLinear) model.layers().get("0");
+    Map<String, NDArray> routingBefore = new LinkedHashMap<>();
+    experts.routingParameters().forEach((name, p) -> routingBefore.put(name, p.getArray().duplicate()));
+    NDArray expertsBefore = experts.expertsB().getArray().duplicate();
+    assertEquals(all - routingBefore.size(), model.trainableParameters().size());
+    Map<String, Integer> classes = new LinkedHashMap<>();
+    TASKS.forEach(task -> classes.put(task, 2));
+    new MultiTaskTrainer(TrainingConfig.builder().setLearningRate(2e-2).optMaxSteps(20).optBatchSize(24)
+        .optProgress(false).build(), new TaskSampling.RoundRobin())
+        .fit(model, new TaskHeads(classes, 16, manager), tasks(64));
+    routingBefore.forEach((name, before) -> assertTrue(
+        before.contentEquals(experts.routingParameters().get(name).getArray()), name + " stayed"));
+    assertTrue(!expertsBefore.contentEquals(experts.expertsB().getArray()), "the experts trained");
+  }
+
+  @Test
+  void aDeclarationCanRouteOneOfItsTasksAlone() {
+    AdapterSpec spec = AdapterSpec.builder("test.Three")
+        .target(RankExpertsConfig.builder().setExperts(4, 2).build(), "0", "2")
+        .optTaskRouter(new TaskRouterConfig(TASKS, true, 0.1))
+        .build();
+    AdapterSpec alone = spec.withTasks(List.of("second"));
+    assertEquals(new TaskRouterConfig(List.of("second"), true, 0.1), alone.taskRouter().orElseThrow());
+    assertEquals(spec.targetRules(), alone.targetRules());
+    assertEquals(spec.declaringType(), alone.declaringType());
   }
 }

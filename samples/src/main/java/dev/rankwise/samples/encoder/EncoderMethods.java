@@ -26,15 +26,17 @@ public final class EncoderMethods {
 
   private EncoderMethods() {}
 
-  static final String Q4 = "encoder.layer.4.attention.self.query";
-  static final String V4 = "encoder.layer.4.attention.self.value";
-  static final String Q5 = "encoder.layer.5.attention.self.query";
-  static final String V5 = "encoder.layer.5.attention.self.value";
+  /** Paths of the adapted layers: query and value projections of layers 4 and 5. */
+  public static final String Q4 = "encoder.layer.4.attention.self.query";
+  public static final String V4 = "encoder.layer.4.attention.self.value";
+  public static final String Q5 = "encoder.layer.5.attention.self.query";
+  public static final String V5 = "encoder.layer.5.attention.self.value";
 
-  static final String SPAM = "spam";
-  static final String FINEFOOD = "finefood";
-  static final String GRAIN = "grain";
-  static final String CORN = "corn";
+  /** The tasks, as their {@code tasks.json} files under {@code data/} name them. */
+  public static final String SPAM = "spam";
+  public static final String FINEFOOD = "finefood";
+  public static final String GRAIN = "grain";
+  public static final String CORN = "corn";
 
   /** Plain LoRA (B·A), one shared by every task. */
   @Lora(rankA = 16, rankB = 16, mixer = Mixer.IDENTITY, targets = {Q4, V4, Q5, V5})

@@ -109,8 +109,20 @@ public final class EncoderSession implements AutoCloseable {
    * or token ids for layer 0. The arrays belong to the session.
    */
   public List<TaskData> taskData(MiniLm model, int layer) {
+    return taskData(model, layer, tasks.stream().map(TaskTexts::name).toList());
+  }
+
+  /**
+   * As {@link #taskData(MiniLm, int)}, for the named tasks only, in their order.
+   *
+   * @throws IllegalArgumentException if the session has no such task
+   */
+  public List<TaskData> taskData(MiniLm model, int layer, List<String> names) {
     List<TaskData> data = new ArrayList<>();
-    for (TaskTexts task : tasks) {
+    for (String name : names) {
+      TaskTexts task = tasks.stream().filter(t -> t.name().equals(name)).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("the data holds no task '" + name + "'; it has "
+              + tasks.stream().map(TaskTexts::name).toList()));
       data.add(new TaskData(task.name(), task.labels().size(),
           rows(model, layer, task.trainTexts()), labels(task.trainLabels()),
           rows(model, layer, task.testTexts()), labels(task.testLabels())));

@@ -6,12 +6,12 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /** A one-line description of the machine a run used, for reports. */
-final class Machine {
+public final class Machine {
 
   private Machine() {}
 
   /** CPU model (from /proc/cpuinfo where there is one), cores, threads, memory, OS and Java. */
-  static String describe() {
+  public static String describe() {
     String threads = System.getProperty("ai.djl.pytorch.num_threads", "default");
     return String.format(java.util.Locale.ROOT, "%s, %d cores, PyTorch threads %s, %s %s, Java %s",
         cpuModel().orElse(System.getProperty("os.arch")), Runtime.getRuntime().availableProcessors(), threads,

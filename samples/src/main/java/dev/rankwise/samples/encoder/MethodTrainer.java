@@ -34,23 +34,21 @@ public final class MethodTrainer {
   }
 
   /**
-   * Trains and evaluates the method, and saves its adapters and heads into {@code adapters} (when
+   * Trains and evaluates the method on the tasks it routes (from the session's data), and saves its adapters and heads into {@code adapters} (when
    * not null), which {@link #load} reads back.
    *
-   * @throws IllegalArgumentException if the method's tasks are not the session's
+   * @throws IllegalArgumentException if the session lacks a task the method routes
    */
   public MethodResult train(Method method, Path adapters) throws IOException {
-    List<String> names = session.tasks().stream().map(TaskTexts::name).toList();
-    if (!method.tasks().equals(names)) {
-      throw new IllegalArgumentException(method.id() + " routes tasks " + method.tasks()
-          + " but the data holds " + names);
-    }
     try (NDManager manager = NDManager.newBaseManager()) {
       MiniLm model = session.model(manager);
       AdaptedModel adapted = method.spec().attach(model, config.seed());
+      if (method.frozenRouting()) {
+        adapted.freezeRouting();
+      }
       long adapterParameters = adapted.summary().trainable();
       int layer = EncoderSession.firstAdaptedLayer(adapted);
-      List<TaskData> data = session.taskData(model, layer);
+      List<TaskData> data = session.taskData(model, layer, method.tasks());
       if (layer > 0) {
         model.startAt(layer);
       }
