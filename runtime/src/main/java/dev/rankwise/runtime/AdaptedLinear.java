@@ -151,6 +151,11 @@ public abstract class AdaptedLinear extends Linear implements AdapterLayer {
   }
 
   @Override
+  public NDArray frozenWeight() {
+    return originalWeight != null ? originalWeight : baseWeight.getArray();
+  }
+
+  @Override
   public boolean isMerged() {
     return originalWeight != null;
   }

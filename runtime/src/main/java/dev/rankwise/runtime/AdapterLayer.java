@@ -1,5 +1,6 @@
 package dev.rankwise.runtime;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import java.util.Map;
@@ -37,4 +38,7 @@ public interface AdapterLayer extends Block {
 
   /** Whether the update is currently folded into the base weight. */
   boolean isMerged();
+
+  /** The frozen base weight as it was before any merge (the model's own weight). */
+  NDArray frozenWeight();
 }

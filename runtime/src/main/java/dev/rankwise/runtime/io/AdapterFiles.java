@@ -84,9 +84,10 @@ public final class AdapterFiles {
         }
       }
     }
-    Safetensors.writeAtomically(directory.resolve(WEIGHTS_FILE), Safetensors.encode(tensors));
+    byte[] weights = Safetensors.encode(tensors);
+    Safetensors.writeAtomically(directory.resolve(WEIGHTS_FILE), weights);
     String json = new GsonBuilder().setPrettyPrinting().serializeNulls().create()
-        .toJson(config(spec, layers));
+        .toJson(config(spec, layers, Integrity.sha256(weights)));
     Safetensors.writeAtomically(
         directory.resolve(CONFIG_FILE), (json + "\n").getBytes(StandardCharsets.UTF_8));
   }
@@ -153,6 +154,7 @@ public final class AdapterFiles {
           weightsFile, "tensors that match no attached adapter: " + unexpected
               + " (was it saved for a different declaration?)");
     }
+    Integrity.check(directory, configFile, readConfig(configFile), weightsFile, layers);
     updates.forEach((parameter, values) -> parameter.getArray().set(values));
   }
 
@@ -179,7 +181,7 @@ public final class AdapterFiles {
     return file;
   }
 
-  private static JsonObject config(AdapterSpec spec, Map<String, AdapterLayer> layers) {
+  private static JsonObject config(AdapterSpec spec, Map<String, AdapterLayer> layers, String weightsSha256) {
     JsonObject config = new JsonObject();
     JsonObject rankwise = new JsonObject();
     JsonObject layerRecords = new JsonObject();
@@ -212,6 +214,8 @@ public final class AdapterFiles {
     rankwise.addProperty("format_version", FORMAT_VERSION);
     rankwise.addProperty("declaring_type", spec.declaringType());
     rankwise.add("layers", layerRecords);
+    rankwise.addProperty(Integrity.WEIGHTS_SHA256, weightsSha256);
+    rankwise.addProperty(Integrity.BASE_FINGERPRINT, Integrity.baseFingerprint(layers));
     spec.taskRouter().ifPresent(router -> {
       JsonArray tasks = new JsonArray();
       router.tasks().forEach(tasks::add);
