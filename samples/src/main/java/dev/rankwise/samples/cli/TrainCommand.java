@@ -5,6 +5,7 @@ import dev.rankwise.samples.encoder.EncoderSession;
 import dev.rankwise.samples.encoder.Method;
 import dev.rankwise.samples.encoder.MethodResult;
 import dev.rankwise.samples.encoder.MethodTrainer;
+import dev.rankwise.samples.encoder.ReportWriter;
 import dev.rankwise.samples.encoder.RunSettings;
 import dev.rankwise.samples.encoder.TaskTexts;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
 /** Trains one method on its tasks and saves its adapters and heads. */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Fine-tune all-MiniLM-L6-v2 with one method on the tasks its declaration routes;"
-        + " save adapters and heads into --out/adapters/<method>.")
+        + " save adapters and heads into --out/adapters/<method> and the run into --out/train-<method>.json.")
 final class TrainCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
@@ -43,6 +44,7 @@ final class TrainCommand implements Callable<Integer> {
       for (TaskMetrics metrics : result.metrics()) {
         System.out.println("  " + metrics);
       }
+      System.out.println("Report: " + ReportWriter.writeTrainingRun(common.out, settings, result));
     }
     System.out.println("Adapters and heads: " + adapters);
     return 0;

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 
 /** Writes a {@link DemoReport} as {@code report.md}, {@code results.json} and PNG charts. */
 public final class ReportWriter {
@@ -131,26 +132,51 @@ public final class ReportWriter {
     json.put("machine", Machine.describe());
     json.put("seconds", report.seconds());
     json.put("frozenLayerSeconds", report.cacheSeconds());
-    json.put("methods", report.rows().stream().map(row -> {
-      Map<String, Object> method = new LinkedHashMap<>();
-      method.put("id", row.id());
-      method.put("label", row.label());
-      method.put("adapterParameters", row.adapterParameters());
-      method.put("seconds", row.seconds());
-      method.put("steps", row.losses().size());
-      Map<String, TaskMetrics> metrics = new LinkedHashMap<>();
-      row.metrics().forEach(m -> metrics.put(m.task(), m));
-      method.put("metrics", metrics);
-      method.put("selectedExperts", row.selectedExperts());
-      method.put("losses", row.losses());
-      return method;
-    }).toList());
+    json.put("methods", report.rows().stream().map(ReportWriter::json).toList());
+    return toJson(json);
+  }
+
+  /** One method's result as JSON: id, size, time, steps, each task's metrics, experts, losses. */
+  static Map<String, Object> json(MethodResult row) {
+    Map<String, Object> method = new LinkedHashMap<>();
+    method.put("id", row.id());
+    method.put("label", row.label());
+    method.put("adapterParameters", row.adapterParameters());
+    method.put("seconds", row.seconds());
+    method.put("steps", row.losses().size());
+    Map<String, TaskMetrics> metrics = new LinkedHashMap<>();
+    row.metrics().forEach(m -> metrics.put(m.task(), m));
+    method.put("metrics", metrics);
+    method.put("selectedExperts", row.selectedExperts());
+    method.put("losses", row.losses());
+    return method;
+  }
+
+  /**
+   * Writes one training run's settings, machine and result as {@code train-<method>.json} into
+   * {@code out}, atomically; returns the file.
+   */
+  public static Path writeTrainingRun(Path out, RunSettings settings, MethodResult result) throws IOException {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("settings", settings);
+    json.put("machine", Machine.describe());
+    json.put("method", json(result));
+    Files.createDirectories(out);
+    Path file = out.resolve("train-" + result.id() + ".json");
+    writeAtomically(file, toJson(json));
+    return file;
+  }
+
+  private static String toJson(Object json) {
     return new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(json);
   }
 
-  /** Writes the text to a temporary file beside {@code target}, then renames it over the target. */
-  static void writeAtomically(Path target, String text) throws IOException {
-    Path temporary = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+  /**
+   * Writes the text to a temporary file beside {@code target}, then renames it over the target, so
+   * a reader never sees half a file. The file gets the default permissions of new files.
+   */
+  public static void writeAtomically(Path target, String text) throws IOException {
+    Path temporary = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
     try {
       Files.writeString(temporary, text, StandardCharsets.UTF_8);
       Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -158,4 +184,5 @@ public final class ReportWriter {
       Files.deleteIfExists(temporary);
     }
   }
+
 }

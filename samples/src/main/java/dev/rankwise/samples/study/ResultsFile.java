@@ -17,8 +17,8 @@ import java.util.Map;
 /**
  * The study's results, one JSON line per finished run, appended and flushed to disk as each run
  * ends, so that an interrupted study resumes where it stopped and never runs a finished cell
- * again. A last line cut short by a crash is ignored (and reported); any other bad line is an
- * error naming it.
+ * again. A last line cut short by a crash is ignored (and reported) and cut off by the next append;
+ * any other bad line is an error naming it.
  */
 public final class ResultsFile {
 
@@ -76,13 +76,24 @@ public final class ResultsFile {
     byte[] line = (GSON.toJson(run) + "\n").getBytes(StandardCharsets.UTF_8);
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
         StandardOpenOption.WRITE)) {
-      channel.position(channel.size());
       if (channel.size() > 0 && !endsWithNewline(channel)) {
-        channel.write(ByteBuffer.wrap(new byte[] {'\n'})); // after a line cut short by a crash
+        channel.truncate(lastLineEnd(file)); // drop a line cut short by a crash (read() ignored it)
       }
+      channel.position(channel.size());
       channel.write(ByteBuffer.wrap(line));
       channel.force(true);
     }
+  }
+
+  /** The length of the file up to and including its last newline (0 if it has none). */
+  private static long lastLineEnd(Path file) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    for (int i = bytes.length - 1; i >= 0; i--) {
+      if (bytes[i] == '\n') {
+        return i + 1;
+      }
+    }
+    return 0;
   }
 
   private static boolean endsWithNewline(FileChannel channel) throws IOException {

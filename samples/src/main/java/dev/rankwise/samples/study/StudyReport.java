@@ -2,12 +2,11 @@ package dev.rankwise.samples.study;
 
 import dev.rankwise.runtime.train.TaskMetrics;
 import dev.rankwise.samples.encoder.Method;
+import dev.rankwise.samples.encoder.ReportWriter;
 import dev.rankwise.samples.report.Charts;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,10 +52,7 @@ public final class StudyReport {
     Files.createDirectories(charts);
     StringBuilder md = new StringBuilder(header);
     md.append(claim1(charts)).append(claim2(charts)).append(ablations(charts));
-    Path target = folder.resolve("STUDY.md");
-    Path temporary = Files.createTempFile(folder, ".STUDY.md", ".tmp");
-    Files.writeString(temporary, md, StandardCharsets.UTF_8);
-    Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    ReportWriter.writeAtomically(folder.resolve("STUDY.md"), md.toString());
   }
 
   private List<RunRecord> runs(String experiment, String method, List<String> tasks) {

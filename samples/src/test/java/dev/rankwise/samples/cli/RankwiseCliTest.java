@@ -66,6 +66,8 @@ class RankwiseCliTest {
     Path adapters = out.resolve("adapters").resolve("rank-experts");
     assertTrue(Files.isRegularFile(adapters.resolve("adapter_model.safetensors")));
     assertTrue(Files.isRegularFile(adapters.resolve("adapter_config.json")));
+    assertTrue(Files.readString(out.resolve("train-rank-experts.json")).contains("\"accuracy\""),
+        "the run's report is saved with the adapters");
     assertTrue(train.err().contains("multi-task"), "a progress bar: " + train.err());
     assertEquals(4, train.metricLines().size(), train.out());
 
@@ -139,5 +141,27 @@ class RankwiseCliTest {
     assertEquals(RankwiseCli.USER_ERROR, mismatch.code(), mismatch.err());
     assertTrue(mismatch.err().contains("adapter_config.json") || mismatch.err().contains("SharedLora"),
         mismatch.err());
+  }
+
+  @Test
+  @Order(5)
+  void theExperimentResumesAndNeverRunsAFinishedCellAgain() throws Exception {
+    Path study = out.resolve("study-run");
+    String[] args = {"experiment", "--seeds", "2", "--cells", "claim2/shared-lora/", "--train-rows", "16",
+        "--test-rows", "24", "--data", "../data", "--out", study.toString()};
+    Result first = run(args);
+    assertEquals(0, first.code(), first.err());
+    assertTrue(first.err().contains("2 cells, 0 already in"), first.err());
+    Path results = study.resolve("study/results.jsonl");
+    List<String> lines = Files.readAllLines(results);
+    assertEquals(2, lines.size());
+
+    Result again = run(args);
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.err().contains("2 cells, 2 already in"), again.err());
+    assertEquals(lines, Files.readAllLines(results), "nothing ran again");
+    String report = Files.readString(study.resolve("STUDY.md"));
+    assertTrue(report.contains("Smoke run: sizes overridden"), "a smoke run says so");
+    assertTrue(report.contains("| shared LoRA r=16 | 49,152 |"), report);
   }
 }
