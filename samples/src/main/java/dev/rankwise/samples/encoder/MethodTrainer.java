@@ -1,5 +1,6 @@
 package dev.rankwise.samples.encoder;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.train.MultiTaskResult;
@@ -52,6 +53,9 @@ public final class MethodTrainer {
       if (layer > 0) {
         model.startAt(layer);
       }
+      // The heads draw from the engine's generator: seed it here, so that a run depends on its own
+      // seed only, not on what ran before it in the same process.
+      Engine.getInstance().setRandomSeed((int) config.seed());
       TaskHeads heads = TaskHeads.forTasks(data, MiniLm.HIDDEN, manager);
       long start = System.nanoTime();
       MultiTaskResult result = new MultiTaskTrainer(config, sampling).fit(adapted, heads, data);

@@ -164,4 +164,25 @@ class RankwiseCliTest {
     assertTrue(report.contains("Smoke run: sizes overridden"), "a smoke run says so");
     assertTrue(report.contains("| shared LoRA r=16 | 49,152 |"), report);
   }
+
+  @Test
+  @Order(6)
+  void aCellGivesTheSameMetricsAloneAsAfterOtherRuns() throws Exception {
+    String[] sizes = {"--seeds", "2", "--train-rows", "16", "--test-rows", "24", "--data", "../data"};
+    Path together = out.resolve("cells-together");
+    Path alone = out.resolve("cell-alone");
+    // Seed 0 then seed 1 in one process; then seed 1 alone, after a process state left by seed 1.
+    assertEquals(0, run(with(new String[] {"experiment", "--cells", "claim1/lora-8/grain/", "--out",
+        together.toString()}, sizes)).code());
+    assertEquals(0, run(with(new String[] {"experiment", "--cells", "claim1/lora-8/grain/seed=1", "--out",
+        alone.toString()}, sizes)).code());
+    String afterAnother = Files.readAllLines(together.resolve("study/results.jsonl")).get(1);
+    String byItself = Files.readAllLines(alone.resolve("study/results.jsonl")).get(0);
+    assertTrue(afterAnother.contains("seed\":1") && byItself.contains("seed\":1"), afterAnother);
+    assertEquals(metrics(byItself), metrics(afterAnother), "a run depends on its own seed only");
+  }
+
+  private static String metrics(String line) {
+    return line.substring(line.indexOf("\"metrics\""));
+  }
 }
