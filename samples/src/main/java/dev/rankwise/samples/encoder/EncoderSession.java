@@ -37,7 +37,7 @@ public final class EncoderSession implements AutoCloseable {
   private final MiniLmTokenizer tokenizer;
   private final List<TaskTexts> tasks;
   private final Map<List<String>, NDArray> packed = new HashMap<>();
-  private final Map<String, NDArray> prefixes = new HashMap<>();
+  private final Map<PrefixKey, NDArray> prefixes = new HashMap<>();
   private final boolean progress;
   private double cacheSeconds;
 
@@ -135,7 +135,7 @@ public final class EncoderSession implements AutoCloseable {
     if (layer == 0) {
       return ids;
     }
-    String key = layer + "/" + System.identityHashCode(ids);
+    PrefixKey key = new PrefixKey(layer, texts);
     NDArray cached = prefixes.get(key);
     if (cached == null) {
       long start = System.nanoTime();
@@ -164,6 +164,9 @@ public final class EncoderSession implements AutoCloseable {
   private NDArray labels(int[] labels) {
     return manager.create(labels).toType(DataType.INT64, false);
   }
+
+  /** The frozen states of these texts below this layer (equal text lists share one entry). */
+  private record PrefixKey(int layer, List<String> texts) {}
 
   @Override
   public void close() {
