@@ -18,6 +18,7 @@ import dev.rankwise.samples.minilm.MiniLm;
 import dev.rankwise.samples.minilm.RowBatches;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -61,10 +62,12 @@ public final class LinearProbe {
       TaskHeads heads = TaskHeads.forTasks(data, MiniLm.HIDDEN, manager);
       List<Double> losses = new ArrayList<>();
       List<TaskMetrics> metrics = new ArrayList<>();
+      // Tasks of the same texts (grain and corn) get the same cached input arrays: encode them once.
+      Map<NDArray, NDArray> encoded = new IdentityHashMap<>();
       for (int t = 0; t < data.size(); t++) {
         TaskData task = data.get(t);
-        NDArray train = features(model, task.trainInputs(), manager);
-        NDArray test = features(model, task.testInputs(), manager);
+        NDArray train = encoded.computeIfAbsent(task.trainInputs(), inputs -> features(model, inputs, manager));
+        NDArray test = encoded.computeIfAbsent(task.testInputs(), inputs -> features(model, inputs, manager));
         List<Double> taskLosses = fit(heads, t, train, task.trainLabels(), manager);
         for (int i = 0; i < taskLosses.size(); i++) {
           double value = taskLosses.get(i) / data.size();
