@@ -54,6 +54,7 @@ final class RunCheckpoints {
       }
       Optional<CheckpointDirectory.Loaded> newest = folder.newestValid(System.err::println);
       if (newest.isEmpty()) {
+        System.err.println("no valid checkpoint in " + folder.directory() + "; starting from step 1");
         return 0;
       }
       Checkpoint checkpoint = newest.get().checkpoint();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.io.AtomicFiles;
+import dev.rankwise.runtime.io.Checkpoint;
 import dev.rankwise.runtime.io.CheckpointDirectory;
 import java.io.BufferedReader;
 import java.io.DataInputStream;
@@ -26,15 +27,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Training in a child JVM, killed with SIGKILL at random moments (a checkpoint is written after
- * every step, so many kills land inside a write): after each kill every file with a checkpoint's
- * name reads back whole, the next start resumes from the newest of them, and the run that finally
- * finishes has the weights of a run that was never killed. {@code -Drankwise.kills=N} sets the
- * number of kills (default 10).
+ * Child JVMs killed with SIGKILL at random moments. Training that checkpoints after every step:
+ * after each kill every file with a checkpoint's name reads back whole, the next start resumes from
+ * the newest of them, and the run that finally finishes has the weights of a run that was never
+ * killed. A writer of large checkpoints, so that kills land inside writes: no file with a
+ * checkpoint's name is ever torn or mixed. {@code -Drankwise.kills=N} sets the number of kills of
+ * each test (default 10).
  */
 class CrashSafetyTest extends ManagedArrays {
 
-  private static final int STEPS = 150;
+  private static final int STEPS = 1000;
 
   @Test
   void killedRunsResumeFromTheirNewestWholeCheckpointAndFinishAsIfNeverKilled(@TempDir Path work)
@@ -52,7 +54,7 @@ class CrashSafetyTest extends ManagedArrays {
       int from = startingStep(child);
       assertEquals(newest, from, "a start resumes from the newest whole checkpoint");
       resumedFrom.add(from);
-      Thread.sleep(50 + random.nextInt(1200));
+      Thread.sleep(50 + random.nextInt(700));
       child.destroyForcibly();
       assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child did not die");
       if (hasTemporaryFiles(folder)) {
@@ -84,7 +86,43 @@ class CrashSafetyTest extends ManagedArrays {
     assertTrue(resumedFrom.stream().distinct().count() > 2, "the kills left no progress to resume: " + resumedFrom);
   }
 
+  @Test
+  void killsDuringCheckpointWritesNeverLeaveATornCheckpoint(@TempDir Path folder) throws Exception {
+    int kills = Integer.getInteger("rankwise.kills", 10);
+    Random random = new Random(12);
+    int duringWrite = 0;
+    int newest = 0;
+    for (int kill = 0; kill < kills; kill++) {
+      Process child = new ProcessBuilder(command(CheckpointWriterProcess.class, folder.toString()))
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String line = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8)).readLine();
+      assertEquals("writing from step " + (newest + 1), line);
+      Thread.sleep(200 + random.nextInt(800));
+      child.destroyForcibly();
+      assertTrue(child.waitFor(30, TimeUnit.SECONDS), "the child did not die");
+      if (hasTemporaryFiles(folder)) {
+        duringWrite++;
+      }
+      for (Path file : new CheckpointDirectory(folder, 1).files()) {
+        Checkpoint checkpoint = CheckpointDirectory.read(file);
+        float[] values = checkpoint.parameters().get("weight").data();
+        int step = checkpoint.step();
+        assertTrue(values[0] == step && values[values.length - 1] == step, file + " mixes steps");
+      }
+      newest = newestStep(folder);
+    }
+    System.out.printf("writer crash test: %d kills, %d during a write, newest whole checkpoint step %d%n",
+        kills, duringWrite, newest);
+    assertTrue(duringWrite > 0, "no kill landed inside a write");
+  }
+
   private static Process start(Path folder, Path result) throws IOException {
+    return new ProcessBuilder(command(ToyTrainingProcess.class, folder.toString(), Integer.toString(STEPS),
+        result.toString())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+  }
+
+  /** A java command running {@code main} with this JVM's class path and engine settings. */
+  private static List<String> command(Class<?> main, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String property : List.of("ai.djl.offline", "ai.djl.default_engine", "ai.djl.pytorch.num_threads",
@@ -93,11 +131,9 @@ class CrashSafetyTest extends ManagedArrays {
     }
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(ToyTrainingProcess.class.getName());
-    command.add(folder.toString());
-    command.add(Integer.toString(STEPS));
-    command.add(result.toString());
-    return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    command.add(main.getName());
+    command.addAll(List.of(args));
+    return command;
   }
 
   /** Reads the child's "training from step N" line. */

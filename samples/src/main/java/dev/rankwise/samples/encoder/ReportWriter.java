@@ -146,6 +146,7 @@ public final class ReportWriter {
     row.metrics().forEach(m -> metrics.put(m.task(), m));
     method.put("metrics", metrics);
     method.put("selectedExperts", row.selectedExperts());
+    method.put("skippedSteps", row.skippedSteps());
     method.put("losses", row.losses());
     return method;
   }
