@@ -1,5 +1,6 @@
 package dev.rankwise.samples.cli;
 
+import dev.rankwise.runtime.io.CheckpointDirectory;
 import dev.rankwise.runtime.train.Checkpointing;
 import dev.rankwise.runtime.train.TaskMetrics;
 import dev.rankwise.runtime.train.TrainingConfig;
@@ -11,7 +12,10 @@ import dev.rankwise.samples.encoder.MethodTrainer;
 import dev.rankwise.samples.encoder.ReportWriter;
 import dev.rankwise.samples.encoder.RunSettings;
 import dev.rankwise.samples.encoder.TaskTexts;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,6 +50,11 @@ final class TrainCommand implements Callable<Integer> {
           + " the result equals the run that was never stopped.")
   boolean resume;
 
+  @Option(names = "--restart",
+      description = "Delete this method's checkpoints in --out and start from step 1 (without --resume or"
+          + " --restart, a folder that holds checkpoints is refused rather than overwritten).")
+  boolean restart;
+
   @Option(names = "--on-non-finite", paramLabel = "POLICY", defaultValue = "stop",
       description = "What a step with a NaN or infinite loss or gradient does: stop (exit 3, naming step"
           + " and task) or skip (skip the batch, count it, go on). Default: ${DEFAULT-VALUE}.")
@@ -64,6 +73,7 @@ final class TrainCommand implements Callable<Integer> {
     TrainingConfig config = settings.trainingConfig(true, policy(onNonFinite));
     Path adapters = common.out.resolve("adapters").resolve(chosen.id());
     Path checkpoints = common.out.resolve("checkpoints").resolve(chosen.id());
+    prepare(checkpoints);
     MethodResult result;
     try (EncoderSession session = new EncoderSession(TaskTexts.read(common.data, chosen.tasks(),
             settings.trainRows(), settings.testRows(), settings.seed(), skipMalformed), settings.maxLength(), true);
@@ -91,6 +101,24 @@ final class TrainCommand implements Callable<Integer> {
     System.out.println("Adapters and heads: " + adapters);
     System.out.println("Checkpoints: " + checkpoints);
     return 0;
+  }
+
+  /** Refuses to overwrite an earlier run's checkpoints unless told to resume or restart. */
+  private void prepare(Path checkpoints) throws IOException {
+    if (resume && restart) {
+      throw new IllegalArgumentException("--resume and --restart exclude each other");
+    }
+    List<Path> existing = new CheckpointDirectory(checkpoints, 1).files();
+    if (existing.isEmpty() || resume) {
+      return;
+    }
+    if (!restart) {
+      throw new IllegalArgumentException(checkpoints + " holds checkpoints of an earlier run (newest "
+          + existing.get(existing.size() - 1).getFileName() + "): --resume continues it, --restart discards them");
+    }
+    for (Path file : existing) {
+      Files.delete(file);
+    }
   }
 
   private static TrainingConfig.OnNonFinite policy(String name) {

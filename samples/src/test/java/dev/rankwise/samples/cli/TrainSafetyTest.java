@@ -1,13 +1,14 @@
 package dev.rankwise.samples.cli;
 
+import static dev.rankwise.samples.cli.CliRun.run;
+import static dev.rankwise.samples.cli.CliRun.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,40 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
  * The {@code train} command on bad data and when stopped: malformed lines stop it with file:line or
  * are skipped and counted under {@code --skip-malformed}; SIGTERM (what Ctrl-C also triggers: the
  * JVM's shutdown) in a child process saves a checkpoint, and {@code --resume} finishes the run with
- * the metrics of the run that was never stopped.
+ * the metrics of the run that was never stopped; a later run without {@code --resume} or {@code
+ * --restart} does not overwrite the checkpoints.
  */
 class TrainSafetyTest {
 
   private static final String[] SMALL = {"--train-rows", "32", "--test-rows", "40", "--epochs", "1",
       "--max-length", "32", "--seed", "3"};
-
-  private record Result(int code, String out, String err) {
-    List<String> metricLines() {
-      return out.lines().filter(line -> line.contains("accuracy")).map(String::trim).toList();
-    }
-  }
-
-  private static Result run(String... args) {
-    PrintStream stdout = System.out;
-    PrintStream stderr = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    ByteArrayOutputStream errors = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
-      int code = RankwiseCli.run(args);
-      return new Result(code, captured.toString(StandardCharsets.UTF_8), errors.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(stdout);
-      System.setErr(stderr);
-    }
-  }
-
-  private static String[] with(String[] head, String... tail) {
-    String[] all = Arrays.copyOf(head, head.length + tail.length);
-    System.arraycopy(tail, 0, all, head.length, tail.length);
-    return all;
-  }
 
   /** A copy of the vendored data whose spam training file ends in five malformed lines. */
   private static Path badData(Path root) throws IOException {
@@ -93,12 +67,12 @@ class TrainSafetyTest {
     Path data = badData(work.resolve("data"));
     String[] train = with(new String[] {"train", "--method", "per-task-lora", "--data", data.toString()}, SMALL);
 
-    Result strict = run(with(train, "--out", work.resolve("strict").toString()));
+    CliRun strict = run(with(train, "--out", work.resolve("strict").toString()));
     assertEquals(RankwiseCli.USER_ERROR, strict.code(), strict.err());
     assertTrue(strict.err().contains("train.jsonl:61: invalid UTF-8"), strict.err());
     assertTrue(strict.err().lines().count() <= 3, "one clear line, no stack trace: " + strict.err());
 
-    Result skipping = run(with(train, "--out", work.resolve("skipping").toString(), "--skip-malformed"));
+    CliRun skipping = run(with(train, "--out", work.resolve("skipping").toString(), "--skip-malformed"));
     assertEquals(0, skipping.code(), skipping.err());
     assertTrue(skipping.err().contains("skipped 5 malformed lines of task 'spam'"), skipping.err());
     for (String line : List.of(":61: invalid UTF-8", ":62: line longer than", ":63: label \"eggs\"", ":64: ", ":65: ")) {
@@ -110,18 +84,28 @@ class TrainSafetyTest {
   void sigtermSavesACheckpointAndResumeFinishesAsTheUnstoppedRun(@TempDir Path work) throws Exception {
     String[] train = {"train", "--method", "shared-lora", "--data", "../data", "--train-rows", "400",
         "--test-rows", "40", "--max-length", "32", "--seed", "3", "--checkpoint-every", "1000"};
-    Result unstopped = run(with(train, "--out", work.resolve("unstopped").toString()));
+    CliRun unstopped = run(with(train, "--out", work.resolve("unstopped").toString()));
     assertEquals(0, unstopped.code(), unstopped.err());
 
     Path out = work.resolve("stopped");
     Process child = start(with(train, "--out", out.toString()));
-    String before = awaitError(child, "multi-task [");
-    child.destroy(); // SIGTERM
+    ByteArrayOutputStream errors = new ByteArrayOutputStream();
+    Thread drain = new Thread(() -> {
+      try {
+        child.getErrorStream().transferTo(errors);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    drain.start();
+    awaitError(child, errors, "multi-task [");
+    child.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the pipes we read
     assertTrue(child.waitFor(2, TimeUnit.MINUTES), "the child did not stop");
-    String err = before + new String(child.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    drain.join();
+    String err = errors.toString(StandardCharsets.UTF_8);
+    assertEquals(128 + 15, child.exitValue(), "the exit status of SIGTERM: " + err);
     assertTrue(err.contains("stopping after this step"), err);
     assertTrue(err.contains("training stopped on request after step"), err);
-    assertEquals(128 + 15, child.exitValue(), "the exit status of SIGTERM: " + err);
     List<Path> checkpoints;
     try (Stream<Path> files = Files.list(out.resolve("checkpoints/shared-lora"))) {
       checkpoints = files.toList();
@@ -131,10 +115,14 @@ class TrainSafetyTest {
     int step = Integer.parseInt(saved.replaceAll("\\D", ""));
     System.out.println("SIGTERM after step " + step + ", saved " + saved);
 
-    Result resumed = run(with(train, "--out", out.toString(), "--resume"));
+    CliRun resumed = run(with(train, "--out", out.toString(), "--resume"));
     assertEquals(0, resumed.code(), resumed.err());
     assertTrue(resumed.err().contains("resuming from") && resumed.err().contains("(step " + step + ")"), resumed.err());
     assertEquals(unstopped.metricLines(), resumed.metricLines(), "the resumed run ends as the unstopped one");
+
+    CliRun again = run(with(train, "--out", out.toString()));
+    assertEquals(RankwiseCli.USER_ERROR, again.code(), again.err());
+    assertTrue(again.err().contains("--resume continues it, --restart discards them"), again.err());
   }
 
   private static Process start(String... args) throws IOException {
@@ -151,17 +139,13 @@ class TrainSafetyTest {
     return new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
   }
 
-  /** Reads the child's standard error until it contains {@code text}; returns what it read. */
-  private static String awaitError(Process child, String text) throws IOException {
-    InputStream err = child.getErrorStream();
-    ByteArrayOutputStream read = new ByteArrayOutputStream();
-    int b;
-    while ((b = err.read()) >= 0) {
-      read.write(b);
-      if (read.toString(StandardCharsets.UTF_8).endsWith(text)) {
-        return read.toString(StandardCharsets.UTF_8);
+  /** Waits until the child's standard error, drained into {@code errors}, contains {@code text}. */
+  private static void awaitError(Process child, ByteArrayOutputStream errors, String text) throws InterruptedException {
+    while (!errors.toString(StandardCharsets.UTF_8).contains(text)) {
+      if (!child.isAlive()) {
+        throw new AssertionError("the child ended before printing '" + text + "': " + errors.toString(StandardCharsets.UTF_8));
       }
+      Thread.sleep(20);
     }
-    throw new AssertionError("the child ended before printing '" + text + "': " + read.toString(StandardCharsets.UTF_8));
   }
 }
