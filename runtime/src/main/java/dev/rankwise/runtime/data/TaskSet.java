@@ -324,6 +324,17 @@ public final class TaskSet {
    * @throws IOException if the file cannot be read
    */
   public TaskExamples read(String task, String split) throws IOException {
+    return read(task, split, false);
+  }
+
+  /**
+   * Reads one split of a task, skipping and counting malformed lines if {@code skipMalformed}
+   * ({@link TaskExamples#skippedLines()}, with the first reasons).
+   *
+   * @throws TaskFileException if the split is missing, or a line is malformed and not skipped
+   * @throws IOException if the file cannot be read
+   */
+  public TaskExamples read(String task, String split, boolean skipMalformed) throws IOException {
     TaskDescriptor descriptor = task(task);
     Path file = file(split);
     if (!Files.exists(file)) {
@@ -337,6 +348,6 @@ public final class TaskSet {
               + "; its splits are "
               + splits());
     }
-    return descriptor.reader().build().read(file);
+    return descriptor.reader().optSkipMalformed(skipMalformed).build().read(file);
   }
 }

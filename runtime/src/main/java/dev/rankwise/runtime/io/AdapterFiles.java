@@ -85,10 +85,10 @@ public final class AdapterFiles {
       }
     }
     byte[] weights = Safetensors.encode(tensors);
-    Safetensors.writeAtomically(directory.resolve(WEIGHTS_FILE), weights);
+    AtomicFiles.write(directory.resolve(WEIGHTS_FILE), weights);
     String json = new GsonBuilder().setPrettyPrinting().serializeNulls().create()
         .toJson(config(spec, layers, Integrity.sha256(weights)));
-    Safetensors.writeAtomically(
+    AtomicFiles.write(
         directory.resolve(CONFIG_FILE), (json + "\n").getBytes(StandardCharsets.UTF_8));
   }
 

@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -36,11 +35,20 @@ final class Safetensors {
   /** A float32 tensor: its shape and row-major values. */
   record Tensor(long[] shape, float[] values) {}
 
+  /** What a file holds: its tensors in file order and its string metadata. */
+  record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
+
   /** The bytes of a safetensors file holding the tensors in the given order. */
   static byte[] encode(Map<String, Tensor> tensors) {
+    return encode(tensors, Map.of());
+  }
+
+  /** The bytes of a safetensors file with the tensors in the given order and extra metadata. */
+  static byte[] encode(Map<String, Tensor> tensors, Map<String, String> extraMetadata) {
     JsonObject header = new JsonObject();
     JsonObject metadata = new JsonObject();
     metadata.addProperty("format", "pt");
+    extraMetadata.forEach(metadata::addProperty);
     header.add(METADATA, metadata);
     long offset = 0;
     for (Map.Entry<String, Tensor> entry : tensors.entrySet()) {
@@ -83,6 +91,15 @@ final class Safetensors {
    *     dtype, shape or offsets do not fit the file
    */
   static Map<String, Tensor> read(Path file) throws IOException {
+    return readContents(file).tensors();
+  }
+
+  /**
+   * Reads every tensor of a file and its metadata.
+   *
+   * @throws AdapterFileException as {@link #read}, or if the metadata is not a map of strings
+   */
+  static Contents readContents(Path file) throws IOException {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = channel.size();
       if (size < 8) {
@@ -104,8 +121,10 @@ final class Safetensors {
       long dataLength = size - dataStart;
       List<long[]> ranges = new ArrayList<>();
       Map<String, Tensor> tensors = new LinkedHashMap<>();
+      Map<String, String> metadata = new LinkedHashMap<>();
       for (Map.Entry<String, JsonElement> entry : header.entrySet()) {
         if (entry.getKey().equals(METADATA)) {
+          metadata = metadata(file, entry.getValue());
           continue;
         }
         TensorInfo info = TensorInfo.parse(file, entry.getKey(), entry.getValue(), dataLength);
@@ -123,8 +142,24 @@ final class Safetensors {
         data.asFloatBuffer().get(values);
         tensors.put(entry.getKey(), new Tensor(info.shape, values));
       }
-      return tensors;
+      return new Contents(tensors, metadata);
     }
+  }
+
+  private static Map<String, String> metadata(Path file, JsonElement element) throws AdapterFileException {
+    if (!element.isJsonObject()) {
+      throw new AdapterFileException(file, "safetensors metadata is not a JSON object");
+    }
+    Map<String, String> metadata = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonElement> entry : element.getAsJsonObject().entrySet()) {
+      JsonElement value = entry.getValue();
+      if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()) {
+        throw new AdapterFileException(
+            file, "safetensors metadata '" + entry.getKey() + "' is not a string");
+      }
+      metadata.put(entry.getKey(), value.getAsString());
+    }
+    return metadata;
   }
 
   private static JsonObject parseHeader(Path file, String json) throws AdapterFileException {
@@ -192,30 +227,6 @@ final class Safetensors {
         throw new AdapterFileException(
             file, "malformed header entry for tensor '" + name + "': " + e.getMessage());
       }
-    }
-  }
-
-  /** Writes bytes to {@code target} atomically: a temporary file, forced to disk, then renamed. */
-  static void writeAtomically(Path target, byte[] bytes) throws IOException {
-    Path directory = target.toAbsolutePath().getParent();
-    Files.createDirectories(directory);
-    Path temporary = Files.createTempFile(directory, "." + target.getFileName(), ".tmp");
-    try {
-      try (FileChannel channel =
-          FileChannel.open(temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
-        }
-        channel.force(true);
-      }
-      Files.move(
-          temporary,
-          target,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(temporary);
     }
   }
 }

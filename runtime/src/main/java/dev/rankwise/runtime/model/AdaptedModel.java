@@ -54,12 +54,25 @@ public final class AdaptedModel {
    * the routing parameters after {@link #freezeRouting()}).
    */
   public List<Parameter> trainableParameters() {
-    List<Parameter> trainable = new ArrayList<>();
-    for (AdapterLayer layer : layers.values()) {
-      trainable.addAll(layer.adapterParameters().values());
+    return new ArrayList<>(namedTrainableParameters().values());
+  }
+
+  /**
+   * The trainable parameters by the keys they are saved under ({@code
+   * base_model.model.<path>.<name>} for adapters, the included keys for the rest), in the order of
+   * {@link #trainableParameters()}: names that stay the same from process to process.
+   */
+  public Map<String, Parameter> namedTrainableParameters() {
+    List<Parameter> frozen = frozenRouting();
+    Map<String, Parameter> trainable = new LinkedHashMap<>();
+    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      for (Map.Entry<String, Parameter> parameter : layer.getValue().adapterParameters().entrySet()) {
+        if (!frozen.contains(parameter.getValue())) {
+          trainable.put(AdapterFiles.key(layer.getKey(), parameter.getKey()), parameter.getValue());
+        }
+      }
     }
-    trainable.removeAll(frozenRouting());
-    trainable.addAll(included.values());
+    trainable.putAll(included);
     return trainable;
   }
 

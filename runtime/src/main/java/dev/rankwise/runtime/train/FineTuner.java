@@ -24,7 +24,9 @@ import java.util.Locale;
 
 /**
  * Fine-tunes the trainable parameters of a model on one task: AdamW with warm-up and decay,
- * global gradient-norm clipping, a NaN guard, periodic evaluation and a progress bar.
+ * global gradient-norm clipping, a NaN guard (stop or skip the batch), periodic evaluation and a
+ * progress bar. Checkpoints and resuming are {@link MultiTaskTrainer}'s (a single task is a list
+ * of one).
  *
  * <p>Each step's arrays live in a sub-manager closed at the end of the step; the optimizer and its
  * state live outside it (DJL creates AdamW's state lazily, and a scope would free it).
@@ -78,7 +80,6 @@ public final class FineTuner {
       totalSteps = Math.min(totalSteps, config.maxSteps());
     }
     LearningRateSchedule schedule = new LearningRateSchedule(config, totalSteps);
-    ParameterUpdate update = new ParameterUpdate(trainable, config, schedule);
 
     List<Double> losses = new ArrayList<>(totalSteps);
     List<Double> rates = new ArrayList<>(totalSteps);
@@ -86,13 +87,19 @@ public final class FineTuner {
     ProgressBar progress = config.progress() ? ProgressBar.onStandardError("train", totalSteps) : null;
     long start = System.nanoTime();
     int step = 0;
+    NonFiniteGuard guard = new NonFiniteGuard(config.onNonFinite());
     try (NDManager runManager = NDManager.newBaseManager()) {
+      ParameterUpdate update =
+          new ParameterUpdate(ParameterUpdate.byPosition(trainable), config, schedule, runManager);
       epochs:
       for (int epoch = 0; epoch < config.epochs(); epoch++) {
         for (Batch batch : batches(train, runManager)) {
           try (batch) {
             step++;
-            losses.add(step(block, update, batch, step));
+            int current = step;
+            double[] loss = {Double.NaN};
+            guard.run(step, () -> loss[0] = step(block, update, batch, current));
+            losses.add(loss[0]);
             rates.add(schedule.rate(step));
           }
           if (progress != null) {
@@ -115,7 +122,7 @@ public final class FineTuner {
     if (progress != null) {
       progress.finish(evaluations.isEmpty() ? "" : evaluations.get(evaluations.size() - 1).toString());
     }
-    return new TrainingResult(losses, rates, evaluations, seconds);
+    return new TrainingResult(losses, rates, evaluations, seconds, guard.skipped());
   }
 
   private double step(Block block, ParameterUpdate update, Batch batch, int step) {
@@ -133,7 +140,7 @@ public final class FineTuner {
         // Token-routed experts add their load-balancing loss during the forward pass.
         collector.backward(routing.auxiliaryLoss().map(objective::add).orElse(objective));
       }
-      update.apply(step, stepManager);
+      update.apply(step, "the step's rows", stepManager);
       return lossValue;
     }
   }

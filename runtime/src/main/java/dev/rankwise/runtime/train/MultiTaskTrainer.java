@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Trains the adapters of a model and one head per task on several tasks at once. Every step is a
@@ -32,6 +31,7 @@ public final class MultiTaskTrainer {
   private final TrainingConfig config;
   private final TaskSampling sampling;
   private final Loss loss = Loss.softmaxCrossEntropyLoss();
+  private final StepListener listener;
 
   /**
    * Creates a trainer.
@@ -40,8 +40,14 @@ public final class MultiTaskTrainer {
    * @param sampling how batches are shared among tasks
    */
   public MultiTaskTrainer(TrainingConfig config, TaskSampling sampling) {
+    this(config, sampling, StepListener.NONE);
+  }
+
+  /** A trainer that calls {@code listener} after every step. */
+  public MultiTaskTrainer(TrainingConfig config, TaskSampling sampling, StepListener listener) {
     this.config = config;
     this.sampling = sampling;
+    this.listener = listener;
   }
 
   /**
@@ -53,6 +59,22 @@ public final class MultiTaskTrainer {
    * @param tasks the tasks' data, in the same order
    */
   public MultiTaskResult fit(AdaptedModel model, TaskHeads heads, List<TaskData> tasks) {
+    return fit(model, heads, tasks, Checkpointing.none());
+  }
+
+  /**
+   * As {@link #fit(AdaptedModel, TaskHeads, List)}, saving checkpoints as {@code checkpointing}
+   * says and resuming from the newest valid one if it says so: a resumed run takes the same steps
+   * with the same rows, rates and random numbers as the run would have without the stop.
+   *
+   * @throws TrainingStoppedException when {@code checkpointing} asks for a stop, after saving
+   * @throws NonFiniteLossException when a loss or gradient is not finite and the policy is to stop
+   * @throws UncheckedIOException if a checkpoint cannot be written or the folder cannot be read
+   * @throws IllegalArgumentException if the newest valid checkpoint belongs to another run, or the
+   *     folder holds checkpoints and {@code checkpointing} does not resume
+   */
+  public MultiTaskResult fit(
+      AdaptedModel model, TaskHeads heads, List<TaskData> tasks, Checkpointing checkpointing) {
     checkTasks(model, heads, tasks);
     model.include(heads.namedParameters());
     model.freezeBase();
@@ -67,51 +89,52 @@ public final class MultiTaskTrainer {
     if (config.maxSteps() > 0) {
       totalSteps = Math.min(totalSteps, config.maxSteps());
     }
-    ParameterUpdate update = new ParameterUpdate(
-        model.trainableParameters(), config, new LearningRateSchedule(config, totalSteps));
-
-    Random random = new Random(config.seed());
-    List<RowCursor> cursors = new ArrayList<>();
-    for (TaskData task : tasks) {
-      cursors.add(new RowCursor(task.trainRows(), random));
-    }
-    List<Double> losses = new ArrayList<>();
-    Map<String, List<Double>> taskLosses = new LinkedHashMap<>();
-    tasks.forEach(task -> taskLosses.put(task.name(), new ArrayList<>()));
-    Map<String, List<Double>> auxiliary = new LinkedHashMap<>();
-    ProgressBar progress =
-        config.progress() ? ProgressBar.onStandardError("multi-task", totalSteps) : null;
     long start = System.nanoTime();
     try (NDManager runManager = NDManager.newBaseManager()) {
-      for (int step = 1; step <= totalSteps; step++) {
-        try (NDManager stepManager = runManager.newSubManager()) {
-          double value = step(model.block(), heads, tasks, cursors, share, update, step, stepManager,
-              taskLosses, auxiliary);
-          losses.add(value);
-          if (progress != null) {
-            progress.update(step, String.format(Locale.ROOT, "loss %.4f", value));
+      ParameterUpdate update = new ParameterUpdate(model.namedTrainableParameters(), config,
+          new LearningRateSchedule(config, totalSteps), runManager);
+      MultiTaskState state = new MultiTaskState(update, config, tasks);
+      RunCheckpoints checkpoints = new RunCheckpoints(checkpointing,
+          RunCheckpoints.describe(config, tasks, share, totalSteps, update.parameters()));
+      int first = 1 + checkpoints.resume(state);
+      ProgressBar progress =
+          config.progress() ? ProgressBar.onStandardError("multi-task", totalSteps) : null;
+      for (int step = first; step <= totalSteps; step++) {
+        // Dropout draws from the engine: a seed per step makes a resumed step draw the same.
+        Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + step));
+        int current = step;
+        double[] value = {Double.NaN};
+        boolean ran = state.guard.run(step, () -> {
+          try (NDManager stepManager = runManager.newSubManager()) {
+            value[0] = step(model.block(), heads, tasks, share, state, current, stepManager);
           }
+        });
+        state.losses.add(value[0]);
+        if (progress != null) {
+          progress.update(step, ran ? String.format(Locale.ROOT, "loss %.4f", value[0])
+              : "skipped (non-finite), " + state.guard.skipped().size() + " so far");
         }
+        checkpoints.afterStep(state, step, totalSteps);
+        listener.afterStep(step, value[0], runManager);
       }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      List<TaskMetrics> metrics = evaluate(model.block(), heads, tasks);
+      if (progress != null) {
+        progress.finish(metrics.toString());
+      }
+      return new MultiTaskResult(state.losses, state.taskLosses, state.auxiliary, metrics, seconds,
+          state.guard.skipped());
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    List<TaskMetrics> metrics = evaluate(model.block(), heads, tasks);
-    if (progress != null) {
-      progress.finish(metrics.toString());
-    }
-    return new MultiTaskResult(losses, taskLosses, auxiliary, metrics, seconds);
   }
 
-  private double step(
-      Block block, TaskHeads heads, List<TaskData> tasks, List<RowCursor> cursors, int[] share,
-      ParameterUpdate update, int step, NDManager stepManager,
-      Map<String, List<Double>> taskLosses, Map<String, List<Double>> auxiliary) {
+  private double step(Block block, TaskHeads heads, List<TaskData> tasks, int[] share,
+      MultiTaskState state, int step, NDManager stepManager) {
     NDList inputs = new NDList();
     NDList labels = new NDList();
     long[] ids = new long[config.batchSize()];
     int row = 0;
     for (int t = 0; t < tasks.size(); t++) {
-      NDArray indices = stepManager.create(cursors.get(t).next(share[t]));
+      NDArray indices = stepManager.create(state.cursors.get(t).next(share[t]));
       inputs.add(take(tasks.get(t).trainInputs(), indices, stepManager));
       labels.add(take(tasks.get(t).trainLabels(), indices, stepManager));
       for (int i = 0; i < share[t]; i++) {
@@ -120,6 +143,8 @@ public final class MultiTaskTrainer {
     }
     NDArray batch = NDArrays.concat(inputs);
     double objectiveValue;
+    double[] values = new double[tasks.size()];
+    Map<String, Double> auxiliaryValues = new LinkedHashMap<>();
     try (GradientCollector collector = Engine.getInstance().newGradientCollector();
         RoutingContext routing = RoutingContext.open(stepManager.create(ids))) {
       ParameterStore store = new ParameterStore(stepManager, false);
@@ -135,18 +160,24 @@ public final class MultiTaskTrainer {
         if (!Double.isFinite(taskValue)) {
           throw new NonFiniteLossException(step, "loss of task '" + tasks.get(t).name() + "'", taskValue);
         }
-        taskLosses.get(tasks.get(t).name()).add(taskValue);
+        values[t] = taskValue;
         NDArray weighted = taskLoss.mul(stepManager.create((float) share[t] / config.batchSize()));
         objective = objective == null ? weighted : objective.add(weighted);
       }
       objectiveValue = objective.getFloat();
       for (Map.Entry<String, NDArray> extra : routing.auxiliaryLosses().entrySet()) {
-        auxiliary.computeIfAbsent(extra.getKey(), name -> new ArrayList<>()).add((double) extra.getValue().getFloat());
+        auxiliaryValues.put(extra.getKey(), (double) extra.getValue().getFloat());
       }
       NDArray total = routing.auxiliaryLoss().map(objective::add).orElse(objective);
       collector.backward(total);
     }
-    update.apply(step, stepManager);
+    state.update.apply(step, "tasks " + String.join(", ", state.tasks), stepManager);
+    // Histories grow only for steps that updated, so a skipped step leaves them as they were.
+    for (int t = 0; t < tasks.size(); t++) {
+      state.taskLosses.get(tasks.get(t).name()).add(values[t]);
+    }
+    auxiliaryValues.forEach((name, value) ->
+        state.auxiliary.computeIfAbsent(name, key -> new ArrayList<>()).add(value));
     return objectiveValue;
   }
 
@@ -199,43 +230,6 @@ public final class MultiTaskTrainer {
     if (!names.equals(routed) || !heads.tasks().equals(routed)) {
       throw new IllegalArgumentException("the task data " + names + " and heads " + heads.tasks()
           + " must follow the declaration's tasks " + routed + ", in that order");
-    }
-  }
-
-  /** Walks a task's rows in a fresh random order each pass. */
-  private static final class RowCursor {
-    private final long[] order;
-    private final Random random;
-    private int position;
-
-    RowCursor(long rows, Random random) {
-      this.order = new long[Math.toIntExact(rows)];
-      for (int i = 0; i < order.length; i++) {
-        order[i] = i;
-      }
-      this.random = random;
-      shuffle();
-    }
-
-    long[] next(int count) {
-      long[] rows = new long[count];
-      for (int i = 0; i < count; i++) {
-        if (position == order.length) {
-          shuffle();
-        }
-        rows[i] = order[position++];
-      }
-      return rows;
-    }
-
-    private void shuffle() {
-      for (int i = order.length - 1; i > 0; i--) {
-        int j = random.nextInt(i + 1);
-        long swap = order[i];
-        order[i] = order[j];
-        order[j] = swap;
-      }
-      position = 0;
     }
   }
 }

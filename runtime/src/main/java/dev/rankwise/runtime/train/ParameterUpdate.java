@@ -3,34 +3,48 @@ package dev.rankwise.runtime.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import ai.djl.training.optimizer.Optimizer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The update half of a training step, shared by the single- and multi-task loops: AdamW on every
  * trainable parameter after global-norm clipping, refused when the gradient norm is not finite.
- * The optimizer and its lazily created state live here, outside every per-step scope (DESIGN §7).
+ * The optimizer's state lives in the run's manager, outside every per-step scope (DESIGN §7).
  */
 final class ParameterUpdate {
 
-  private final List<Parameter> trainable;
-  private final Optimizer optimizer;
+  private final Map<String, Parameter> trainable;
+  private final AdamW optimizer;
   private final double maxGradNorm;
 
-  ParameterUpdate(List<Parameter> trainable, TrainingConfig config, LearningRateSchedule schedule) {
+  /**
+   * Prepares the update of the named parameters.
+   *
+   * @param trainable the parameters to train by stable name (the optimizer's state is keyed by it)
+   * @param runManager owns the optimizer's state; must stay open for the run
+   */
+  ParameterUpdate(Map<String, Parameter> trainable, TrainingConfig config, LearningRateSchedule schedule,
+      NDManager runManager) {
     if (trainable.isEmpty()) {
       throw new IllegalArgumentException("nothing to train: the list of trainable parameters is empty");
     }
-    this.trainable = List.copyOf(trainable);
+    this.trainable = new LinkedHashMap<>(trainable);
     this.maxGradNorm = config.maxGradNorm();
-    this.optimizer = Optimizer.adamW()
-        .optLearningRateTracker(schedule)
-        .optWeightDecays((float) config.weightDecay())
-        .build();
-    for (Parameter parameter : trainable) {
+    this.optimizer = new AdamW(schedule, config.weightDecay(), runManager);
+    for (Parameter parameter : trainable.values()) {
       parameter.getArray().setRequiresGradient(true);
     }
+  }
+
+  /** Names for a plain list of parameters: their positions, which stay put within one run. */
+  static Map<String, Parameter> byPosition(List<Parameter> parameters) {
+    Map<String, Parameter> named = new LinkedHashMap<>();
+    for (int i = 0; i < parameters.size(); i++) {
+      named.put(i + "." + parameters.get(i).getName(), parameters.get(i));
+    }
+    return named;
   }
 
   /**
@@ -38,12 +52,14 @@ final class ParameterUpdate {
    * parameter (the update also zeroes the gradients, which the collector never does).
    *
    * @param step the 1-based step, for messages
+   * @param batch what the batch held, for messages (such as "tasks spam, finefood")
    * @param stepManager owns the step's gradient handles
-   * @throws NonFiniteLossException if the gradient norm is not finite; no weight changes
+   * @throws NonFiniteLossException if the gradient norm is not finite; no weight changes and the
+   *     gradients are zeroed
    */
-  void apply(int step, NDManager stepManager) {
+  void apply(int step, String batch, NDManager stepManager) {
     List<NDArray> gradients = new ArrayList<>(trainable.size());
-    for (Parameter parameter : trainable) {
+    for (Parameter parameter : trainable.values()) {
       NDArray gradient = parameter.getArray().getGradient();
       gradient.attach(stepManager);
       gradients.add(gradient);
@@ -52,11 +68,22 @@ final class ParameterUpdate {
     if (!Double.isFinite(norm)) {
       // The collector never zeroes gradients; leave none behind for a caller that goes on.
       gradients.forEach(gradient -> gradient.zerosLike().copyTo(gradient));
-      throw new NonFiniteLossException(step, "gradient norm", norm);
+      throw new NonFiniteLossException(step, "gradient norm of the batch (" + batch + ")", norm);
     }
-    for (int i = 0; i < trainable.size(); i++) {
-      Parameter parameter = trainable.get(i);
-      optimizer.update(parameter.getId(), parameter.getArray(), gradients.get(i));
+    optimizer.beginUpdate();
+    int i = 0;
+    for (Map.Entry<String, Parameter> parameter : trainable.entrySet()) {
+      optimizer.update(parameter.getKey(), parameter.getValue().getArray(), gradients.get(i++));
     }
+  }
+
+  /** The trained parameters by name. */
+  Map<String, Parameter> parameters() {
+    return trainable;
+  }
+
+  /** The optimizer, whose state checkpoints save. */
+  AdamW optimizer() {
+    return optimizer;
   }
 }

@@ -17,6 +17,7 @@ import static dev.rankwise.runtime.ConfigChecks.require;
  * @param seed seed of shuffling, dropout and anything else random in the run
  * @param evaluateEvery evaluate every this many steps; 0 evaluates only at the end
  * @param progress show a progress bar on standard error
+ * @param onNonFinite what a step with a NaN or infinite loss or gradient norm does
  */
 public record TrainingConfig(
     int epochs,
@@ -30,7 +31,8 @@ public record TrainingConfig(
     double maxGradNorm,
     long seed,
     int evaluateEvery,
-    boolean progress) {
+    boolean progress,
+    OnNonFinite onNonFinite) {
 
   /** How the learning rate falls after warm-up. */
   public enum Decay {
@@ -40,6 +42,17 @@ public record TrainingConfig(
     LINEAR,
     /** Follows half a cosine. */
     COSINE
+  }
+
+  /** What a step whose loss or gradient norm is NaN or infinite does; either way no weight changes. */
+  public enum OnNonFinite {
+    /** Stops the run with a {@link NonFiniteLossException} naming the step and task. */
+    STOP,
+    /**
+     * Skips the batch, counts it in the result, and goes on; stops as {@link #STOP} after {@value
+     * NonFiniteGuard#MAX_CONSECUTIVE_SKIPS} skipped batches in a row.
+     */
+    SKIP
   }
 
   /** Validates every value; the message names the value and what it must be. */
@@ -56,6 +69,7 @@ public record TrainingConfig(
     require(finalRate >= 0 && finalRate <= 1, "finalRate must be in [0, 1], got " + finalRate);
     require(Double.isFinite(maxGradNorm) && maxGradNorm >= 0,
         "maxGradNorm must be finite and >= 0 (0 = no clipping), got " + maxGradNorm);
+    require(onNonFinite != null, "onNonFinite must not be null");
     require(evaluateEvery >= 0, "evaluateEvery must be >= 0 (0 = at the end), got " + evaluateEvery);
   }
 
@@ -78,6 +92,7 @@ public record TrainingConfig(
     private long seed;
     private int evaluateEvery;
     private boolean progress = true;
+    private OnNonFinite onNonFinite = OnNonFinite.STOP;
 
     private Builder() {}
 
@@ -148,10 +163,16 @@ public record TrainingConfig(
       return this;
     }
 
+    /** Sets what a step with a non-finite loss or gradient norm does; default {@link OnNonFinite#STOP}. */
+    public Builder optOnNonFinite(OnNonFinite onNonFinite) {
+      this.onNonFinite = onNonFinite;
+      return this;
+    }
+
     /** Validates and returns the config. */
     public TrainingConfig build() {
       return new TrainingConfig(epochs, maxSteps, batchSize, learningRate, weightDecay,
-          warmupSteps, decay, finalRate, maxGradNorm, seed, evaluateEvery, progress);
+          warmupSteps, decay, finalRate, maxGradNorm, seed, evaluateEvery, progress, onNonFinite);
     }
   }
 }

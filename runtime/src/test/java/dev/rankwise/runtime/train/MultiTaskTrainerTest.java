@@ -19,17 +19,15 @@ import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MultiTaskTrainerTest extends ManagedArrays {
 
-  private static final List<String> TASKS = List.of("first", "second", "third");
+  private static final List<String> TASKS = ToyTasks.TASKS;
 
   @Test
   void samplingSharesEveryBatchAmongAllTasks() {
@@ -54,28 +52,8 @@ class MultiTaskTrainerTest extends ManagedArrays {
     assertEquals(2.0 / 3, metrics.positiveF1(), 1e-12);
   }
 
-  /** Three binary tasks on the same inputs, each along its own direction. */
   private List<TaskData> tasks(int rows) {
-    Random random = new Random(3);
-    List<TaskData> tasks = new ArrayList<>();
-    for (int t = 0; t < TASKS.size(); t++) {
-      float[][] split = new float[2][];
-      float[][] labels = new float[2][];
-      for (int s = 0; s < 2; s++) {
-        split[s] = new float[rows * 8];
-        labels[s] = new float[rows];
-        for (int i = 0; i < rows; i++) {
-          for (int j = 0; j < 8; j++) {
-            split[s][i * 8 + j] = (float) random.nextGaussian();
-          }
-          labels[s][i] = split[s][i * 8 + 2 * t] - split[s][i * 8 + 2 * t + 1] > 0 ? 1 : 0;
-        }
-      }
-      tasks.add(new TaskData(TASKS.get(t), 2,
-          manager.create(split[0], new Shape(rows, 8)), manager.create(labels[0]),
-          manager.create(split[1], new Shape(rows, 8)), manager.create(labels[1])));
-    }
-    return tasks;
+    return ToyTasks.tasks(manager, rows);
   }
 
   @Test

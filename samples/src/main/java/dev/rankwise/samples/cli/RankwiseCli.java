@@ -3,8 +3,8 @@ package dev.rankwise.samples.cli;
 import dev.rankwise.runtime.train.NonFiniteLossException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code rankwise} command line: fine-tune all-MiniLM-L6-v2 with the declared methods, evaluate
@@ -13,18 +13,20 @@ import picocli.CommandLine.Command;
  * <p>Exit codes: 0 success; 1 an internal failure (a bug: please report it with {@code
  * --verbose}); 2 a usage error or bad input (options, data or adapter files: the message says what
  * and where); 3 training diverged (a non-finite loss or gradient; nothing was saved over earlier
- * work).
+ * work; the checkpoints before it are intact); 130 training stopped by Ctrl-C or SIGTERM after saving
+ * a checkpoint ({@code --resume} continues it).
  */
 @Command(name = "rankwise", mixinStandardHelpOptions = true, version = "rankwise 0.1.0-SNAPSHOT",
     description = "Parameter-efficient fine-tuning of all-MiniLM-L6-v2 on task data.",
     subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class,
-        ExperimentCommand.class},
+        ExperimentCommand.class, SoakCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",
         "1:internal failure (run again with --verbose and report it)",
         "2:usage error or bad input (options, data, adapter files)",
-        "3:training diverged (non-finite loss or gradient); nothing saved"})
+        "3:training diverged (non-finite loss or gradient); earlier checkpoints intact",
+        "130:training stopped by Ctrl-C or SIGTERM after saving a checkpoint (--resume continues)"})
 public final class RankwiseCli {
 
   /** Exit code of an internal failure. */
@@ -35,6 +37,9 @@ public final class RankwiseCli {
 
   /** Exit code of a diverged run. */
   public static final int DIVERGED = 3;
+
+  /** Exit code of a run stopped by Ctrl-C or SIGTERM after saving a checkpoint (128 + SIGINT). */
+  public static final int STOPPED = 130;
 
   private RankwiseCli() {}
 

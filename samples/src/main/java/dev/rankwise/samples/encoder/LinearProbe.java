@@ -80,7 +80,7 @@ public final class LinearProbe {
         metrics.add(evaluate(heads, t, task, test, manager));
       }
       return new MethodResult(ID, "frozen encoder + linear probe", 0, losses, metrics, Map.of(),
-          (System.nanoTime() - start) / 1e9);
+          (System.nanoTime() - start) / 1e9, List.of());
     }
   }
 

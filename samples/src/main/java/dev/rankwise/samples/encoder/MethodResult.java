@@ -14,10 +14,11 @@ import java.util.Map;
  * @param metrics each task's test metrics after training
  * @param selectedExperts for rank experts, the experts each task selected, by layer then task
  * @param seconds wall time of training and evaluation
+ * @param skippedSteps steps skipped for a non-finite loss or gradient (their losses are NaN)
  */
 public record MethodResult(
     String id, String label, long adapterParameters, List<Double> losses, List<TaskMetrics> metrics,
-    Map<String, Map<String, int[]>> selectedExperts, double seconds) {
+    Map<String, Map<String, int[]>> selectedExperts, double seconds, List<Integer> skippedSteps) {
 
   /** The metrics of a task. */
   public TaskMetrics metrics(String task) {

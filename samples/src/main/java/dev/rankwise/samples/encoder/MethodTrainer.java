@@ -3,8 +3,10 @@ package dev.rankwise.samples.encoder;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.train.Checkpointing;
 import dev.rankwise.runtime.train.MultiTaskResult;
 import dev.rankwise.runtime.train.MultiTaskTrainer;
+import dev.rankwise.runtime.train.StepListener;
 import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.runtime.train.TaskHeads;
 import dev.rankwise.runtime.train.TaskSampling;
@@ -26,12 +28,19 @@ public final class MethodTrainer {
   private final EncoderSession session;
   private final TrainingConfig config;
   private final TaskSampling sampling;
+  private final StepListener listener;
 
   /** A trainer for the session's tasks with these settings and this way of mixing batches. */
   public MethodTrainer(EncoderSession session, TrainingConfig config, TaskSampling sampling) {
+    this(session, config, sampling, StepListener.NONE);
+  }
+
+  /** The same, calling {@code listener} after every training step. */
+  public MethodTrainer(EncoderSession session, TrainingConfig config, TaskSampling sampling, StepListener listener) {
     this.session = session;
     this.config = config;
     this.sampling = sampling;
+    this.listener = listener;
   }
 
   /**
@@ -41,6 +50,16 @@ public final class MethodTrainer {
    * @throws IllegalArgumentException if the session lacks a task the method routes
    */
   public MethodResult train(Method method, Path adapters) throws IOException {
+    return train(method, adapters, Checkpointing.none());
+  }
+
+  /**
+   * As {@link #train(Method, Path)}, with checkpoints, resuming and stopping as {@code
+   * checkpointing} says.
+   *
+   * @throws dev.rankwise.runtime.train.TrainingStoppedException on a requested stop, after saving
+   */
+  public MethodResult train(Method method, Path adapters, Checkpointing checkpointing) throws IOException {
     try (NDManager manager = NDManager.newBaseManager()) {
       MiniLm model = session.model(manager);
       AdaptedModel adapted = method.spec().attach(model, config.seed());
@@ -58,13 +77,13 @@ public final class MethodTrainer {
       Engine.getInstance().setRandomSeed((int) config.seed());
       TaskHeads heads = TaskHeads.forTasks(data, MiniLm.HIDDEN, manager);
       long start = System.nanoTime();
-      MultiTaskResult result = new MultiTaskTrainer(config, sampling).fit(adapted, heads, data);
+      MultiTaskResult result = new MultiTaskTrainer(config, sampling, listener).fit(adapted, heads, data, checkpointing);
       double seconds = (System.nanoTime() - start) / 1e9;
       if (adapters != null) {
         adapted.save(adapters);
       }
       return new MethodResult(method.id(), method.label(), adapterParameters, result.losses(),
-          result.metrics(), adapted.selectedExperts(), seconds);
+          result.metrics(), adapted.selectedExperts(), seconds, result.skippedSteps());
     }
   }
 

@@ -2,14 +2,13 @@ package dev.rankwise.samples.encoder;
 
 import com.google.gson.GsonBuilder;
 import dev.rankwise.runtime.experts.RankExpertsConfig;
+import dev.rankwise.runtime.io.AtomicFiles;
 import dev.rankwise.runtime.model.AdapterSpec;
 import dev.rankwise.runtime.train.TaskMetrics;
 import dev.rankwise.samples.report.Charts;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -17,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 
 /** Writes a {@link DemoReport} as {@code report.md}, {@code results.json} and PNG charts. */
 public final class ReportWriter {
@@ -43,9 +41,9 @@ public final class ReportWriter {
   /** Writes every file; each is written whole to a temporary file first, then renamed. */
   public void write(DemoReport report) throws IOException {
     Files.createDirectories(out);
-    writeAtomically(out.resolve(RESULTS), results(report));
+    AtomicFiles.write(out.resolve(RESULTS), results(report));
     List<String> charts = charts(report);
-    writeAtomically(out.resolve(REPORT), markdown(report, charts));
+    AtomicFiles.write(out.resolve(REPORT), markdown(report, charts));
   }
 
   /** Draws the charts and returns their Markdown image lines. */
@@ -148,6 +146,7 @@ public final class ReportWriter {
     row.metrics().forEach(m -> metrics.put(m.task(), m));
     method.put("metrics", metrics);
     method.put("selectedExperts", row.selectedExperts());
+    method.put("skippedSteps", row.skippedSteps());
     method.put("losses", row.losses());
     return method;
   }
@@ -163,26 +162,11 @@ public final class ReportWriter {
     json.put("method", json(result));
     Files.createDirectories(out);
     Path file = out.resolve("train-" + result.id() + ".json");
-    writeAtomically(file, toJson(json));
+    AtomicFiles.write(file, toJson(json));
     return file;
   }
 
   private static String toJson(Object json) {
     return new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(json);
   }
-
-  /**
-   * Writes the text to a temporary file beside {@code target}, then renames it over the target, so
-   * a reader never sees half a file. The file gets the default permissions of new files.
-   */
-  public static void writeAtomically(Path target, String text) throws IOException {
-    Path temporary = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-    try {
-      Files.writeString(temporary, text, StandardCharsets.UTF_8);
-      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(temporary);
-    }
-  }
-
 }

@@ -36,6 +36,16 @@ public record RunSettings(
 
   /** The trainer's settings for this run. */
   public TrainingConfig trainingConfig(boolean progress) {
+    return trainingConfig(progress, TrainingConfig.OnNonFinite.STOP);
+  }
+
+  /** As {@link #trainingConfig(boolean)}, with what a step with a non-finite loss or gradient does. */
+  public TrainingConfig trainingConfig(boolean progress, TrainingConfig.OnNonFinite onNonFinite) {
+    return trainingConfig(progress, onNonFinite, 0);
+  }
+
+  /** As {@link #trainingConfig(boolean, TrainingConfig.OnNonFinite)}, stopping after {@code maxSteps} (0: no limit). */
+  public TrainingConfig trainingConfig(boolean progress, TrainingConfig.OnNonFinite onNonFinite, int maxSteps) {
     return TrainingConfig.builder()
         .setLearningRate(learningRate)
         .optEpochs(epochs)
@@ -45,6 +55,8 @@ public record RunSettings(
         .optMaxGradNorm(1.0)
         .optSeed(seed)
         .optProgress(progress)
+        .optOnNonFinite(onNonFinite)
+        .optMaxSteps(maxSteps)
         .build();
   }
 

@@ -34,12 +34,22 @@ public record TaskTexts(
    */
   public static List<TaskTexts> read(Path dataRoot, List<String> tasks, int maxTrain, int maxTest, long seed)
       throws IOException {
+    return read(dataRoot, tasks, maxTrain, maxTest, seed, false);
+  }
+
+  /**
+   * As {@link #read(Path, List, int, int, long)}; with {@code skipMalformed} a malformed line is
+   * skipped instead of stopping the read, and each file's count of skipped lines and first reasons
+   * are printed to standard error.
+   */
+  public static List<TaskTexts> read(Path dataRoot, List<String> tasks, int maxTrain, int maxTest, long seed,
+      boolean skipMalformed) throws IOException {
     List<TaskSet> sets = TaskSet.discover(dataRoot);
     List<TaskTexts> texts = new ArrayList<>();
     for (String task : tasks) {
       TaskSet set = setOf(sets, task, dataRoot);
-      TaskExamples train = subset(set.read(task, "train"), maxTrain, seed);
-      TaskExamples test = subset(set.read(task, "test"), maxTest, seed);
+      TaskExamples train = subset(reported(set, task, "train", skipMalformed), maxTrain, seed);
+      TaskExamples test = subset(reported(set, task, "test", skipMalformed), maxTest, seed);
       texts.add(new TaskTexts(task, train.labels(), train.texts(), train.labelIds(), test.texts(),
           test.labelIds()));
     }
@@ -58,6 +68,17 @@ public record TaskTexts(
       texts.add(new TaskTexts(task, labels, List.of(), new int[0], List.of(), new int[0]));
     }
     return texts;
+  }
+
+  private static TaskExamples reported(TaskSet set, String task, String split, boolean skipMalformed)
+      throws IOException {
+    TaskExamples examples = set.read(task, split, skipMalformed);
+    if (examples.skippedLines() > 0) {
+      System.err.printf("warning: skipped %d malformed line%s of task '%s' in %s (--skip-malformed); the first:%n",
+          examples.skippedLines(), examples.skippedLines() == 1 ? "" : "s", task, set.file(split));
+      examples.skipReasons().forEach(reason -> System.err.println("  " + reason));
+    }
+    return examples;
   }
 
   private static TaskSet setOf(List<TaskSet> sets, String task, Path dataRoot) {

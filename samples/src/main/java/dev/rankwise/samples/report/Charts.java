@@ -1,15 +1,15 @@
 package dev.rankwise.samples.report;
 
+import dev.rankwise.runtime.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Paint;
 import java.awt.Shape;
 import java.awt.Stroke;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
 import java.util.ArrayList;
@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -336,20 +335,11 @@ public final class Charts {
     return chart;
   }
 
-  /** Writes {@code chart} as a PNG to a temporary file next to {@code png}, then moves it there. */
+  /** Writes {@code chart} as a PNG, atomically. */
   private static void save(Path png, JFreeChart chart) throws IOException {
-    Path target = png.toAbsolutePath();
-    Path directory = target.getParent();
-    Files.createDirectories(directory);
-    Path temporary =
-        directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-    try {
-      ChartUtils.saveChartAsPNG(temporary.toFile(), chart, WIDTH, HEIGHT);
-      Files.move(
-          temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(temporary);
-    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ChartUtils.writeChartAsPNG(bytes, chart, WIDTH, HEIGHT);
+    AtomicFiles.write(png, bytes.toByteArray());
   }
 
   /** White to dark blue over shares 0 to 1, in steps of 0.01. */

@@ -1,8 +1,8 @@
 package dev.rankwise.samples.study;
 
+import dev.rankwise.runtime.io.AtomicFiles;
 import dev.rankwise.runtime.train.TaskMetrics;
 import dev.rankwise.samples.encoder.Method;
-import dev.rankwise.samples.encoder.ReportWriter;
 import dev.rankwise.samples.report.Charts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,7 +52,7 @@ public final class StudyReport {
     Files.createDirectories(charts);
     StringBuilder md = new StringBuilder(header);
     md.append(claim1(charts)).append(claim2(charts)).append(ablations(charts));
-    ReportWriter.writeAtomically(folder.resolve("STUDY.md"), md.toString());
+    AtomicFiles.write(folder.resolve("STUDY.md"), md.toString());
   }
 
   private List<RunRecord> runs(String experiment, String method, List<String> tasks) {

@@ -1,14 +1,12 @@
 package dev.rankwise.samples.cli;
 
+import static dev.rankwise.samples.cli.CliRun.run;
+import static dev.rankwise.samples.cli.CliRun.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -29,39 +27,10 @@ class RankwiseCliTest {
 
   @TempDir static Path out;
 
-  /** Runs the command line, returning its exit code and what it printed on standard output and error. */
-  private static Result run(String... args) {
-    PrintStream stdout = System.out;
-    PrintStream stderr = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    ByteArrayOutputStream errors = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
-      int code = RankwiseCli.run(args);
-      return new Result(code, captured.toString(StandardCharsets.UTF_8), errors.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(stdout);
-      System.setErr(stderr);
-    }
-  }
-
-  private static String[] with(String[] head, String... tail) {
-    String[] all = Arrays.copyOf(head, head.length + tail.length);
-    System.arraycopy(tail, 0, all, head.length, tail.length);
-    return all;
-  }
-
-  private record Result(int code, String out, String err) {
-    List<String> metricLines() {
-      return out.lines().filter(line -> line.contains("accuracy")).map(String::trim).toList();
-    }
-  }
-
   @Test
   @Order(1)
   void trainedAdaptersEvaluateAsAtTheEndOfTrainingAndPredict() throws Exception {
-    Result train = run(with(new String[] {"train", "--method", "rank-experts", "--out", out.toString()}, SMALL));
+    CliRun train = run(with(new String[] {"train", "--method", "rank-experts", "--out", out.toString()}, SMALL));
     assertEquals(0, train.code(), train.err());
     Path adapters = out.resolve("adapters").resolve("rank-experts");
     assertTrue(Files.isRegularFile(adapters.resolve("adapter_model.safetensors")));
@@ -71,11 +40,11 @@ class RankwiseCliTest {
     assertTrue(train.err().contains("multi-task"), "a progress bar: " + train.err());
     assertEquals(4, train.metricLines().size(), train.out());
 
-    Result eval = run(with(new String[] {"eval", "--method", "rank-experts", "--out", out.toString()}, SMALL));
+    CliRun eval = run(with(new String[] {"eval", "--method", "rank-experts", "--out", out.toString()}, SMALL));
     assertEquals(0, eval.code(), eval.err());
     assertEquals(train.metricLines(), eval.metricLines(), "saved and loaded adapters score the same");
 
-    Result predict = run("predict", "--method", "rank-experts", "--task", "spam", "--data", "../data",
+    CliRun predict = run("predict", "--method", "rank-experts", "--task", "spam", "--data", "../data",
         "--out", out.toString(), "WIN a FREE prize now, click here", "Meeting moved to 3pm, see agenda.");
     assertEquals(0, predict.code(), predict.err());
     List<String> lines = predict.out().lines().toList();
@@ -92,7 +61,7 @@ class RankwiseCliTest {
   @Order(2)
   void theDemoWritesTheReportChartsAndAdapters() throws Exception {
     Path demo = out.resolve("demo");
-    Result result = run(with(new String[] {"demo", "--methods", "shared-lora,rank-experts-adaptive",
+    CliRun result = run(with(new String[] {"demo", "--methods", "shared-lora,rank-experts-adaptive",
         "--out", demo.toString()}, SMALL));
     assertEquals(0, result.code(), result.err());
     String report = Files.readString(demo.resolve("report.md"));
@@ -113,22 +82,22 @@ class RankwiseCliTest {
   @Test
   @Order(3)
   void badInputIsAUserErrorWithOneClearLine() {
-    Result method = run("train", "--method", "lora", "--data", "../data", "--out", out.toString());
+    CliRun method = run("train", "--method", "lora", "--data", "../data", "--out", out.toString());
     assertEquals(RankwiseCli.USER_ERROR, method.code());
     assertTrue(method.err().startsWith("rankwise: error: no method 'lora'; the methods are shared-lora"),
         method.err());
     assertTrue(!method.err().contains("\tat "), "no stack trace without --verbose: " + method.err());
 
-    Result data = run("demo", "--data", out.resolve("missing").toString(), "--out", out.toString(), "--quick");
+    CliRun data = run("demo", "--data", out.resolve("missing").toString(), "--out", out.toString(), "--quick");
     assertEquals(RankwiseCli.USER_ERROR, data.code());
     assertTrue(data.err().contains("missing") && data.err().contains("no such folder"), data.err());
 
-    Result task = run("predict", "--method", "rank-experts", "--task", "weather", "--data", "../data",
+    CliRun task = run("predict", "--method", "rank-experts", "--task", "weather", "--data", "../data",
         "--out", out.toString(), "sunny");
     assertEquals(RankwiseCli.USER_ERROR, task.code());
     assertTrue(task.err().contains("weather") && task.err().contains("[spam, finefood, grain, corn]"), task.err());
 
-    Result usage = run("train", "--data", "../data");
+    CliRun usage = run("train", "--data", "../data");
     assertEquals(RankwiseCli.USER_ERROR, usage.code());
     assertTrue(usage.err().contains("--method"), usage.err());
   }
@@ -136,7 +105,7 @@ class RankwiseCliTest {
   @Test
   @Order(4)
   void adaptersOfAnotherMethodAreRefusedByName() {
-    Result mismatch = run(with(new String[] {"eval", "--method", "shared-lora", "--adapters",
+    CliRun mismatch = run(with(new String[] {"eval", "--method", "shared-lora", "--adapters",
         out.resolve("adapters").resolve("rank-experts").toString(), "--out", out.toString()}, SMALL));
     assertEquals(RankwiseCli.USER_ERROR, mismatch.code(), mismatch.err());
     assertTrue(mismatch.err().contains("adapter_config.json") || mismatch.err().contains("SharedLora"),
@@ -149,14 +118,14 @@ class RankwiseCliTest {
     Path study = out.resolve("study-run");
     String[] args = {"experiment", "--seeds", "2", "--cells", "claim2/shared-lora/", "--train-rows", "16",
         "--test-rows", "24", "--data", "../data", "--out", study.toString()};
-    Result first = run(args);
+    CliRun first = run(args);
     assertEquals(0, first.code(), first.err());
     assertTrue(first.err().contains("2 cells, 0 already in"), first.err());
     Path results = study.resolve("study/results.jsonl");
     List<String> lines = Files.readAllLines(results);
     assertEquals(2, lines.size());
 
-    Result again = run(args);
+    CliRun again = run(args);
     assertEquals(0, again.code(), again.err());
     assertTrue(again.err().contains("2 cells, 2 already in"), again.err());
     assertEquals(lines, Files.readAllLines(results), "nothing ran again");

@@ -1,0 +1,148 @@
+package dev.rankwise.runtime.train;
+
+import ai.djl.nn.Parameter;
+import dev.rankwise.runtime.io.Checkpoint;
+import dev.rankwise.runtime.io.CheckpointDirectory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A run's side of {@link Checkpointing}: resumes from the newest valid checkpoint of the same run,
+ * saves after the steps it is told to and at the end, and stops the run (after saving) when asked.
+ */
+final class RunCheckpoints {
+
+  private final Checkpointing settings;
+  private final CheckpointDirectory folder;
+  private final String run;
+
+  /**
+   * @param run what the run is ({@link #describe}); a checkpoint of another run is refused
+   */
+  RunCheckpoints(Checkpointing settings, String run) {
+    this.settings = settings;
+    this.folder = settings.enabled() ? new CheckpointDirectory(settings.directory(), settings.keep()) : null;
+    this.run = run;
+  }
+
+  /**
+   * Restores the newest valid checkpoint into {@code state} if resuming.
+   *
+   * @return its step, or 0 to start afresh
+   */
+  int resume(MultiTaskState state) {
+    if (folder == null) {
+      return 0;
+    }
+    try {
+      List<Path> files = folder.files();
+      if (!settings.resume()) {
+        if (!files.isEmpty()) {
+          throw new IllegalArgumentException(folder.directory() + " already holds checkpoints of a run ("
+              + files.get(files.size() - 1).getFileName() + "); resume it, or choose another folder or remove them");
+        }
+        return 0;
+      }
+      Optional<CheckpointDirectory.Loaded> newest = folder.newestValid(System.err::println);
+      if (newest.isEmpty()) {
+        System.err.println("no valid checkpoint in " + folder.directory() + "; starting from step 1");
+        return 0;
+      }
+      Checkpoint checkpoint = newest.get().checkpoint();
+      if (!checkpoint.run().equals(run)) {
+        throw new IllegalArgumentException(newest.get().file() + " belongs to another run: "
+            + firstDifference(checkpoint.run(), run)
+            + "; resume with the settings and data it was written with, or use another folder");
+      }
+      state.restore(checkpoint);
+      System.err.println("resuming from " + newest.get().file() + " (step " + checkpoint.step() + ")");
+      return checkpoint.step();
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot read the checkpoints in " + folder.directory() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Saves after {@code step} if it is due (every {@code every} steps, and the last), and stops the
+   * run if a stop was requested, saving first if the step was not saved already.
+   *
+   * @throws TrainingStoppedException on a requested stop before the last step
+   */
+  void afterStep(MultiTaskState state, int step, int totalSteps) {
+    boolean due = step == totalSteps || (settings.every() > 0 && step % settings.every() == 0);
+    Path saved = folder != null && due ? save(state, step) : null;
+    if (step < totalSteps && settings.stopRequested().getAsBoolean()) {
+      if (folder != null && saved == null) {
+        saved = save(state, step);
+      }
+      throw new TrainingStoppedException(step, saved);
+    }
+  }
+
+  private Path save(MultiTaskState state, int step) {
+    try {
+      return folder.write(state.save(step, run));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write a checkpoint into " + folder.directory()
+          + " after step " + step + " (the earlier checkpoints are intact): " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * What a run is, as {@code key=value} pairs: the settings, each task's rows, classes, batch
+   * share and input shape, and the trained parameters' names and shapes.
+   */
+  static String describe(TrainingConfig config, List<TaskData> tasks, int[] share, int totalSteps,
+      Map<String, Parameter> parameters) {
+    List<String> parts = new ArrayList<>();
+    parts.add("steps=" + totalSteps);
+    parts.add("batch=" + config.batchSize());
+    parts.add("learningRate=" + config.learningRate());
+    parts.add("weightDecay=" + config.weightDecay());
+    parts.add("warmup=" + config.warmupSteps());
+    parts.add("decay=" + config.decay() + "@" + config.finalRate());
+    parts.add("maxGradNorm=" + config.maxGradNorm());
+    parts.add("seed=" + config.seed());
+    for (int t = 0; t < tasks.size(); t++) {
+      TaskData task = tasks.get(t);
+      parts.add("task." + task.name() + "=" + task.trainRows() + " rows, " + task.classes() + " classes, "
+          + share[t] + " per batch, inputs " + task.trainInputs().getShape());
+    }
+    MessageDigest digest = sha256();
+    parameters.forEach((name, parameter) ->
+        digest.update((name + parameter.getArray().getShape()).getBytes(StandardCharsets.UTF_8)));
+    parts.add("parameters=" + parameters.size() + " named " + HexFormat.of().formatHex(digest.digest(), 0, 8));
+    return String.join("; ", parts);
+  }
+
+  private static String firstDifference(String saved, String current) {
+    List<String> before = List.of(saved.split("; "));
+    List<String> now = List.of(current.split("; "));
+    for (int i = 0; i < Math.max(before.size(), now.size()); i++) {
+      String was = i < before.size() ? before.get(i) : "(nothing)";
+      String is = i < now.size() ? now.get(i) : "(nothing)";
+      if (!was.equals(is)) {
+        return "it has " + was + ", this run " + is;
+      }
+    }
+    return "(no difference found)";
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+  }
+}

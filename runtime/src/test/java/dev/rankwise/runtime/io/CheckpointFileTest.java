@@ -1,0 +1,144 @@
+package dev.rankwise.runtime.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Checkpoint files and folders without an engine: round trip, retention, and mutated files refused. */
+class CheckpointFileTest {
+
+  private static Checkpoint.Array array(Random random, long... shape) {
+    int size = 1;
+    for (long dimension : shape) {
+      size *= (int) dimension;
+    }
+    float[] data = new float[size];
+    for (int i = 0; i < size; i++) {
+      data[i] = (float) random.nextGaussian();
+    }
+    return new Checkpoint.Array(shape, data);
+  }
+
+  private static Checkpoint checkpoint(int step) {
+    Random random = new Random(step);
+    return new Checkpoint(step, "steps=100; seed=0", step,
+        Map.of("layer.lora_A.weight", array(random, 4, 8), "heads.spam.weight", array(random, 2, 16)),
+        Map.of("layer.lora_A.weight", array(random, 4, 8), "heads.spam.weight", array(random, 2, 16)),
+        Map.of("layer.lora_A.weight", array(random, 4, 8), "heads.spam.weight", array(random, 2, 16)),
+        Map.of("order/spam", array(random, 10), "loss", array(random, step)),
+        Map.of("position/spam", "3", "random", "123456789"));
+  }
+
+  private static void assertSame(Checkpoint expected, Checkpoint actual) {
+    assertEquals(expected.step(), actual.step());
+    assertEquals(expected.run(), actual.run());
+    assertEquals(expected.optimizerUpdates(), actual.optimizerUpdates());
+    assertEquals(expected.values(), actual.values());
+    for (var maps : List.of(List.of(expected.parameters(), actual.parameters()), List.of(expected.means(), actual.means()),
+        List.of(expected.variances(), actual.variances()), List.of(expected.arrays(), actual.arrays()))) {
+      assertEquals(maps.get(0).keySet(), maps.get(1).keySet());
+      maps.get(0).forEach((name, array) -> {
+        assertArrayEquals(array.shape(), maps.get(1).get(name).shape(), name);
+        assertArrayEquals(array.data(), maps.get(1).get(name).data(), 0f, name);
+      });
+    }
+  }
+
+  @Test
+  void aFolderKeepsTheNewestAndReadsThemBack(@TempDir Path directory) throws Exception {
+    CheckpointDirectory folder = new CheckpointDirectory(directory.resolve("run"), 2);
+    for (int step : new int[] {5, 10, 15}) {
+      folder.write(checkpoint(step));
+    }
+    Files.writeString(directory.resolve("run/.checkpoint-00000020.safetensors.123.tmp"), "torn");
+    folder.write(checkpoint(20));
+    assertEquals(List.of("checkpoint-00000015.safetensors", "checkpoint-00000020.safetensors"),
+        folder.files().stream().map(file -> file.getFileName().toString()).toList());
+    try (var files = Files.list(directory.resolve("run"))) {
+      assertEquals(2, files.count(), "the stale temporary file is gone");
+    }
+    assertSame(checkpoint(20), folder.newestValid(message -> { }).orElseThrow().checkpoint());
+  }
+
+  @Test
+  void aRenamedCheckpointIsNotTakenForItsName(@TempDir Path directory) throws Exception {
+    CheckpointDirectory folder = new CheckpointDirectory(directory, 5);
+    Path file = folder.write(checkpoint(5));
+    Files.move(file, directory.resolve("checkpoint-00000009.safetensors"));
+    StringBuilder skipped = new StringBuilder();
+    assertTrue(folder.newestValid(skipped::append).isEmpty());
+    assertTrue(skipped.toString().contains("holds step 5, not the step of its name"), skipped.toString());
+  }
+
+  @Test
+  void mutatedFilesAreRefusedNeverMisread(@TempDir Path directory) throws Exception {
+    byte[] valid = CheckpointFile.encode(checkpoint(7));
+    Random random = new Random(1);
+    Path file = directory.resolve("checkpoint-00000007.safetensors");
+    int refused = 0;
+    int same = 0;
+    int mutations = 3000;
+    for (int i = 0; i < mutations; i++) {
+      byte[] bytes = mutate(valid, random);
+      Files.write(file, bytes);
+      try {
+        assertSame(checkpoint(7), CheckpointFile.read(file));
+        same++;
+      } catch (AdapterFileException e) {
+        refused++;
+      }
+    }
+    System.out.printf("checkpoint fuzz: %d mutations, %d refused, %d read back identical%n", mutations, refused, same);
+    assertEquals(mutations, refused + same);
+    assertTrue(refused > mutations * 9 / 10, refused + " refused");
+  }
+
+  /** One of: a flipped bit, a truncation, a random byte run, an absurd header length, a huge header. */
+  private static byte[] mutate(byte[] valid, Random random) {
+    byte[] bytes = valid.clone();
+    switch (random.nextInt(5)) {
+      case 0 -> {
+        int at = random.nextInt(bytes.length);
+        bytes[at] ^= (byte) (1 << random.nextInt(8));
+      }
+      case 1 -> bytes = java.util.Arrays.copyOf(bytes, random.nextInt(bytes.length));
+      case 2 -> {
+        int at = random.nextInt(bytes.length - 8);
+        for (int i = 0; i < 8; i++) {
+          bytes[at + i] = (byte) random.nextInt(256);
+        }
+      }
+      case 3 -> ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN)
+          .putLong(0, random.nextBoolean() ? Long.MAX_VALUE - random.nextInt(100) : -1 - random.nextInt(100));
+      default -> {
+        String header = "{\"__metadata__\":{\"rankwise_checkpoint\":\"1\"},\"x\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],"
+            + "\"data_offsets\":[0," + Long.MAX_VALUE + "]}}";
+        byte[] json = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        bytes = ByteBuffer.allocate(8 + json.length).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).put(json).array();
+      }
+    }
+    return bytes;
+  }
+
+  @Test
+  void anotherFormatIsRefusedWithWhatToDo(@TempDir Path directory) throws Exception {
+    Path file = directory.resolve("checkpoint-00000001.safetensors");
+    Files.write(file, Safetensors.encode(Map.of(), Map.of("rankwise_checkpoint", "2")));
+    AdapterFileException e = assertThrows(AdapterFileException.class, () -> CheckpointFile.read(file));
+    assertTrue(e.getMessage().contains("checkpoint format 2; this rankwise reads format 1"), e.getMessage());
+    Files.write(file, Safetensors.encode(Map.of()));
+    e = assertThrows(AdapterFileException.class, () -> CheckpointFile.read(file));
+    assertTrue(e.getMessage().contains("not a rankwise checkpoint"), e.getMessage());
+  }
+}

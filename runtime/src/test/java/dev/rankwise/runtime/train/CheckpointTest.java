@@ -1,0 +1,181 @@
+package dev.rankwise.runtime.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import dev.rankwise.runtime.ManagedArrays;
+import dev.rankwise.runtime.model.AdaptedModel;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointTest extends ManagedArrays {
+
+  private static final int STEPS = 40;
+
+  /** A run's outcome: its result and every trained value by name. */
+  private record Run(MultiTaskResult result, Map<String, float[]> weights) {}
+
+  private Run train(int steps, Checkpointing checkpointing, TrainingConfig.Builder config) {
+    return train(steps, checkpointing, config, ToyTasks.tasks(manager, 64));
+  }
+
+  private Run train(int steps, Checkpointing checkpointing, TrainingConfig.Builder config, List<TaskData> tasks) {
+    try (NDManager runManager = manager.newSubManager()) {
+      AdaptedModel model = ToyTasks.model(runManager, 1);
+      TaskHeads heads = ToyTasks.heads(runManager);
+      MultiTaskResult result = new MultiTaskTrainer(config.optMaxSteps(steps).build(),
+          new TaskSampling.RoundRobin()).fit(model, heads, tasks, checkpointing);
+      Map<String, float[]> weights = new LinkedHashMap<>();
+      model.namedTrainableParameters().forEach((name, p) -> weights.put(name, p.getArray().toFloatArray()));
+      return new Run(result, weights);
+    }
+  }
+
+  private static Checkpointing stopAfter(Checkpointing checkpointing, int step) {
+    AtomicInteger steps = new AtomicInteger();
+    return checkpointing.withStop(() -> steps.incrementAndGet() >= step);
+  }
+
+  private static void assertSameRun(Run expected, Run actual) {
+    assertEquals(expected.weights().keySet(), actual.weights().keySet());
+    double largest = 0;
+    for (String name : expected.weights().keySet()) {
+      float[] a = expected.weights().get(name);
+      float[] b = actual.weights().get(name);
+      for (int i = 0; i < a.length; i++) {
+        largest = Math.max(largest, Math.abs(a[i] - b[i]));
+      }
+    }
+    System.out.println("resumed vs uninterrupted: largest weight difference " + largest);
+    assertTrue(largest <= 1e-6, "largest weight difference " + largest);
+    assertEquals(expected.result().losses(), actual.result().losses());
+    assertEquals(expected.result().taskLosses(), actual.result().taskLosses());
+    assertEquals(expected.result().auxiliaryLosses(), actual.result().auxiliaryLosses());
+    assertEquals(expected.result().metrics(), actual.result().metrics());
+  }
+
+  private static List<String> names(Path directory) throws Exception {
+    try (var files = Files.list(directory)) {
+      return files.map(file -> file.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void aStoppedRunResumesToTheUninterruptedRunsWeightsAndLosses(@TempDir Path directory) throws Exception {
+    Run uninterrupted = train(STEPS, Checkpointing.none(), ToyTasks.config(STEPS));
+
+    Checkpointing checkpoints = Checkpointing.into(directory).withEvery(5).withKeep(3);
+    TrainingStoppedException stop = assertThrows(TrainingStoppedException.class,
+        () -> train(STEPS, stopAfter(checkpoints, 17), ToyTasks.config(STEPS)));
+    assertEquals(17, stop.step());
+    assertEquals(directory.resolve("checkpoint-00000017.safetensors"), stop.checkpoint().orElseThrow());
+    assertEquals(List.of("checkpoint-00000010.safetensors", "checkpoint-00000015.safetensors",
+        "checkpoint-00000017.safetensors"), names(directory), "the newest 3 are kept");
+
+    Run resumed = train(STEPS, checkpoints.withResume(true), ToyTasks.config(STEPS));
+    assertSameRun(uninterrupted, resumed);
+    assertEquals(List.of("checkpoint-00000030.safetensors", "checkpoint-00000035.safetensors",
+        "checkpoint-00000040.safetensors"), names(directory));
+  }
+
+  @Test
+  void aCorruptNewestCheckpointIsSkippedForTheOneBefore(@TempDir Path directory) throws Exception {
+    Run uninterrupted = train(STEPS, Checkpointing.none(), ToyTasks.config(STEPS));
+    Checkpointing checkpoints = Checkpointing.into(directory).withEvery(5);
+    assertThrows(TrainingStoppedException.class,
+        () -> train(STEPS, stopAfter(checkpoints, 12), ToyTasks.config(STEPS)));
+    Path newest = directory.resolve("checkpoint-00000012.safetensors");
+    byte[] bytes = Files.readAllBytes(newest);
+    bytes[bytes.length - 5] ^= 0x10;
+    Files.write(newest, bytes);
+
+    PrintStream standardError = System.err;
+    ByteArrayOutputStream messages = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(messages, true, StandardCharsets.UTF_8));
+    Run resumed;
+    try {
+      resumed = train(STEPS, checkpoints.withResume(true), ToyTasks.config(STEPS));
+    } finally {
+      System.setErr(standardError);
+    }
+    String log = messages.toString(StandardCharsets.UTF_8);
+    assertTrue(log.contains("skipping unreadable checkpoint") && log.contains("checkpoint-00000012")
+        && log.contains("SHA-256"), log);
+    assertTrue(log.contains("resuming from") && log.contains("step 10"), log);
+    assertSameRun(uninterrupted, resumed);
+  }
+
+  @Test
+  void aFolderWithCheckpointsIsNeverOverwrittenOrResumedByAnotherRun(@TempDir Path directory) throws Exception {
+    Checkpointing checkpoints = Checkpointing.into(directory).withEvery(5);
+    train(10, checkpoints, ToyTasks.config(10));
+    byte[] before = Files.readAllBytes(directory.resolve("checkpoint-00000010.safetensors"));
+
+    IllegalArgumentException fresh = assertThrows(IllegalArgumentException.class,
+        () -> train(10, checkpoints, ToyTasks.config(10)));
+    assertTrue(fresh.getMessage().contains("already holds checkpoints"), fresh.getMessage());
+
+    IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+        () -> train(10, checkpoints.withResume(true), ToyTasks.config(10).setLearningRate(1e-2)));
+    assertTrue(other.getMessage().contains("belongs to another run: it has learningRate=0.02, this run learningRate=0.01"),
+        other.getMessage());
+    assertArrayEquals(before, Files.readAllBytes(directory.resolve("checkpoint-00000010.safetensors")));
+  }
+
+  @Test
+  void resumingAFinishedRunOnlyEvaluates(@TempDir Path directory) {
+    Checkpointing checkpoints = Checkpointing.into(directory);
+    Run first = train(8, checkpoints, ToyTasks.config(8));
+    Run again = train(8, checkpoints.withResume(true), ToyTasks.config(8));
+    assertSameRun(first, again);
+  }
+
+  /** The toy tasks with one training row of task "second" made NaN. */
+  private List<TaskData> poisoned() {
+    List<TaskData> tasks = ToyTasks.tasks(manager, 64);
+    TaskData second = tasks.get(1);
+    float[] inputs = second.trainInputs().toFloatArray();
+    inputs[8 * 7 + 3] = Float.NaN;
+    tasks.set(1, new TaskData(second.name(), 2, manager.create(inputs, second.trainInputs().getShape()),
+        second.trainLabels(), second.testInputs(), second.testLabels()));
+    return tasks;
+  }
+
+  @Test
+  void aNonFiniteLossStopsTheRunNamingStepAndTaskUnlessSkipping(@TempDir Path directory) throws Exception {
+    Checkpointing checkpoints = Checkpointing.into(directory).withEvery(1).withKeep(100);
+    NonFiniteLossException stop = assertThrows(NonFiniteLossException.class,
+        () -> train(STEPS, checkpoints, ToyTasks.config(STEPS), poisoned()));
+    assertTrue(stop.getMessage().matches("training stopped at step \\d+: the loss of task 'second' is NaN.*"),
+        stop.getMessage());
+    assertEquals(stop.step() - 1, names(directory).size(), "a checkpoint for every step before it, none after");
+
+    Run skipping = train(STEPS, Checkpointing.none(),
+        ToyTasks.config(STEPS).optOnNonFinite(TrainingConfig.OnNonFinite.SKIP), poisoned());
+    List<Integer> skipped = skipping.result().skippedSteps();
+    System.out.println("skipped steps " + skipped);
+    assertTrue(skipped.contains(stop.step()) && skipped.size() < STEPS / 2, skipped.toString());
+    assertEquals(STEPS, skipping.result().losses().size());
+    for (int step = 1; step <= STEPS; step++) {
+      assertEquals(skipped.contains(step), Double.isNaN(skipping.result().losses().get(step - 1)), "step " + step);
+    }
+    assertEquals(STEPS - skipped.size(), skipping.result().taskLosses().get("second").size());
+    skipping.weights().forEach((name, values) -> {
+      for (float value : values) {
+        assertTrue(Float.isFinite(value), name);
+      }
+    });
+  }
+}
