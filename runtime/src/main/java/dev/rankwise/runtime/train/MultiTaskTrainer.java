@@ -85,10 +85,15 @@ public final class MultiTaskTrainer {
     for (int t = 0; t < tasks.size(); t++) {
       largest = Math.max(largest, (rows.get(t) + share[t] - 1) / share[t]);
     }
-    int totalSteps = Math.toIntExact(config.epochs() * largest);
+    long steps = config.epochs() * largest;
     if (config.maxSteps() > 0) {
-      totalSteps = Math.min(totalSteps, config.maxSteps());
+      steps = Math.min(steps, config.maxSteps());
     }
+    if (steps > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(config.epochs() + " epochs of " + largest + " steps are more than "
+          + Integer.MAX_VALUE + " steps; lower epochs or set maxSteps");
+    }
+    int totalSteps = (int) steps;
     long start = System.nanoTime();
     try (NDManager runManager = NDManager.newBaseManager()) {
       ParameterUpdate update = new ParameterUpdate(model.namedTrainableParameters(), config,

@@ -51,7 +51,7 @@ class CrashSafetyTest extends ManagedArrays {
     for (int kill = 0; kill < kills && !Files.exists(result); kill++) {
       int newest = newestStep(folder);
       Process child = start(folder, result);
-      int from = startingStep(child);
+      int from = startingStep(child, folder);
       assertEquals(newest, from, "a start resumes from the newest whole checkpoint");
       resumedFrom.add(from);
       Thread.sleep(50 + random.nextInt(700));
@@ -65,9 +65,9 @@ class CrashSafetyTest extends ManagedArrays {
       }
     }
     Process last = start(folder, result);
-    resumedFrom.add(startingStep(last));
+    resumedFrom.add(startingStep(last, folder));
     assertTrue(last.waitFor(5, TimeUnit.MINUTES), "the last run did not finish");
-    assertEquals(0, last.exitValue(), "the last run failed");
+    assertEquals(0, last.exitValue(), "the last run failed: " + Files.readString(errorLog(folder)));
 
     Map<String, float[]> finished = read(result);
     assertEquals(uninterrupted.keySet(), finished.keySet());
@@ -118,7 +118,7 @@ class CrashSafetyTest extends ManagedArrays {
 
   private static Process start(Path folder, Path result) throws IOException {
     return new ProcessBuilder(command(ToyTrainingProcess.class, folder.toString(), Integer.toString(STEPS),
-        result.toString())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        result.toString())).redirectError(errorLog(folder).toFile()).start();
   }
 
   /** A java command running {@code main} with this JVM's class path and engine settings. */
@@ -136,12 +136,18 @@ class CrashSafetyTest extends ManagedArrays {
     return command;
   }
 
+  /** Where a training child's standard error goes (beside its checkpoint folder). */
+  private static Path errorLog(Path folder) {
+    return folder.resolveSibling("child-stderr.log");
+  }
+
   /** Reads the child's "training from step N" line. */
-  private static int startingStep(Process child) throws IOException {
+  private static int startingStep(Process child, Path folder) throws IOException {
     BufferedReader reader = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
     String line = reader.readLine();
     if (line == null || !line.startsWith("training from step ")) {
-      fail("the child printed " + line + " instead of its starting step");
+      fail("the child printed " + line + " instead of its starting step; its standard error:\n"
+          + Files.readString(errorLog(folder)));
     }
     return Integer.parseInt(line.substring("training from step ".length()));
   }

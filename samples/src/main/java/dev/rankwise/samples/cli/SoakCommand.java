@@ -61,7 +61,8 @@ final class SoakCommand implements Callable<Integer> {
     }
     Method chosen = Method.byId(method);
     RunSettings preset = RunSettings.standard(common.seed);
-    RunSettings settings = new RunSettings(trainRows, 100, maxLength, Integer.MAX_VALUE / 4, preset.batchSize(),
+    // As many epochs as steps is always enough: an epoch has at least one step.
+    RunSettings settings = new RunSettings(trainRows, 100, maxLength, steps, preset.batchSize(),
         preset.learningRate(), preset.probeSteps(), common.seed);
     TrainingConfig config = settings.trainingConfig(true, TrainingConfig.OnNonFinite.STOP, steps);
     Path folder = common.out.resolve("soak");
