@@ -61,7 +61,20 @@ class SparkScoringTest {
           row.getString(row.fieldIndex(SparkScoring.LABEL)), row.getFloat(row.fieldIndex(SparkScoring.PROBABILITY))));
     }
     assertEquals(rows.size(), output.size(), "one output row per input row");
-    assertEquals(predicted, scored);
+    if (strategy == Strategy.MIXED) {
+      // The same computation as predict's (unmerged adapters, rows routed by task): the same print.
+      assertEquals(predicted, scored);
+    } else {
+      // Merged weights W0 + BA round differently from W0 x + B(Ax) (about 1e-7 here), so a value on a
+      // rounding edge may print one unit apart in the 4th decimal; the label never changes.
+      for (Map.Entry<Long, String> row : predicted.entrySet()) {
+        String[] expected = row.getValue().split("\t");
+        String[] actual = scored.get(row.getKey()).split("\t");
+        assertEquals(expected[0], actual[0], "label of row " + row.getKey());
+        assertEquals(Double.parseDouble(expected[1]), Double.parseDouble(actual[1]), 1.5e-4,
+            "probability of row " + row.getKey() + ": " + row.getValue() + " vs " + scored.get(row.getKey()));
+      }
+    }
     assertTrue(List.of(output.get(0).schema().fieldNames()).containsAll(List.of("id", "task", "text")),
         "the input's fields are kept");
 
