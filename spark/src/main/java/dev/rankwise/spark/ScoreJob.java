@@ -60,9 +60,11 @@ public final class ScoreJob implements Callable<Integer> {
       description = "Rows per forward pass. Default: ${DEFAULT-VALUE}.")
   int batchSize;
 
-  @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "merged",
-      description = "merged (rows sorted by task, each task with its adapters merged) or mixed (mixed-task"
-          + " batches, routed per row). Default: ${DEFAULT-VALUE}.")
+  // mixed by measurement (docs/spark-benchmark.md): never clearly slower than merged on warm models,
+  // faster cold, no sort, and the same print as predict.
+  @Option(names = "--strategy", paramLabel = "NAME", defaultValue = "mixed",
+      description = "mixed (mixed-task batches, each row routed to its task's adapters) or merged (rows"
+          + " sorted by task, each task with its adapters merged). Default: ${DEFAULT-VALUE}.")
   String strategy;
 
   @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
