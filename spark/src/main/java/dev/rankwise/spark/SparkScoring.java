@@ -1,0 +1,214 @@
+package dev.rankwise.spark;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.SparkFiles;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.TaskCompletionListener;
+
+/**
+ * Scores a dataset of (task, text) rows on Spark with a frozen base and a method's saved adapters:
+ * the adapter folder is shipped to every executor once ({@code SparkContext.addFile}), each
+ * executor loads the base once per task slot and keeps it ({@link ExecutorModels}), and each
+ * partition is scored in batches by {@link TaskScorer}: with {@link Strategy#MERGED} its rows are
+ * first sorted by task, so every task of the partition is one run served with merged weights.
+ */
+public final class SparkScoring {
+
+  /** The columns the input must have. */
+  public static final String TASK = "task";
+  public static final String TEXT = "text";
+  /** The columns added to the input's. */
+  public static final String LABEL = "label";
+  public static final String PROBABILITY = "probability";
+
+  private static final String ORDER = "_rankwise_order";
+  private static final String CORRUPT = "_corrupt_record";
+  private static final int BATCHES_PER_CHUNK = 8;
+
+  private SparkScoring() {}
+
+  /**
+   * The input's rows with {@code label} and {@code probability} added, lazily (nothing runs until an
+   * action). Checks the input first (one pass): its columns, no null task or text, only tasks the
+   * method routes, no malformed JSON line.
+   *
+   * @param adapters the adapter folder on the driver's file system
+   * @param partitions partitions to score in (rows spread round-robin), or 0 to keep the input's
+   * @param scoredRows counts the rows scored, or null
+   * @throws IllegalArgumentException on bad input, saying what is wrong
+   */
+  public static Dataset<Row> score(SparkSession spark, Dataset<Row> input, ScoringSpec spec, Path adapters,
+      int partitions, LongAccumulator scoredRows) {
+    check(input, spec, adapters);
+    spark.sparkContext().addFile(adapters.toString(), true);
+    String shipped = adapters.getFileName().toString();
+
+    Dataset<Row> rows = input.withColumn(ORDER, monotonically_increasing_id());
+    if (partitions > 0) {
+      rows = rows.repartition(partitions);
+    }
+    if (spec.strategy() == Strategy.MERGED) {
+      rows = rows.sortWithinPartitions(TASK, ORDER);
+    }
+    StructType schema = rows.schema()
+        .add(new StructField(LABEL, DataTypes.StringType, false, org.apache.spark.sql.types.Metadata.empty()))
+        .add(new StructField(PROBABILITY, DataTypes.FloatType, false,
+            org.apache.spark.sql.types.Metadata.empty()));
+    int taskColumn = rows.schema().fieldIndex(TASK);
+    int textColumn = rows.schema().fieldIndex(TEXT);
+    JavaRDD<Row> scored = rows.javaRDD().mapPartitions(partition -> {
+      Path folder = Path.of(SparkFiles.get(shipped));
+      TaskScorer scorer = ExecutorModels.borrow(spec, folder);
+      TaskContext.get().addTaskCompletionListener(
+          (TaskCompletionListener) context -> ExecutorModels.giveBack(scorer, folder));
+      return new ScoredRows(partition, scorer, taskColumn, textColumn,
+          spec.batchSize() * BATCHES_PER_CHUNK, scoredRows);
+    });
+    return spark.createDataFrame(scored, schema).drop(ORDER);
+  }
+
+  private static void check(Dataset<Row> input, ScoringSpec spec, Path adapters) {
+    requireAdapters(adapters, spec);
+    List<String> columns = List.of(input.columns());
+    for (String column : List.of(TASK, TEXT)) {
+      if (!columns.contains(column)) {
+        throw new IllegalArgumentException("the input has no '" + column + "' field; its fields are " + columns
+            + (columns.contains(CORRUPT) ? " (lines that are not JSON objects)" : ""));
+      }
+      if (!input.schema().apply(column).dataType().equals(DataTypes.StringType)) {
+        throw new IllegalArgumentException("the input's '" + column + "' field must be a string, got "
+            + input.schema().apply(column).dataType().simpleString());
+      }
+    }
+    // One pass over the input. Spark refuses a query on raw JSON that reads only the corrupt-record
+    // column, so it is counted alongside the task.
+    Column malformed = columns.contains(CORRUPT) ? col(CORRUPT).isNotNull() : lit(false);
+    List<Row> groups = input.groupBy(col(TASK)).agg(count(lit(1)),
+        sum(when(col(TEXT).isNull().and(malformed.unary_$bang()), 1).otherwise(0)),
+        sum(when(malformed, 1).otherwise(0))).collectAsList();
+    long badLines = groups.stream().mapToLong(row -> row.getLong(3)).sum();
+    if (badLines > 0) {
+      throw new IllegalArgumentException("the input has " + badLines + " malformed line(s): each line must be a"
+          + " JSON object such as {\"task\": \"spam\", \"text\": \"...\"}");
+    }
+    List<String> unknown = new ArrayList<>();
+    for (Row group : groups) {
+      if (group.isNullAt(0)) {
+        throw new IllegalArgumentException("the input has " + group.getLong(1) + " row(s) without a task");
+      }
+      if (!spec.tasks().contains(group.getString(0))) {
+        unknown.add(group.getString(0));
+      }
+    }
+    if (!unknown.isEmpty()) {
+      unknown.sort(null);
+      throw new IllegalArgumentException("the input has rows of task(s) " + unknown + " that "
+          + spec.methodId() + " does not route; its tasks are " + spec.tasks());
+    }
+    long noText = groups.stream().mapToLong(row -> row.getLong(2)).sum();
+    if (noText > 0) {
+      throw new IllegalArgumentException("the input has " + noText + " row(s) without a text");
+    }
+  }
+
+  /**
+   * Checks that {@code adapters} holds saved adapters.
+   *
+   * @throws IllegalArgumentException saying how to make them if not
+   */
+  static void requireAdapters(Path adapters, ScoringSpec spec) {
+    if (!Files.isRegularFile(adapters.resolve("adapter_model.safetensors"))) {
+      throw new IllegalArgumentException("no adapter_model.safetensors in " + adapters
+          + "; train the method first (rankwise train --method " + spec.methodId() + ")");
+    }
+  }
+
+  /** A partition's rows scored a chunk at a time, so a partition never sits in memory whole. */
+  private static final class ScoredRows implements Iterator<Row> {
+    private final Iterator<Row> input;
+    private final TaskScorer scorer;
+    private final int taskColumn;
+    private final int textColumn;
+    private final int chunk;
+    private final LongAccumulator scoredRows;
+    private final List<Row> ready = new ArrayList<>();
+    private int next;
+
+    ScoredRows(Iterator<Row> input, TaskScorer scorer, int taskColumn, int textColumn, int chunk,
+        LongAccumulator scoredRows) {
+      this.input = input;
+      this.scorer = scorer;
+      this.taskColumn = taskColumn;
+      this.textColumn = textColumn;
+      this.chunk = chunk;
+      this.scoredRows = scoredRows;
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (next < ready.size()) {
+        return true;
+      }
+      ready.clear();
+      next = 0;
+      List<Row> rows = new ArrayList<>(chunk);
+      while (rows.size() < chunk && input.hasNext()) {
+        rows.add(input.next());
+      }
+      if (rows.isEmpty()) {
+        return false;
+      }
+      int[] taskIds = new int[rows.size()];
+      List<String> texts = new ArrayList<>(rows.size());
+      for (int i = 0; i < rows.size(); i++) {
+        taskIds[i] = scorer.spec().taskId(rows.get(i).getString(taskColumn));
+        texts.add(rows.get(i).getString(textColumn));
+      }
+      List<Score> scores = scorer.score(taskIds, texts);
+      for (int i = 0; i < rows.size(); i++) {
+        Row row = rows.get(i);
+        Object[] values = new Object[row.length() + 2];
+        for (int c = 0; c < row.length(); c++) {
+          values[c] = row.get(c);
+        }
+        values[row.length()] = scores.get(i).label();
+        values[row.length() + 1] = scores.get(i).probability();
+        ready.add(RowFactory.create(values));
+      }
+      if (scoredRows != null) {
+        scoredRows.add(rows.size());
+      }
+      return true;
+    }
+
+    @Override
+    public Row next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return ready.get(next++);
+    }
+  }
+}
