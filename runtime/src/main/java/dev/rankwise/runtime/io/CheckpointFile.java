@@ -2,8 +2,6 @@ package dev.rankwise.runtime.io;
 
 import dev.rankwise.runtime.io.Safetensors.Tensor;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -144,19 +142,7 @@ final class CheckpointFile {
    */
   private static String sha256(Map<String, Tensor> tensors, Map<String, String> metadata) {
     MessageDigest digest = Integrity.digest();
-    for (Map.Entry<String, Tensor> entry : tensors.entrySet()) {
-      digest.update(entry.getKey().getBytes(StandardCharsets.UTF_8));
-      long[] shape = entry.getValue().shape();
-      ByteBuffer bytes = ByteBuffer.allocate(8 * shape.length + 4 * entry.getValue().values().length)
-          .order(ByteOrder.LITTLE_ENDIAN);
-      for (long dimension : shape) {
-        bytes.putLong(dimension);
-      }
-      for (float value : entry.getValue().values()) {
-        bytes.putFloat(value);
-      }
-      digest.update(bytes.array());
-    }
+    tensors.forEach((name, tensor) -> Integrity.update(digest, name, tensor.shape(), tensor.values()));
     new TreeMap<>(metadata).forEach((key, value) -> {
       if (!key.equals("format")) {
         digest.update(('\u0000' + key + '\u0000' + value).getBytes(StandardCharsets.UTF_8));

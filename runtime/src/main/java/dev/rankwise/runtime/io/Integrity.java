@@ -41,18 +41,20 @@ final class Integrity {
     MessageDigest digest = digest();
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
       NDArray weight = layer.getValue().frozenWeight();
-      digest.update(layer.getKey().getBytes(StandardCharsets.UTF_8));
-      ByteBuffer shape = ByteBuffer.allocate(8 * weight.getShape().dimension()).order(ByteOrder.LITTLE_ENDIAN);
-      for (long dimension : weight.getShape().getShape()) {
-        shape.putLong(dimension);
-      }
-      digest.update(shape.array());
-      float[] values = weight.toFloatArray();
-      ByteBuffer bytes = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-      bytes.asFloatBuffer().put(values);
-      digest.update(bytes.array());
+      update(digest, layer.getKey(), weight.getShape().getShape(), weight.toFloatArray());
     }
     return HexFormat.of().formatHex(digest.digest());
+  }
+
+  /** Adds a named float array to a digest: its name (UTF-8), then its shape and values, little-endian. */
+  static void update(MessageDigest digest, String name, long[] shape, float[] values) {
+    digest.update(name.getBytes(StandardCharsets.UTF_8));
+    ByteBuffer bytes = ByteBuffer.allocate(8 * shape.length + 4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (long dimension : shape) {
+      bytes.putLong(dimension);
+    }
+    bytes.asFloatBuffer().put(values);
+    digest.update(bytes.array());
   }
 
   /**
