@@ -197,10 +197,11 @@ public final class RankExpertsLinear extends AdaptedLinear {
   }
 
   @Override
-  protected NDArray update(ParameterStore store, NDArray input, boolean training) {
+  protected LowRank lowRank(ParameterStore store, NDArray input, boolean training) {
     NDArray hidden = project(store, dropout(input, config.dropout(), training), expertsA, training);
     NDArray gates = router != null ? taskGates(store, input, training) : tokenGates(store, input, training);
-    return scaled(project(store, hidden.mul(gates), expertsB, training), config.scaling());
+    return new LowRank(scaled(hidden.mul(gates), config.scaling()),
+        store.getValue(expertsB, input.getDevice(), training));
   }
 
   /** Per-row gates (batch, 1, ..., 1, R) from each row's task. */

@@ -78,8 +78,9 @@ public final class LoraLinear extends AdaptedLinear {
   }
 
   @Override
-  protected NDArray update(ParameterStore store, NDArray input, boolean training) {
-    return update.apply(store, dropout(input, config.dropout(), training), training);
+  protected LowRank lowRank(ParameterStore store, NDArray input, boolean training) {
+    return new LowRank(update.hidden(store, dropout(input, config.dropout(), training), training),
+        update.up(store, input.getDevice(), training));
   }
 
   /**

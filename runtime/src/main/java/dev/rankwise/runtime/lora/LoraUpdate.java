@@ -64,13 +64,18 @@ final class LoraUpdate {
     return named;
   }
 
-  /** {@code s · B' T A' x} for an input already through dropout. */
-  NDArray apply(ParameterStore store, NDArray input, boolean training) {
+  /** {@code s · T A' x} (..., rankB) for an input already through dropout: the hidden half of the update. */
+  NDArray hidden(ParameterStore store, NDArray input, boolean training) {
     NDArray hidden = AdaptedLinear.project(store, input, loraA, training);
     if (mixer != null) {
       hidden = AdaptedLinear.project(store, hidden, mixer, training);
     }
-    return AdaptedLinear.scaled(AdaptedLinear.project(store, hidden, loraB, training), config.scaling());
+    return AdaptedLinear.scaled(hidden, config.scaling());
+  }
+
+  /** {@code B'} (out, rankB) as the step sees it: the up-projection half of the update. */
+  NDArray up(ParameterStore store, ai.djl.Device device, boolean training) {
+    return store.getValue(loraB, device, training);
   }
 
   /** The update {@code s · B' T A'} of shape (out, in), in {@code manager}. */

@@ -1,6 +1,8 @@
 package dev.rankwise.runtime.lora;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
@@ -65,21 +67,25 @@ public final class PerTaskLoraLinear extends AdaptedLinear {
   }
 
   @Override
-  protected NDArray update(ParameterStore store, NDArray input, boolean training) {
+  protected LowRank lowRank(ParameterStore store, NDArray input, boolean training) {
     NDArray taskIds = RoutingContext.requireTaskIds(
         "a per-task @Lora layer", updates.size(), input.getShape().get(0));
     NDArray adapterInput = dropout(input, config.dropout(), training);
     long[] rowShape = new long[input.getShape().dimension()];
     java.util.Arrays.fill(rowShape, 1);
     rowShape[0] = input.getShape().get(0);
-    NDArray sum = null;
+    // Each task's hidden rows, zero outside its own rows, side by side; its B' side by side to match:
+    // one product adds every task's update, whatever the mix of the batch.
+    NDList hidden = new NDList(updates.size());
+    NDList up = new NDList(updates.size());
     for (int task = 0; task < updates.size(); task++) {
       NDArray rows = taskIds.eq(task).toType(input.getDataType(), false).reshape(rowShape);
-      NDArray term = updates.get(task).apply(store, adapterInput, training).mul(rows);
-      sum = sum == null ? term : sum.add(term);
+      hidden.add(updates.get(task).hidden(store, adapterInput, training).mul(rows));
+      up.add(updates.get(task).up(store, input.getDevice(), training));
     }
-    return sum;
+    return new LowRank(NDArrays.concat(hidden, -1), NDArrays.concat(up, 1));
   }
+
 
   /** The update of one task, shape (out, in). */
   public NDArray taskDelta(int task, NDManager manager) {
