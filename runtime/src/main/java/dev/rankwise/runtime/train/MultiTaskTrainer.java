@@ -55,7 +55,8 @@ public final class MultiTaskTrainer {
    * are included in the model, so {@link AdaptedModel#save} stores them with the adapters.
    *
    * @param model an adapted model whose block maps a task's inputs to features (rows, features)
-   * @param heads one head per task, in the order of the model's {@code @TaskRouter}
+   * @param heads one head per task, in the order of the model's {@code @TaskRouter} (or the one
+   *     task's head when the declaration has no {@code @TaskRouter})
    * @param tasks the tasks' data, in the same order
    */
   public MultiTaskResult fit(AdaptedModel model, TaskHeads heads, List<TaskData> tasks) {
@@ -228,13 +229,20 @@ public final class MultiTaskTrainer {
 
   private static void checkTasks(AdaptedModel model, TaskHeads heads, List<TaskData> tasks) {
     List<String> names = tasks.stream().map(TaskData::name).toList();
-    List<String> routed = model.spec().taskRouter()
-        .orElseThrow(() -> new IllegalArgumentException(model.spec().declaringType()
-            + " declares no @TaskRouter; multi-task training routes rows by task"))
-        .tasks();
+    if (model.spec().taskRouter().isEmpty()) {
+      // Without a router every row takes the same adapters (or its tokens route themselves): one task.
+      if (tasks.size() != 1 || !heads.tasks().equals(names)) {
+        throw new IllegalArgumentException(model.spec().declaringType() + " declares no @TaskRouter, so it"
+            + " trains one task at a time; got tasks " + names + " and heads " + heads.tasks()
+            + " (declare @TaskRouter(tasks = ...) to train several)");
+      }
+      return;
+    }
+    List<String> routed = model.spec().taskRouter().get().tasks();
     if (!names.equals(routed) || !heads.tasks().equals(routed)) {
       throw new IllegalArgumentException("the task data " + names + " and heads " + heads.tasks()
           + " must follow the declaration's tasks " + routed + ", in that order");
     }
   }
+
 }

@@ -111,6 +111,32 @@ class MultiTaskTrainerTest extends ManagedArrays {
   }
 
   @Test
+  void aDeclarationWithoutRouterTrainsOneTaskWithTokenRoutedExperts() {
+    Engine.getInstance().setRandomSeed(2);
+    SequentialBlock encoder = new SequentialBlock().add(Linear.builder().setUnits(16).build());
+    encoder.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
+    AdaptedModel model = AdapterSpec.builder("test.Tokens")
+        .target(RankExpertsConfig.builder().setExperts(4, 2).build(), "0")
+        .build().attach(encoder, 1);
+    RankExpertsLinear experts = (RankExpertsLinear) model.layers().get("0");
+    NDArray before = experts.expertsB().getArray().duplicate();
+    List<TaskData> one = tasks(64).subList(0, 1);
+    MultiTaskResult result = new MultiTaskTrainer(TrainingConfig.builder().setLearningRate(2e-2).optEpochs(3).optMaxSteps(10)
+        .optBatchSize(16).optProgress(false).build(), new TaskSampling.Proportional())
+        .fit(model, TaskHeads.forTasks(one, 16, manager), one);
+    assertEquals(10, result.losses().size());
+    assertTrue(result.auxiliaryLosses().containsKey("balance"), "the load-balancing loss is logged");
+    assertTrue(!before.contentEquals(experts.expertsB().getArray()), "the experts trained");
+
+    List<TaskData> two = tasks(64).subList(0, 2);
+    IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+        () -> new MultiTaskTrainer(TrainingConfig.builder().setLearningRate(1e-2).build(),
+            new TaskSampling.Proportional()).fit(model, TaskHeads.forTasks(two, 16, manager), two));
+    assertTrue(error.getMessage().contains("declares no @TaskRouter, so it trains one task at a time"),
+        error.getMessage());
+  }
+
+  @Test
   void frozenRoutingStaysAtItsInitialValuesWhileTheExpertsTrain() {
     Engine.getInstance().setRandomSeed(2);
     SequentialBlock encoder = new SequentialBlock().add(Linear.builder().setUnits(16).build());
