@@ -13,6 +13,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.rankwise.runtime.AdapterLayer;
 import dev.rankwise.runtime.inject.BlockPaths;
 import java.io.IOException;
 import java.util.List;
@@ -213,6 +214,22 @@ public final class MiniLm extends AbstractBlock {
         store.getValue(beta, x.getDevice(), training), EPSILON).singletonOrThrow();
   }
 
+  /**
+   * A linear child on (batch, length, in) states. A plain layer gets them as 2-D rows, whose bias
+   * libtorch adds within the product (over a 3-D input it takes a second pass: 1.73 against 2.21 ms
+   * for a 384-wide layer on 16 × 64 tokens). An adapter gets the batch as it is, since it routes
+   * rows by example; it flattens its rows itself ({@link dev.rankwise.runtime.AdaptedLinear}).
+   */
+  private static NDArray dense(ParameterStore store, Linear layer, NDArray x, boolean training) {
+    if (layer instanceof AdapterLayer || x.getShape().dimension() == 2) {
+      return layer.forward(store, new NDList(x), training).singletonOrThrow();
+    }
+    Shape shape = x.getShape();
+    NDArray rows = layer.forward(store, new NDList(x.reshape(-1, shape.getLastDimension())), training)
+        .singletonOrThrow();
+    return rows.reshape(shape.slice(0, shape.dimension() - 1).add(rows.getShape().getLastDimension()));
+  }
+
   /** A container whose forward is its owner's; it only gives the tree its Hugging Face path. */
   private abstract static class Part extends AbstractBlock {
     Part() {
@@ -307,9 +324,9 @@ public final class MiniLm extends AbstractBlock {
     Linear value = addChildBlock("value", Linear.builder().setUnits(HIDDEN).build());
 
     NDArray apply(ParameterStore store, NDArray x, NDArray bias, boolean training) {
-      NDArray q = heads(query.forward(store, new NDList(x), training).singletonOrThrow());
-      NDArray k = heads(key.forward(store, new NDList(x), training).singletonOrThrow());
-      NDArray v = heads(value.forward(store, new NDList(x), training).singletonOrThrow());
+      NDArray q = heads(dense(store, query, x, training));
+      NDArray k = heads(dense(store, key, x, training));
+      NDArray v = heads(dense(store, value, x, training));
       NDManager manager = x.getManager();
       NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))
           .mul(manager.create((float) (1 / Math.sqrt(HIDDEN / HEADS)))).add(bias);
@@ -334,7 +351,7 @@ public final class MiniLm extends AbstractBlock {
     private final Parameter beta = addParameter(Parameter.builder().setName("LayerNorm.bias").setType(Parameter.Type.BETA).build());
 
     NDArray apply(ParameterStore store, NDArray x, NDArray residual, boolean training) {
-      NDArray projected = dense.forward(store, new NDList(x), training).singletonOrThrow();
+      NDArray projected = MiniLm.dense(store, dense, x, training);
       return layerNorm(store, projected.add(residual), gamma, beta, training);
     }
   }
@@ -343,7 +360,7 @@ public final class MiniLm extends AbstractBlock {
     Linear dense = addChildBlock("dense", Linear.builder().setUnits(INTERMEDIATE).build());
 
     NDArray apply(ParameterStore store, NDArray x, boolean training) {
-      return Activation.gelu(dense.forward(store, new NDList(x), training).singletonOrThrow());
+      return Activation.gelu(MiniLm.dense(store, dense, x, training));
     }
   }
 }
