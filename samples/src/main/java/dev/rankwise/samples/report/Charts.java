@@ -32,6 +32,7 @@ import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.DefaultDrawingSupplier;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.LookupPaintScale;
 import org.jfree.chart.renderer.category.BarRenderer;
@@ -48,7 +49,7 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * PNG charts of the samples' results, drawn with JFreeChart without a display: loss curves,
- * grouped bars of per-task scores and a heat map of expert selection.
+ * grouped bars of per-task scores, a heat map of expert selection and bars of ratios to a reference.
  *
  * <p>Every chart is {@value #WIDTH}x{@value #HEIGHT} pixels on a white background with
  * anti-aliased text, and is written atomically: drawn to a temporary file in the target's
@@ -200,6 +201,50 @@ public final class Charts {
     renderer.setDefaultItemLabelsVisible(true);
     renderer.setDefaultPositiveItemLabelPosition(
         new ItemLabelPosition(ItemLabelAnchor.OUTSIDE12, TextAnchor.BOTTOM_CENTER));
+    save(png, chart);
+  }
+
+  /**
+   * Draws one horizontal bar per figure: its ratio to a reference (such as our time over
+   * PyTorch's), with a line at 1 (parity) and each figure's target, where it has one, as a second
+   * bar.
+   *
+   * @param png the file to write; its directory is created if missing
+   * @param title the chart's title
+   * @param ratioByFigure each figure's ratio, finite and at least 0; rows follow the map's order
+   * @param targetByFigure the targets of some of those figures
+   * @throws IllegalArgumentException if the map is empty, a ratio is not finite or negative, or a
+   *     target names no figure
+   * @throws IOException if the file cannot be written
+   */
+  public static void ratioBars(
+      Path png, String title, Map<String, Double> ratioByFigure, Map<String, Double> targetByFigure)
+      throws IOException {
+    Objects.requireNonNull(png, "png");
+    requireNonEmpty(ratioByFigure, "ratioByFigure");
+    if (!ratioByFigure.keySet().containsAll(targetByFigure.keySet())) {
+      throw new IllegalArgumentException("targets " + targetByFigure.keySet() + " name figures not in "
+          + ratioByFigure.keySet());
+    }
+    DefaultCategoryDataset dataset = new DefaultCategoryDataset();
+    for (Map.Entry<String, Double> figure : ratioByFigure.entrySet()) {
+      Double ratio = figure.getValue();
+      if (ratio == null || !Double.isFinite(ratio) || ratio < 0) {
+        throw new IllegalArgumentException("ratio of \"" + figure.getKey() + "\" must be finite and >= 0, got "
+            + ratio);
+      }
+      dataset.addValue(ratio, "measured", figure.getKey());
+      dataset.addValue(targetByFigure.get(figure.getKey()), "target", figure.getKey());
+    }
+    JFreeChart chart = styled(ChartFactory.createBarChart(
+        title, null, "ratio", dataset, PlotOrientation.HORIZONTAL, true, false, false));
+    CategoryPlot plot = chart.getCategoryPlot();
+    plot.addRangeMarker(new ValueMarker(1.0, Color.DARK_GRAY, new BasicStroke(1.5f)));
+    BarRenderer renderer = (BarRenderer) plot.getRenderer();
+    renderer.setItemMargin(0.0);
+    renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", twoDecimals()));
+    renderer.setDefaultItemLabelFont(THEME.getSmallFont());
+    renderer.setDefaultItemLabelsVisible(true);
     save(png, chart);
   }
 

@@ -29,13 +29,19 @@ public record MemorySample(int step, double seconds, long residentBytes, long he
       // Every base manager is a child of the engine's system manager, which thus sees every array.
       arrays = probe.getParentManager().getManagedArrays().size();
     }
-    return new MemorySample(step, seconds, readResidentBytes(), heap, arrays, loss);
+    return new MemorySample(step, seconds, readStatus("VmRSS:"), heap, arrays, loss);
   }
 
-  private static long readResidentBytes() {
+  /** The most resident memory the process has had so far ({@code VmHWM}), or -1 if unknown. */
+  public static long peakResidentBytes() {
+    return readStatus("VmHWM:");
+  }
+
+  /** A kB field of {@code /proc/self/status} in bytes, -1 where there is none. */
+  private static long readStatus(String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
+        if (line.startsWith(field)) {
           return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
         }
       }
