@@ -41,10 +41,12 @@ public final class ResultsFiles {
     Map<String, Double> ratios = new LinkedHashMap<>();
     Map<String, Double> targets = new LinkedHashMap<>();
     for (Figure figure : figures) {
-      String label = figure.group() + ": " + figure.name();
+      String label = figure.name() + " · " + tag(figure.group());
       double value = figure.targetOn() == Figure.TargetOn.OURS ? figure.ours() : figure.ratio().orElse(Double.NaN);
       if (Double.isFinite(value) && (figure.hasTarget() || figure.unit().equals("ms"))) {
-        ratios.put(label, value);
+        if (ratios.put(label, value) != null) {
+          throw new IllegalStateException("two figures share the chart label '" + label + "'");
+        }
         if (figure.hasTarget()) {
           targets.put(label, figure.target());
         }
@@ -54,6 +56,12 @@ public final class ResultsFiles {
       Charts.ratioBars(directory.resolve(CHART), "rankwise ÷ reference (lower is better; line = parity)",
           ratios, targets);
     }
+  }
+
+  /** A group's short name on the chart: its first word and the workload, such as "training MiniLM". */
+  static String tag(String group) {
+    String first = group.split("[ ,(]")[0].toLowerCase(Locale.ROOT);
+    return group.contains("stack") ? first + " stack" : group.contains("MiniLM") ? first + " MiniLM" : first;
   }
 
   static String json(RunInfo run, List<Figure> figures) {

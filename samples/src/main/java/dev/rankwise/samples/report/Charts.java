@@ -239,6 +239,7 @@ public final class Charts {
     JFreeChart chart = styled(ChartFactory.createBarChart(
         title, null, "ratio", dataset, PlotOrientation.HORIZONTAL, true, false, false));
     CategoryPlot plot = chart.getCategoryPlot();
+    plot.getDomainAxis().setMaximumCategoryLabelWidthRatio(0.45f);
     plot.addRangeMarker(new ValueMarker(1.0, Color.DARK_GRAY, new BasicStroke(1.5f)));
     BarRenderer renderer = (BarRenderer) plot.getRenderer();
     renderer.setItemMargin(0.0);
