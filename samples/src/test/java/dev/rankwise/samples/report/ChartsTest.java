@@ -49,6 +49,22 @@ class ChartsTest {
   }
 
   @Test
+  void ratioBarsDrawsAChartAndRefusesBadRatios() throws IOException {
+    Path png = dir.resolve("ratios.png");
+    Map<String, Double> ratios = new java.util.LinkedHashMap<>();
+    ratios.put("training step", 0.88);
+    ratios.put("unmerged ÷ base", 1.04);
+    Charts.ratioBars(png, "ours ÷ reference", ratios, Map.of("training step", 0.9));
+    assertChart(png);
+    IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,
+        () -> Charts.ratioBars(png, "t", Map.of("step", Double.NaN), Map.of()));
+    assertTrue(nan.getMessage().contains("ratio of \"step\""), nan.getMessage());
+    IllegalArgumentException stray = assertThrows(IllegalArgumentException.class,
+        () -> Charts.ratioBars(png, "t", ratios, Map.of("memory", 1.05)));
+    assertTrue(stray.getMessage().contains("[memory]"), stray.getMessage());
+  }
+
+  @Test
   void chartsAreDrawnHeadless() throws IOException {
     Charts.expertSelection(dir.resolve("experts.png"), "Expert selection", shares(), 4);
     assertEquals("true", System.getProperty("java.awt.headless"));
