@@ -21,6 +21,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -78,16 +79,16 @@ public final class ReferenceExport {
   private static String spec(Setup setup, AdaptedModel model, TrainingConfig config) {
     JsonObject spec = new JsonObject();
     spec.addProperty("name", setup.id());
-    spec.addProperty("workload", setup.workload().name().toLowerCase(java.util.Locale.ROOT));
+    spec.addProperty("workload", setup.workload().name().toLowerCase(Locale.ROOT));
     if (setup.workload() == Workload.STACK) {
       spec.addProperty("stackLayers", Workload.STACK_LAYERS);
     }
-    AdapterConfig config0 = model.layers().values().iterator().next().config();
+    AdapterConfig first = model.layers().values().iterator().next().config();
     JsonObject adapter = new JsonObject();
-    if (config0 instanceof LoraConfig lora) {
+    if (first instanceof LoraConfig lora) {
       adapter.addProperty("kind", "lora");
       adapter.addProperty("scaling", lora.scaling());
-    } else if (config0 instanceof RankExpertsConfig experts) {
+    } else if (first instanceof RankExpertsConfig experts) {
       adapter.addProperty("kind", "experts");
       adapter.addProperty("scaling", experts.scaling());
       adapter.addProperty("topK", experts.topK());
@@ -95,7 +96,7 @@ public final class ReferenceExport {
       adapter.addProperty("routing", setup.spec().taskRouter().isPresent() ? "task" : "token");
       adapter.addProperty("balance", experts.balance());
     } else {
-      throw new IllegalArgumentException("the PyTorch reference has no " + config0.kind() + " adapter");
+      throw new IllegalArgumentException("the PyTorch reference has no " + first.kind() + " adapter");
     }
     spec.add("adapter", adapter);
     JsonArray layers = new JsonArray();
@@ -104,6 +105,7 @@ public final class ReferenceExport {
     spec.addProperty("tasks", setup.tasks().size());
     JsonObject optimizer = new JsonObject();
     optimizer.addProperty("lr", config.learningRate());
+    // rankwise's AdamW (runtime train/AdamW) fixes its betas and epsilon at these values.
     optimizer.addProperty("beta1", 0.9);
     optimizer.addProperty("beta2", 0.999);
     optimizer.addProperty("eps", 1e-8);
