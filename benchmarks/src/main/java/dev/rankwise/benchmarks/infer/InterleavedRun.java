@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
+import dev.rankwise.benchmarks.Percentiles;
 import dev.rankwise.benchmarks.Setup;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -76,19 +77,13 @@ public final class InterleavedRun implements Callable<Integer> {
     times.forEach((variant, values) -> {
       Arrays.sort(values);
       JsonObject summary = new JsonObject();
-      summary.addProperty("median_ms", percentile(values, 50));
-      summary.addProperty("p10_ms", percentile(values, 10));
-      summary.addProperty("p90_ms", percentile(values, 90));
+      summary.addProperty("median_ms", Percentiles.median(values));
+      summary.addProperty("p10_ms", Percentiles.nearestRank(values, 10));
+      summary.addProperty("p90_ms", Percentiles.nearestRank(values, 90));
       byVariant.add(variant, summary);
     });
     result.add("variants", byVariant);
     System.out.println(new Gson().toJson(result));
     return 0;
-  }
-
-  /** The nearest-rank percentile of sorted values. */
-  static double percentile(double[] sorted, double percent) {
-    int rank = (int) Math.ceil(percent / 100 * sorted.length);
-    return sorted[Math.max(0, Math.min(sorted.length, rank) - 1)];
   }
 }

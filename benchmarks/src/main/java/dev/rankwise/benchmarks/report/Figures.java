@@ -3,10 +3,10 @@ package dev.rankwise.benchmarks.report;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.rankwise.benchmarks.Percentiles;
 import dev.rankwise.benchmarks.infer.JmhRuns.Timing;
 import dev.rankwise.benchmarks.infer.Variants;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -144,8 +144,6 @@ public final class Figures {
     for (JsonElement time : times) {
       values[i++] = time.getAsDouble();
     }
-    Arrays.sort(values);
-    int middle = values.length / 2;
-    return values.length % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+    return Percentiles.median(values);
   }
 }
