@@ -14,7 +14,7 @@ import dev.rankwise.benchmarks.report.ResultsFiles;
 import dev.rankwise.benchmarks.report.RunInfo;
 import dev.rankwise.benchmarks.train.ProfileSummary;
 import dev.rankwise.benchmarks.train.TrainStepRun;
-import dev.rankwise.samples.encoder.Machine;
+import dev.rankwise.reporting.Machine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

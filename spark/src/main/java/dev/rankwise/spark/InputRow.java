@@ -2,7 +2,7 @@ package dev.rankwise.spark;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-import dev.rankwise.samples.encoder.TaskTexts;
+import dev.rankwise.cli.job.TaskTexts;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

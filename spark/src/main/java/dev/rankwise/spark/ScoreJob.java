@@ -1,7 +1,7 @@
 package dev.rankwise.spark;
 
-import dev.rankwise.samples.encoder.Method;
-import dev.rankwise.samples.encoder.TaskTexts;
+import dev.rankwise.cli.job.Method;
+import dev.rankwise.cli.job.TaskTexts;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;

@@ -2,9 +2,9 @@ package dev.rankwise.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.rankwise.samples.cli.RankwiseCli;
-import dev.rankwise.samples.encoder.Method;
-import dev.rankwise.samples.encoder.TaskTexts;
+import dev.rankwise.cli.RankwiseCli;
+import dev.rankwise.cli.job.Method;
+import dev.rankwise.cli.job.TaskTexts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

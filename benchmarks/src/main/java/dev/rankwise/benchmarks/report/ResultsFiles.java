@@ -1,10 +1,11 @@
 package dev.rankwise.benchmarks.report;
 
+import dev.rankwise.reporting.Machine;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rankwise.runtime.io.AtomicFiles;
-import dev.rankwise.samples.report.Charts;
+import dev.rankwise.reporting.Charts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

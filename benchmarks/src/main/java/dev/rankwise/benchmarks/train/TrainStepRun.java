@@ -21,7 +21,7 @@ import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.runtime.train.TaskHeads;
 import dev.rankwise.runtime.train.TaskSampling;
 import dev.rankwise.runtime.train.TrainingConfig;
-import dev.rankwise.samples.soak.MemorySample;
+import dev.rankwise.reporting.MemorySample;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

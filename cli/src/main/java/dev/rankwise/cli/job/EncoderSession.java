@@ -1,0 +1,166 @@
+package dev.rankwise.cli.job;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.train.ProgressBar;
+import dev.rankwise.runtime.train.TaskData;
+import dev.rankwise.encoders.minilm.MiniLm;
+import dev.rankwise.encoders.minilm.MiniLmTokenizer;
+import dev.rankwise.encoders.minilm.OnnxWeights;
+import dev.rankwise.encoders.minilm.RowBatches;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What every method of a run shares: all-MiniLM-L6-v2's weights (read once), the tokenized task
+ * texts, and the token states of the frozen layers below the adapters, computed once per text
+ * and reused by every method, epoch and test pass.
+ */
+public final class EncoderSession implements AutoCloseable {
+
+  private static final Pattern LAYER = Pattern.compile("^encoder\\.layer\\.(\\d+)\\.");
+  private static final int ENCODE_BATCH = 32;
+
+  private final NDManager manager = NDManager.newBaseManager();
+  private final OnnxWeights weights;
+  private final MiniLmTokenizer tokenizer;
+  private final List<TaskTexts> tasks;
+  private final Map<List<String>, NDArray> packed = new HashMap<>();
+  private final Map<PrefixKey, NDArray> prefixes = new HashMap<>();
+  private final boolean progress;
+  private double cacheSeconds;
+
+  /**
+   * Reads the model's weights; texts are tokenized when first used.
+   *
+   * @param maxLength tokens per text, [CLS] and [SEP] included
+   * @param progress whether to show progress bars on standard error
+   */
+  public EncoderSession(List<TaskTexts> tasks, int maxLength, boolean progress) throws IOException {
+    this.tasks = List.copyOf(tasks);
+    this.progress = progress;
+    weights = OnnxWeights.readMiniLm();
+    tokenizer = MiniLmTokenizer.create(maxLength);
+  }
+
+  /** The tasks, in order. */
+  public List<TaskTexts> tasks() {
+    return tasks;
+  }
+
+  /** The tokenizer. */
+  public MiniLmTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** The lowest encoder layer that holds one of the method's adapters (attached to a scratch model). */
+  public int firstAdaptedLayer(Method method) throws IOException {
+    try (NDManager scratch = NDManager.newBaseManager()) {
+      return firstAdaptedLayer(method.spec().attach(model(scratch)));
+    }
+  }
+
+  /** Seconds spent so far computing the frozen layers' states. */
+  public double cacheSeconds() {
+    return cacheSeconds;
+  }
+
+  /** A fresh pretrained model in sentence mode, its weights in {@code owner}. */
+  public MiniLm model(NDManager owner) throws IOException {
+    return MiniLm.load(weights, owner, MiniLm.Output.SENTENCE);
+  }
+
+  /**
+   * The lowest encoder layer that holds an adapter; every layer below it is frozen and its output
+   * can be computed once.
+   */
+  public static int firstAdaptedLayer(AdaptedModel adapted) {
+    int first = Integer.MAX_VALUE;
+    for (String path : adapted.layers().keySet()) {
+      Matcher matcher = LAYER.matcher(path);
+      if (!matcher.find()) {
+        return 0;
+      }
+      first = Math.min(first, Integer.parseInt(matcher.group(1)));
+    }
+    return first == Integer.MAX_VALUE ? 0 : first;
+  }
+
+  /**
+   * Each task's rows as {@code model} reads them after {@code model.startAt(layer)}: the states of
+   * the layers below {@code layer} (computed with {@code model}'s frozen weights the first time),
+   * or token ids for layer 0. The arrays belong to the session.
+   */
+  public List<TaskData> taskData(MiniLm model, int layer) {
+    return taskData(model, layer, tasks.stream().map(TaskTexts::name).toList());
+  }
+
+  /**
+   * As {@link #taskData(MiniLm, int)}, for the named tasks only, in their order.
+   *
+   * @throws IllegalArgumentException if the session has no such task
+   */
+  public List<TaskData> taskData(MiniLm model, int layer, List<String> names) {
+    List<TaskData> data = new ArrayList<>();
+    for (String name : names) {
+      TaskTexts task = tasks.stream().filter(t -> t.name().equals(name)).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("the data holds no task '" + name + "'; it has "
+              + tasks.stream().map(TaskTexts::name).toList()));
+      data.add(new TaskData(task.name(), task.labels().size(),
+          rows(model, layer, task.trainTexts()), labels(task.trainLabels()),
+          rows(model, layer, task.testTexts()), labels(task.testLabels())));
+    }
+    return data;
+  }
+
+  private NDArray rows(MiniLm model, int layer, List<String> texts) {
+    NDArray ids = pack(texts);
+    if (layer == 0) {
+      return ids;
+    }
+    PrefixKey key = new PrefixKey(layer, texts);
+    NDArray cached = prefixes.get(key);
+    if (cached == null) {
+      long start = System.nanoTime();
+      ProgressBar bar = progress
+          ? ProgressBar.onStandardError("frozen layers 0-" + (layer - 1), "texts", ids.getShape().get(0))
+          : null;
+      cached = RowBatches.map(manager, ids, ENCODE_BATCH, batch -> model.prefixStates(batch, layer),
+          done -> {
+            if (bar != null) {
+              bar.update(done, "");
+            }
+          });
+      if (bar != null) {
+        bar.finish(ids.getShape().get(0) + " texts");
+      }
+      prefixes.put(key, cached);
+      cacheSeconds += (System.nanoTime() - start) / 1e9;
+    }
+    return cached;
+  }
+
+  private NDArray pack(List<String> texts) {
+    return packed.computeIfAbsent(texts, t -> tokenizer.pack(manager, t));
+  }
+
+  private NDArray labels(int[] labels) {
+    return manager.create(labels).toType(DataType.INT64, false);
+  }
+
+  /** The frozen states of these texts below this layer (equal text lists share one entry). */
+  private record PrefixKey(int layer, List<String> texts) {}
+
+  @Override
+  public void close() {
+    tokenizer.close();
+    manager.close();
+  }
+}

@@ -1,0 +1,107 @@
+package dev.rankwise.cli.job;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.train.Checkpointing;
+import dev.rankwise.runtime.train.MultiTaskResult;
+import dev.rankwise.runtime.train.MultiTaskTrainer;
+import dev.rankwise.runtime.train.StepListener;
+import dev.rankwise.runtime.train.TaskData;
+import dev.rankwise.runtime.train.TaskHeads;
+import dev.rankwise.runtime.train.TaskSampling;
+import dev.rankwise.runtime.train.TrainingConfig;
+import dev.rankwise.encoders.minilm.MiniLm;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains one method on every task of a session: a fresh pretrained MiniLM, the method's adapters
+ * attached, the frozen layers below them read from the session's cache, one head per task; then
+ * evaluates each task on its test rows and saves adapters and heads.
+ */
+public final class MethodTrainer {
+
+  private final EncoderSession session;
+  private final TrainingConfig config;
+  private final TaskSampling sampling;
+  private final StepListener listener;
+
+  /** A trainer for the session's tasks with these settings and this way of mixing batches. */
+  public MethodTrainer(EncoderSession session, TrainingConfig config, TaskSampling sampling) {
+    this(session, config, sampling, StepListener.NONE);
+  }
+
+  /** The same, calling {@code listener} after every training step. */
+  public MethodTrainer(EncoderSession session, TrainingConfig config, TaskSampling sampling, StepListener listener) {
+    this.session = session;
+    this.config = config;
+    this.sampling = sampling;
+    this.listener = listener;
+  }
+
+  /**
+   * Trains and evaluates the method on the tasks it routes (from the session's data), and saves its adapters and heads into {@code adapters} (when
+   * not null), which {@link #load} reads back.
+   *
+   * @throws IllegalArgumentException if the session lacks a task the method routes
+   */
+  public MethodResult train(Method method, Path adapters) throws IOException {
+    return train(method, adapters, Checkpointing.none());
+  }
+
+  /**
+   * As {@link #train(Method, Path)}, with checkpoints, resuming and stopping as {@code
+   * checkpointing} says.
+   *
+   * @throws dev.rankwise.runtime.train.TrainingStoppedException on a requested stop, after saving
+   */
+  public MethodResult train(Method method, Path adapters, Checkpointing checkpointing) throws IOException {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      MiniLm model = session.model(manager);
+      AdaptedModel adapted = method.spec().attach(model, config.seed());
+      if (method.frozenRouting()) {
+        adapted.freezeRouting();
+      }
+      long adapterParameters = adapted.summary().trainable();
+      int layer = EncoderSession.firstAdaptedLayer(adapted);
+      List<TaskData> data = session.taskData(model, layer, method.tasks());
+      if (layer > 0) {
+        model.startAt(layer);
+      }
+      // The heads draw from the engine's generator: seed it here, so that a run depends on its own
+      // seed only, not on what ran before it in the same process.
+      Engine.getInstance().setRandomSeed((int) config.seed());
+      TaskHeads heads = TaskHeads.forTasks(data, MiniLm.HIDDEN, manager);
+      long start = System.nanoTime();
+      MultiTaskResult result = new MultiTaskTrainer(config, sampling, listener).fit(adapted, heads, data, checkpointing);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      if (adapters != null) {
+        adapted.save(adapters);
+      }
+      return new MethodResult(method.id(), method.label(), adapterParameters, result.losses(),
+          result.metrics(), adapted.selectedExperts(), seconds, result.skippedSteps());
+    }
+  }
+
+  /**
+   * Attaches a method's adapters and heads to a fresh model in {@code manager} and loads them from
+   * {@code adapters}: the model then reads packed token ids (no cache).
+   */
+  public static Loaded load(EncoderSession session, Method method, Path adapters, NDManager manager)
+      throws IOException {
+    MiniLm model = session.model(manager);
+    AdaptedModel adapted = method.spec().attach(model);
+    Map<String, Integer> classes = new LinkedHashMap<>();
+    session.tasks().forEach(task -> classes.put(task.name(), task.labels().size()));
+    TaskHeads heads = new TaskHeads(classes, MiniLm.HIDDEN, manager);
+    adapted.include(heads.namedParameters()).load(adapters);
+    return new Loaded(model, adapted, heads);
+  }
+
+  /** A model with a method's trained adapters and heads. */
+  public record Loaded(MiniLm model, AdaptedModel adapted, TaskHeads heads) {}
+}

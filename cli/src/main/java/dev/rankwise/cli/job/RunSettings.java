@@ -1,0 +1,67 @@
+package dev.rankwise.cli.job;
+
+import dev.rankwise.runtime.train.TaskSampling;
+import dev.rankwise.runtime.train.TrainingConfig;
+
+/**
+ * The sizes and hyper-parameters of a main-job run.
+ *
+ * @param trainRows training rows per task, a seeded random subset (0 = all)
+ * @param testRows test rows per task, a seeded random subset (0 = all)
+ * @param maxLength tokens per text
+ * @param epochs passes over the largest task's training rows
+ * @param batchSize rows per step, shared equally among the tasks
+ * @param learningRate AdamW's peak learning rate for adapters and heads
+ * @param probeSteps full-batch steps of the linear probe
+ * @param seed seed of data subsets, initialisation and shuffling
+ */
+public record RunSettings(
+    int trainRows, int testRows, int maxLength, int epochs, int batchSize, double learningRate,
+    int probeSteps, long seed) {
+
+  /** The demo's default run: ≤ 10 minutes on two cores. */
+  public static RunSettings standard(long seed) {
+    return new RunSettings(1200, 0, 96, 1, 32, 5e-3, 300, seed);
+  }
+
+  /** The demo's quick run: ≤ 3 minutes on two cores. */
+  public static RunSettings quick(long seed) {
+    return new RunSettings(300, 300, 64, 2, 32, 5e-3, 300, seed);
+  }
+
+  /** The same run with another seed. */
+  public RunSettings withSeed(long newSeed) {
+    return new RunSettings(trainRows, testRows, maxLength, epochs, batchSize, learningRate, probeSteps, newSeed);
+  }
+
+  /** The trainer's settings for this run. */
+  public TrainingConfig trainingConfig(boolean progress) {
+    return trainingConfig(progress, TrainingConfig.OnNonFinite.STOP);
+  }
+
+  /** As {@link #trainingConfig(boolean)}, with what a step with a non-finite loss or gradient does. */
+  public TrainingConfig trainingConfig(boolean progress, TrainingConfig.OnNonFinite onNonFinite) {
+    return trainingConfig(progress, onNonFinite, 0);
+  }
+
+  /** As {@link #trainingConfig(boolean, TrainingConfig.OnNonFinite)}, stopping after {@code maxSteps} (0: no limit). */
+  public TrainingConfig trainingConfig(boolean progress, TrainingConfig.OnNonFinite onNonFinite, int maxSteps) {
+    return TrainingConfig.builder()
+        .setLearningRate(learningRate)
+        .optEpochs(epochs)
+        .optBatchSize(batchSize)
+        .optWarmupSteps(10)
+        .optDecay(TrainingConfig.Decay.LINEAR, 0)
+        .optMaxGradNorm(1.0)
+        .optSeed(seed)
+        .optProgress(progress)
+        .optOnNonFinite(onNonFinite)
+        .optMaxSteps(maxSteps)
+        .build();
+  }
+
+  /** Every task gets the same share of each batch, however many rows it has. */
+  public TaskSampling sampling() {
+    return new TaskSampling.RoundRobin();
+  }
+}

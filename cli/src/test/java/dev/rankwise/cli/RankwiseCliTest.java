@@ -1,0 +1,157 @@
+package dev.rankwise.cli;
+
+import static dev.rankwise.cli.CliRun.run;
+import static dev.rankwise.cli.CliRun.with;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line end to end on the real model and data, cut short: train a method for a few
+ * steps on a few rows, evaluate the saved adapters (the same metrics as at the end of training),
+ * predict, and the exit codes and messages of bad input.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RankwiseCliTest {
+
+  private static final String[] SMALL = {"--data", "../data", "--train-rows", "32", "--test-rows", "40",
+      "--epochs", "1", "--max-length", "32", "--seed", "3"};
+
+  @TempDir static Path out;
+
+  @Test
+  @Order(1)
+  void trainedAdaptersEvaluateAsAtTheEndOfTrainingAndPredict() throws Exception {
+    CliRun train = run(with(new String[] {"train", "--method", "rank-experts", "--out", out.toString()}, SMALL));
+    assertEquals(0, train.code(), train.err());
+    Path adapters = out.resolve("adapters").resolve("rank-experts");
+    assertTrue(Files.isRegularFile(adapters.resolve("adapter_model.safetensors")));
+    assertTrue(Files.isRegularFile(adapters.resolve("adapter_config.json")));
+    assertTrue(Files.readString(out.resolve("train-rank-experts.json")).contains("\"accuracy\""),
+        "the run's report is saved with the adapters");
+    assertTrue(train.err().contains("multi-task"), "a progress bar: " + train.err());
+    assertEquals(4, train.metricLines().size(), train.out());
+
+    CliRun eval = run(with(new String[] {"eval", "--method", "rank-experts", "--out", out.toString()}, SMALL));
+    assertEquals(0, eval.code(), eval.err());
+    assertEquals(train.metricLines(), eval.metricLines(), "saved and loaded adapters score the same");
+
+    CliRun predict = run("predict", "--method", "rank-experts", "--task", "spam", "--data", "../data",
+        "--out", out.toString(), "WIN a FREE prize now, click here", "Meeting moved to 3pm, see agenda.");
+    assertEquals(0, predict.code(), predict.err());
+    List<String> lines = predict.out().lines().toList();
+    assertEquals(2, lines.size(), predict.out());
+    for (String line : lines) {
+      String[] fields = line.split("\t");
+      assertTrue(List.of("ham", "spam").contains(fields[0]), line);
+      double probability = Double.parseDouble(fields[1]);
+      assertTrue(probability >= 0.5 && probability <= 1, line);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void theDemoWritesTheReportChartsAndAdapters() throws Exception {
+    Path demo = out.resolve("demo");
+    CliRun result = run(with(new String[] {"demo", "--methods", "shared-lora,rank-experts-adaptive",
+        "--out", demo.toString()}, SMALL));
+    assertEquals(0, result.code(), result.err());
+    String report = Files.readString(demo.resolve("report.md"));
+    for (String row : List.of("| frozen encoder + linear probe | 0 |", "| shared LoRA r=16 | 49,152 | +0.0 % |",
+        "| rank experts adaptive \u2264 3 of 9 | 47,808 | -2.7 % |")) {
+      assertTrue(report.contains(row), row + " in\n" + report);
+      assertTrue(result.out().contains(row), "the printed table has " + row);
+    }
+    for (String chart : List.of("loss.png", "accuracy.png", "f1.png", "experts-rank-experts-adaptive.png")) {
+      assertTrue(Files.size(demo.resolve(chart)) > 1000, chart);
+      assertTrue(report.contains("](" + chart + ")"), "the report shows " + chart);
+    }
+    assertTrue(report.contains("encoder.layer.5.attention.self.value"), "selected experts per layer");
+    assertTrue(Files.isRegularFile(demo.resolve("results.json")));
+    assertTrue(Files.isRegularFile(demo.resolve("adapters/shared-lora/adapter_model.safetensors")));
+  }
+
+  @Test
+  @Order(3)
+  void badInputIsAUserErrorWithOneClearLine() {
+    CliRun method = run("train", "--method", "lora", "--data", "../data", "--out", out.toString());
+    assertEquals(RankwiseCli.USER_ERROR, method.code());
+    assertTrue(method.err().startsWith("rankwise: error: no method 'lora'; the methods are shared-lora"),
+        method.err());
+    assertTrue(!method.err().contains("\tat "), "no stack trace without --verbose: " + method.err());
+
+    CliRun data = run("demo", "--data", out.resolve("missing").toString(), "--out", out.toString(), "--quick");
+    assertEquals(RankwiseCli.USER_ERROR, data.code());
+    assertTrue(data.err().contains("missing") && data.err().contains("no such folder"), data.err());
+
+    CliRun task = run("predict", "--method", "rank-experts", "--task", "weather", "--data", "../data",
+        "--out", out.toString(), "sunny");
+    assertEquals(RankwiseCli.USER_ERROR, task.code());
+    assertTrue(task.err().contains("weather") && task.err().contains("[spam, finefood, grain, corn]"), task.err());
+
+    CliRun usage = run("train", "--data", "../data");
+    assertEquals(RankwiseCli.USER_ERROR, usage.code());
+    assertTrue(usage.err().contains("--method"), usage.err());
+  }
+
+  @Test
+  @Order(4)
+  void adaptersOfAnotherMethodAreRefusedByName() {
+    CliRun mismatch = run(with(new String[] {"eval", "--method", "shared-lora", "--adapters",
+        out.resolve("adapters").resolve("rank-experts").toString(), "--out", out.toString()}, SMALL));
+    assertEquals(RankwiseCli.USER_ERROR, mismatch.code(), mismatch.err());
+    assertTrue(mismatch.err().contains("adapter_config.json") || mismatch.err().contains("SharedLora"),
+        mismatch.err());
+  }
+
+  @Test
+  @Order(5)
+  void theExperimentResumesAndNeverRunsAFinishedCellAgain() throws Exception {
+    Path study = out.resolve("study-run");
+    String[] args = {"experiment", "--seeds", "2", "--cells", "claim2/shared-lora/", "--train-rows", "16",
+        "--test-rows", "24", "--data", "../data", "--out", study.toString()};
+    CliRun first = run(args);
+    assertEquals(0, first.code(), first.err());
+    assertTrue(first.err().contains("2 cells, 0 already in"), first.err());
+    Path results = study.resolve("study/results.jsonl");
+    List<String> lines = Files.readAllLines(results);
+    assertEquals(2, lines.size());
+
+    CliRun again = run(args);
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.err().contains("2 cells, 2 already in"), again.err());
+    assertEquals(lines, Files.readAllLines(results), "nothing ran again");
+    String report = Files.readString(study.resolve("STUDY.md"));
+    assertTrue(report.contains("Smoke run: sizes overridden"), "a smoke run says so");
+    assertTrue(report.contains("| shared LoRA r=16 | 49,152 |"), report);
+  }
+
+  @Test
+  @Order(6)
+  void aCellGivesTheSameMetricsAloneAsAfterOtherRuns() throws Exception {
+    String[] sizes = {"--seeds", "2", "--train-rows", "16", "--test-rows", "24", "--data", "../data"};
+    Path together = out.resolve("cells-together");
+    Path alone = out.resolve("cell-alone");
+    // Seed 0 then seed 1 in one process; then seed 1 alone, after a process state left by seed 1.
+    assertEquals(0, run(with(new String[] {"experiment", "--cells", "claim1/lora-8/grain/", "--out",
+        together.toString()}, sizes)).code());
+    assertEquals(0, run(with(new String[] {"experiment", "--cells", "claim1/lora-8/grain/seed=1", "--out",
+        alone.toString()}, sizes)).code());
+    String afterAnother = Files.readAllLines(together.resolve("study/results.jsonl")).get(1);
+    String byItself = Files.readAllLines(alone.resolve("study/results.jsonl")).get(0);
+    assertTrue(afterAnother.contains("seed\":1") && byItself.contains("seed\":1"), afterAnother);
+    assertEquals(metrics(byItself), metrics(afterAnother), "a run depends on its own seed only");
+  }
+
+  private static String metrics(String line) {
+    return line.substring(line.indexOf("\"metrics\""));
+  }
+}
