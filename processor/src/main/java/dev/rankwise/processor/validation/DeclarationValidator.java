@@ -59,11 +59,17 @@ public final class DeclarationValidator {
     Optional<Attributes> lora = Attributes.of(type, Attributes.LORA);
     Optional<Attributes> experts = Attributes.of(type, Attributes.RANK_EXPERTS);
     Optional<Attributes> router = Attributes.of(type, Attributes.TASK_ROUTER);
-    if (type.getKind() == ElementKind.ENUM || type.getKind() == ElementKind.ANNOTATION_TYPE) {
-      String kind = type.getKind() == ElementKind.ENUM ? "an enum" : "an annotation type";
+    Optional<String> wrongKind = wrongKind(type);
+    if (wrongKind.isPresent()) {
       for (Optional<Attributes> annotation : List.of(lora, experts, router)) {
         annotation.ifPresent(a -> report.error(
-            ErrorMessages.wrongKind(a.simpleName(), kind), type, a.mirror(), null));
+            ErrorMessages.wrongKind(a.simpleName(), wrongKind.get()), type, a.mirror(), null));
+      }
+      // Annotated fields of such a type get the field rules' message: their owner is no block.
+      for (VariableElement field : ElementFilter.fieldsIn(type.getEnclosedElements())) {
+        Attributes.of(field, Attributes.LORA)
+            .or(() -> Attributes.of(field, Attributes.RANK_EXPERTS))
+            .ifPresent(adapter -> checkField(field, adapter, type, report));
       }
     } else {
       String typeName = type.getQualifiedName().toString();
@@ -86,6 +92,20 @@ public final class DeclarationValidator {
       }
     }
     return report;
+  }
+
+  /**
+   * The kind of a type that may not carry a declaration, such as "a record": the generated adapter
+   * configures an interface's targets or assigns a block class's fields, and an enum, annotation
+   * type or record is neither.
+   */
+  private static Optional<String> wrongKind(TypeElement type) {
+    return switch (type.getKind()) {
+      case ENUM -> Optional.of("an enum");
+      case ANNOTATION_TYPE -> Optional.of("an annotation type");
+      case RECORD -> Optional.of("a record");
+      default -> Optional.empty();
+    };
   }
 
   private void checkAdapters(
