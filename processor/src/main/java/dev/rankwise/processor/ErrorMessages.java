@@ -72,7 +72,8 @@ public final class ErrorMessages {
   /** A task name that is not an identifier. */
   public static String taskNotIdentifier(String task) {
     return "@TaskRouter task '" + task
-        + "' must be a valid Java identifier (it becomes an enum constant), such as 'spam'";
+        + "' must be a valid Java identifier, such as 'spam'; task names become parts of"
+        + " parameter names and file keys";
   }
 
   /** A task name that is a keyword. */
