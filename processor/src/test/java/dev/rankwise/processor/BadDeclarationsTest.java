@@ -56,6 +56,8 @@ class BadDeclarationsTest {
         new Case("RouterNoAdapter", 6, "routerNeedsAdapter", ErrorMessages.routerNeedsAdapter(TYPE + "RouterNoAdapter")),
         new Case("NoTasks", 6, "noTasks", ErrorMessages.noTasks()),
         new Case("DuplicateTask", 6, "duplicateTask", ErrorMessages.duplicateTask("a")),
+        new Case("TaskCase", 6, "tasksDifferOnlyInCase",
+            ErrorMessages.tasksDifferOnlyInCase("Spam", "spam")),
         new Case("TaskNotIdentifier", 6, "taskNotIdentifier", ErrorMessages.taskNotIdentifier("1a")),
         new Case("TaskKeyword", 6, "taskIsKeyword", ErrorMessages.taskIsKeyword("class")),
         new Case("BothAdapters", 6, "bothAdapters", ErrorMessages.bothAdapters()),

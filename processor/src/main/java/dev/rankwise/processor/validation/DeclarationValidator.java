@@ -4,8 +4,10 @@ import dev.rankwise.processor.ErrorMessages;
 import dev.rankwise.processor.model.Attributes;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import javax.lang.model.SourceVersion;
 import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.Element;
@@ -245,15 +247,21 @@ public final class DeclarationValidator {
     if (tasks.isEmpty()) {
       report.error(ErrorMessages.noTasks(), type, router.mirror(), router.value("tasks"));
     }
-    Set<String> seen = new HashSet<>();
+    Map<String, String> seen = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     for (AnnotationValue value : tasks) {
       String task = (String) value.getValue();
       if (SourceVersion.isKeyword(task)) {
         report.error(ErrorMessages.taskIsKeyword(task), type, router.mirror(), value);
       } else if (!SourceVersion.isIdentifier(task)) {
         report.error(ErrorMessages.taskNotIdentifier(task), type, router.mirror(), value);
-      } else if (!seen.add(task)) {
-        report.error(ErrorMessages.duplicateTask(task), type, router.mirror(), value);
+      } else {
+        String other = seen.putIfAbsent(task, task);
+        if (task.equals(other)) {
+          report.error(ErrorMessages.duplicateTask(task), type, router.mirror(), value);
+        } else if (other != null) {
+          report.error(
+              ErrorMessages.tasksDifferOnlyInCase(task, other), type, router.mirror(), value);
+        }
       }
     }
     if (!hasAdapter) {
