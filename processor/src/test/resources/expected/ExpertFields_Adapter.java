@@ -4,8 +4,10 @@ import dev.rankwise.runtime.experts.RankExpertsConfig;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
 import dev.rankwise.runtime.model.FieldAttacher;
+import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import javax.annotation.processing.Generated;
 
 /**
@@ -14,6 +16,12 @@ import javax.annotation.processing.Generated;
  */
 @Generated("dev.rankwise.processor.RankwiseProcessor")
 public final class ExpertFields_Adapter {
+  /**
+   * The {@code @TaskRouter} declared on {@link ExpertFields}.
+   * A task's id is its index in the tasks.
+   */
+  public static final TaskRouterConfig TASK_ROUTER = new TaskRouterConfig(List.of("a", "b"), false, 0.0);
+
   /**
    * The {@code @RankExperts} declared on {@link ExpertFields#hidden}.
    */
@@ -30,7 +38,7 @@ public final class ExpertFields_Adapter {
   public static final AdapterSpec SPEC = AdapterSpec.builder("test.ExpertFields")
     .field("hidden", HIDDEN)
     .field("output", OUTPUT)
-    .optTaskRouter(ExpertFields_Router.CONFIG)
+    .optTaskRouter(TASK_ROUTER)
     .build();
 
   private ExpertFields_Adapter() {

@@ -5,8 +5,10 @@ import ai.djl.nn.Block;
 import dev.rankwise.runtime.experts.RankExpertsConfig;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
+import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import javax.annotation.processing.Generated;
 
 /**
@@ -21,11 +23,17 @@ public final class ExpertsRouter_Adapter {
   public static final RankExpertsConfig RANK_EXPERTS = RankExpertsConfig.builder().setExperts(8, 4).build();
 
   /**
+   * The {@code @TaskRouter} declared on {@link ExpertsRouter}.
+   * A task's id is its index in the tasks.
+   */
+  public static final TaskRouterConfig TASK_ROUTER = new TaskRouterConfig(List.of("spam", "sentiment", "grain"), true, 0.1);
+
+  /**
    * The whole declaration of {@link ExpertsRouter}, as the runtime reads it.
    */
   public static final AdapterSpec SPEC = AdapterSpec.builder("test.ExpertsRouter")
     .target(RANK_EXPERTS, "encoder.layer.*.attention.self.*")
-    .optTaskRouter(ExpertsRouter_Router.CONFIG)
+    .optTaskRouter(TASK_ROUTER)
     .build();
 
   private ExpertsRouter_Adapter() {

@@ -5,8 +5,10 @@ import ai.djl.nn.Block;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
+import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import javax.annotation.processing.Generated;
 
 /**
@@ -21,11 +23,17 @@ public final class PerTaskLora_Adapter {
   public static final LoraConfig LORA = LoraConfig.builder().setRanks(4, 4).optPerTask(true).build();
 
   /**
+   * The {@code @TaskRouter} declared on {@link PerTaskLora}.
+   * A task's id is its index in the tasks.
+   */
+  public static final TaskRouterConfig TASK_ROUTER = new TaskRouterConfig(List.of("spam", "sentiment"), false, 0.0);
+
+  /**
    * The whole declaration of {@link PerTaskLora}, as the runtime reads it.
    */
   public static final AdapterSpec SPEC = AdapterSpec.builder("test.PerTaskLora")
     .target(LORA, "**.query")
-    .optTaskRouter(PerTaskLora_Router.CONFIG)
+    .optTaskRouter(TASK_ROUTER)
     .build();
 
   private PerTaskLora_Adapter() {

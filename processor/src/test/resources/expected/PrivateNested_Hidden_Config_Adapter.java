@@ -5,8 +5,10 @@ import ai.djl.nn.Block;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
+import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import javax.annotation.processing.Generated;
 
 /**
@@ -21,11 +23,17 @@ public final class PrivateNested_Hidden_Config_Adapter {
   public static final LoraConfig LORA = LoraConfig.builder().setRanks(2, 2).build();
 
   /**
+   * The {@code @TaskRouter} declared on {@code test.PrivateNested.Hidden.Config}.
+   * A task's id is its index in the tasks.
+   */
+  public static final TaskRouterConfig TASK_ROUTER = new TaskRouterConfig(List.of("Task", "values"), false, 0.0);
+
+  /**
    * The whole declaration of {@code test.PrivateNested.Hidden.Config}, as the runtime reads it.
    */
   public static final AdapterSpec SPEC = AdapterSpec.builder("test.PrivateNested.Hidden.Config")
     .target(LORA, "**")
-    .optTaskRouter(PrivateNested_Hidden_Config_Router.CONFIG)
+    .optTaskRouter(TASK_ROUTER)
     .build();
 
   private PrivateNested_Hidden_Config_Adapter() {

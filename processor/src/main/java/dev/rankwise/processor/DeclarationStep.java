@@ -8,7 +8,6 @@ import dev.rankwise.processor.validation.DeclarationValidator;
 import dev.rankwise.processor.validation.ValidationReport;
 import dev.rankwise.processor.writing.AdapterWriter;
 import dev.rankwise.processor.writing.GeneratedNames;
-import dev.rankwise.processor.writing.RouterWriter;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -20,10 +19,10 @@ import javax.tools.Diagnostic;
 
 /**
  * Handles the three annotations together, per declaring type: a type's declaration is its
- * type-level annotations plus its annotated fields, and it yields one adapter class (and one
- * router class), so the steps of the three annotations would otherwise race to write the same
- * file. Each type: validate → report → (if clean) model → write. One bad type never stops the
- * others, and no exception escapes.
+ * type-level annotations plus its annotated fields, and it yields one adapter class, so the
+ * steps of the three annotations would otherwise race to write the same file. Each type:
+ * validate → report → (if clean) model → write. One bad type never stops the others, and no
+ * exception escapes.
  */
 final class DeclarationStep implements com.google.auto.common.BasicAnnotationProcessor.Step {
 
@@ -31,7 +30,6 @@ final class DeclarationStep implements com.google.auto.common.BasicAnnotationPro
   private final DeclarationValidator validator;
   private final DeclarationFactory factory;
   private final AdapterWriter adapterWriter;
-  private final RouterWriter routerWriter;
   /** Generated class name → the type it was generated for, across rounds. */
   private final Map<String, String> generatedFor = new HashMap<>();
 
@@ -39,13 +37,11 @@ final class DeclarationStep implements com.google.auto.common.BasicAnnotationPro
       Messager messager,
       DeclarationValidator validator,
       DeclarationFactory factory,
-      AdapterWriter adapterWriter,
-      RouterWriter routerWriter) {
+      AdapterWriter adapterWriter) {
     this.messager = messager;
     this.validator = validator;
     this.factory = factory;
     this.adapterWriter = adapterWriter;
-    this.routerWriter = routerWriter;
   }
 
   @Override
@@ -76,7 +72,6 @@ final class DeclarationStep implements com.google.auto.common.BasicAnnotationPro
             continue;
           }
           adapterWriter.write(declaration);
-          declaration.router().ifPresent(router -> routerWriter.write(declaration));
         }
       } catch (RuntimeException | LinkageError e) {
         messager.printMessage(

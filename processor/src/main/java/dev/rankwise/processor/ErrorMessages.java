@@ -69,10 +69,18 @@ public final class ErrorMessages {
     return "@TaskRouter task '" + task + "' may not appear twice; task names must be unique";
   }
 
+  /** Two task names that differ only in letter case. */
+  public static String tasksDifferOnlyInCase(String task, String other) {
+    return "@TaskRouter task '" + task + "' may not differ from task '" + other + "' only in letter"
+        + " case; such names are easily confused and collide as file names on case-insensitive file"
+        + " systems: rename one";
+  }
+
   /** A task name that is not an identifier. */
   public static String taskNotIdentifier(String task) {
     return "@TaskRouter task '" + task
-        + "' must be a valid Java identifier (it becomes an enum constant), such as 'spam'";
+        + "' must be a valid Java identifier, such as 'spam'; task names become parts of"
+        + " parameter names and file keys";
   }
 
   /** A task name that is a keyword. */

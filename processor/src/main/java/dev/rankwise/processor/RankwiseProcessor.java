@@ -6,14 +6,13 @@ import dev.rankwise.processor.model.DeclarationFactory;
 import dev.rankwise.processor.validation.DeclarationValidator;
 import dev.rankwise.processor.writing.AdapterWriter;
 import dev.rankwise.processor.writing.GeneratedFiles;
-import dev.rankwise.processor.writing.RouterWriter;
 import java.util.List;
 import javax.annotation.processing.Processor;
 import javax.lang.model.SourceVersion;
 
 /**
  * Validates {@code @Lora}, {@code @RankExperts} and {@code @TaskRouter} declarations and generates
- * their adapter and router classes. Isolating: each generated file comes from one annotated type.
+ * one adapter class for each. Isolating: each generated file comes from one annotated type.
  */
 @AutoService(Processor.class)
 public final class RankwiseProcessor extends BasicAnnotationProcessor {
@@ -27,8 +26,7 @@ public final class RankwiseProcessor extends BasicAnnotationProcessor {
         processingEnv.getMessager(),
         new DeclarationValidator(processingEnv.getElementUtils(), processingEnv.getTypeUtils()),
         new DeclarationFactory(),
-        new AdapterWriter(files),
-        new RouterWriter(files)));
+        new AdapterWriter(files)));
   }
 
   @Override

@@ -48,6 +48,8 @@ class ConfigTest {
     fails("balance must be finite and >= 0, got -1.0",
         () -> RankExpertsConfig.builder().setExperts(2, 1).optBalance(-1).build());
     fails("task names must be unique, got 'a' twice", () -> new TaskRouterConfig(List.of("a", "a"), false, 0));
+    fails("task names must differ in more than letter case, got 'spam' and 'Spam'",
+        () -> new TaskRouterConfig(List.of("spam", "grain", "Spam"), false, 0));
     fails("unknown task 'c'; valid tasks: [a, b]", () -> new TaskRouterConfig(List.of("a", "b"), false, 0).taskId("c"));
   }
 }

@@ -4,8 +4,10 @@ import dev.rankwise.processor.ErrorMessages;
 import dev.rankwise.processor.model.Attributes;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import javax.lang.model.SourceVersion;
 import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.Element;
@@ -59,11 +61,17 @@ public final class DeclarationValidator {
     Optional<Attributes> lora = Attributes.of(type, Attributes.LORA);
     Optional<Attributes> experts = Attributes.of(type, Attributes.RANK_EXPERTS);
     Optional<Attributes> router = Attributes.of(type, Attributes.TASK_ROUTER);
-    if (type.getKind() == ElementKind.ENUM || type.getKind() == ElementKind.ANNOTATION_TYPE) {
-      String kind = type.getKind() == ElementKind.ENUM ? "an enum" : "an annotation type";
+    Optional<String> wrongKind = wrongKind(type);
+    if (wrongKind.isPresent()) {
       for (Optional<Attributes> annotation : List.of(lora, experts, router)) {
         annotation.ifPresent(a -> report.error(
-            ErrorMessages.wrongKind(a.simpleName(), kind), type, a.mirror(), null));
+            ErrorMessages.wrongKind(a.simpleName(), wrongKind.get()), type, a.mirror(), null));
+      }
+      // Annotated fields of such a type get the field rules' message: their owner is no block.
+      for (VariableElement field : ElementFilter.fieldsIn(type.getEnclosedElements())) {
+        Attributes.of(field, Attributes.LORA)
+            .or(() -> Attributes.of(field, Attributes.RANK_EXPERTS))
+            .ifPresent(adapter -> checkField(field, adapter, type, report));
       }
     } else {
       String typeName = type.getQualifiedName().toString();
@@ -86,6 +94,20 @@ public final class DeclarationValidator {
       }
     }
     return report;
+  }
+
+  /**
+   * The kind of a type that may not carry a declaration, such as "a record": the generated adapter
+   * configures an interface's targets or assigns a block class's fields, and an enum, annotation
+   * type or record is neither.
+   */
+  private static Optional<String> wrongKind(TypeElement type) {
+    return switch (type.getKind()) {
+      case ENUM -> Optional.of("an enum");
+      case ANNOTATION_TYPE -> Optional.of("an annotation type");
+      case RECORD -> Optional.of("a record");
+      default -> Optional.empty();
+    };
   }
 
   private void checkAdapters(
@@ -225,15 +247,21 @@ public final class DeclarationValidator {
     if (tasks.isEmpty()) {
       report.error(ErrorMessages.noTasks(), type, router.mirror(), router.value("tasks"));
     }
-    Set<String> seen = new HashSet<>();
+    Map<String, String> seen = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     for (AnnotationValue value : tasks) {
       String task = (String) value.getValue();
       if (SourceVersion.isKeyword(task)) {
         report.error(ErrorMessages.taskIsKeyword(task), type, router.mirror(), value);
       } else if (!SourceVersion.isIdentifier(task)) {
         report.error(ErrorMessages.taskNotIdentifier(task), type, router.mirror(), value);
-      } else if (!seen.add(task)) {
-        report.error(ErrorMessages.duplicateTask(task), type, router.mirror(), value);
+      } else {
+        String other = seen.putIfAbsent(task, task);
+        if (task.equals(other)) {
+          report.error(ErrorMessages.duplicateTask(task), type, router.mirror(), value);
+        } else if (other != null) {
+          report.error(
+              ErrorMessages.tasksDifferOnlyInCase(task, other), type, router.mirror(), value);
+        }
       }
     }
     if (!hasAdapter) {

@@ -13,6 +13,7 @@ import dev.rankwise.processor.model.Declaration.AdapterDeclaration;
 import dev.rankwise.processor.model.Declaration.FieldDeclaration;
 import dev.rankwise.processor.model.Declaration.LoraDeclaration;
 import dev.rankwise.processor.model.Declaration.RankExpertsDeclaration;
+import dev.rankwise.processor.model.Declaration.RouterDeclaration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.lang.model.element.Element;
@@ -20,8 +21,8 @@ import javax.lang.model.element.Modifier;
 import javax.lang.model.element.TypeElement;
 
 /**
- * Writes {@code Outer_Foo_Adapter}: the validated declaration as constants and the typed entry
- * points (attach, load) that delegate to the runtime.
+ * Writes {@code Outer_Foo_Adapter}: the validated declaration as constants (each adapter's config
+ * and the task routing) and the typed entry points (attach, load) that delegate to the runtime.
  */
 public final class AdapterWriter {
 
@@ -55,6 +56,11 @@ public final class AdapterWriter {
       adapter.targets().forEach(target -> spec.add(", $S", target));
       spec.add(")");
     }
+    String taskRouter = declaration.router().map(router -> {
+      String constant = constants.of("TASK_ROUTER");
+      type.addField(taskRouterField(constant, router, source));
+      return constant;
+    }).orElse(null);
     Map<String, String> fieldConstants = new LinkedHashMap<>();
     for (FieldDeclaration field : declaration.fields()) {
       String constant = constants.of(field.name());
@@ -64,8 +70,9 @@ public final class AdapterWriter {
           CodeBlock.of("{@link $T#$L}", ClassName.get(declaration.type()), field.name())));
       spec.add("\n.field($S, $N)", field.name(), constant);
     }
-    declaration.router().ifPresent(router ->
-        spec.add("\n.optTaskRouter($T.CONFIG)", GeneratedNames.router(declaration)));
+    if (taskRouter != null) {
+      spec.add("\n.optTaskRouter($N)", taskRouter);
+    }
     spec.add("\n.build()").unindent();
     type.addField(FieldSpec.builder(TypeNames.ADAPTER_SPEC, "SPEC", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
         .addJavadoc("The whole declaration of $L, as the runtime reads it.\n", source)
@@ -89,6 +96,21 @@ public final class AdapterWriter {
             constant, Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
         .addJavadoc(javadoc, lora ? "Lora" : "RankExperts", source)
         .initializer(config(adapter))
+        .build();
+  }
+
+  /** The {@code @TaskRouter} as a constant: its task names, whose index is a task's id. */
+  private static FieldSpec taskRouterField(
+      String constant, RouterDeclaration router, CodeBlock source) {
+    CodeBlock tasks = router.tasks().stream()
+        .map(task -> CodeBlock.of("$S", task))
+        .collect(CodeBlock.joining(", "));
+    return FieldSpec.builder(TypeNames.TASK_ROUTER_CONFIG, constant,
+            Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
+        .addJavadoc(
+            "The {@code @TaskRouter} declared on $L.\nA task's id is its index in the tasks.\n", source)
+        .initializer("new $T($T.of($L), $L, $L)", TypeNames.TASK_ROUTER_CONFIG, TypeNames.LIST,
+            tasks, router.adaptive(), Double.toString(router.contrastive()))
         .build();
   }
 

@@ -16,11 +16,6 @@ public final class GeneratedNames {
     return ClassName.get(declaration.packageName(), flatName(declaration) + "_Adapter");
   }
 
-  /** {@code p.Outer.Foo} → {@code p.Outer_Foo_Router}. */
-  public static ClassName router(Declaration declaration) {
-    return ClassName.get(declaration.packageName(), flatName(declaration) + "_Router");
-  }
-
   private static String flatName(Declaration declaration) {
     return String.join("_", declaration.simpleNames());
   }

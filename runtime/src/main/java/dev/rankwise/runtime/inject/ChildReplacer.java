@@ -44,11 +44,6 @@ public final class ChildReplacer {
     repointFields(parent, original, replacement, path);
   }
 
-  /** Whether {@code child} is (by identity) one of {@code parent}'s direct children. */
-  public static boolean isChild(Block parent, Block child) {
-    return parent.getChildren().values().stream().anyMatch(value -> value == child);
-  }
-
   private static void repointFields(Block parent, Block original, Block replacement, String path) {
     for (Class<?> type = parent.getClass(); type != null; type = type.getSuperclass()) {
       for (Field field : type.getDeclaredFields()) {

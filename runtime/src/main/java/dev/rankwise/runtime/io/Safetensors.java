@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,11 +67,11 @@ final class Safetensors {
       info.add("data_offsets", offsets);
       header.add(entry.getKey(), info);
     }
-    StringBuilder json = new StringBuilder(new Gson().toJson(header));
-    while ((json.length() + 8) % 8 != 0) {
-      json.append(' ');
-    }
-    byte[] headerBytes = json.toString().getBytes(StandardCharsets.UTF_8);
+    // The format wants the data 8-byte aligned: pad the header's UTF-8 bytes (a task name such as
+    // "café" has more bytes than chars) with trailing spaces.
+    byte[] json = new Gson().toJson(header).getBytes(StandardCharsets.UTF_8);
+    byte[] headerBytes = Arrays.copyOf(json, (json.length + 7) / 8 * 8);
+    Arrays.fill(headerBytes, json.length, headerBytes.length, (byte) ' ');
     ByteBuffer buffer =
         ByteBuffer.allocate(Math.toIntExact(8 + headerBytes.length + offset))
             .order(ByteOrder.LITTLE_ENDIAN);

@@ -54,11 +54,6 @@ public final class PerTaskLoraLinear extends AdaptedLinear {
     return router;
   }
 
-  /** The parameters of one task's adapter. */
-  public Map<String, Parameter> taskParameters(int task) {
-    return updates.get(task).parameters();
-  }
-
   @Override
   public Map<String, Parameter> adapterParameters() {
     Map<String, Parameter> named = new LinkedHashMap<>();

@@ -1,9 +1,9 @@
 package dev.rankwise.runtime.route;
 
 import dev.rankwise.runtime.ConfigChecks;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Validated settings of task routing (see {@link dev.rankwise.annotations.TaskRouter}).
@@ -20,10 +20,16 @@ public record TaskRouterConfig(List<String> tasks, boolean adaptive, double cont
     if (tasks.isEmpty()) {
       throw new IllegalArgumentException("tasks must not be empty");
     }
-    Set<String> seen = new HashSet<>();
+    // Names that differ only in case are easily confused, and collide as file names on
+    // case-insensitive file systems.
+    Map<String, String> seen = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     for (String task : tasks) {
-      if (!seen.add(task)) {
+      String other = seen.putIfAbsent(task, task);
+      if (task.equals(other)) {
         throw new IllegalArgumentException("task names must be unique, got '" + task + "' twice");
+      } else if (other != null) {
+        throw new IllegalArgumentException("task names must differ in more than letter case, got '"
+            + other + "' and '" + task + "'");
       }
     }
     ConfigChecks.finiteNonNegative("contrastive", contrastive);
