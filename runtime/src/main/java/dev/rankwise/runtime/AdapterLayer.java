@@ -6,8 +6,9 @@ import ai.djl.nn.Parameter;
 import java.util.Map;
 
 /**
- * A block that stands in for a frozen linear layer and adds a trainable low-rank update to it. The
- * model-level code (injection, freezing, merging, files) sees every kind of adapter through this.
+ * A block that stands in for a frozen linear layer and adds a trainable low-rank update to it (PEFT's
+ * {@code BaseTunerLayer}). The model-level code (injection, freezing, merging, files) sees every kind
+ * of adapter through this and {@link AdapterKind}.
  */
 public interface AdapterLayer extends Block {
 
@@ -19,6 +20,30 @@ public interface AdapterLayer extends Block {
    * a fixed order. The frozen base weight and bias are not among them.
    */
   Map<String, Parameter> adapterParameters();
+
+  /**
+   * The adapter parameters that route rather than adapt (such as task embeddings or a token
+   * router), by file name, in the order of {@link #adapterParameters()}; empty for kinds that do
+   * not route.
+   */
+  default Map<String, Parameter> routingParameters() {
+    return Map.of();
+  }
+
+  /**
+   * The experts each task uses now, by task name in declaration order, best first; empty for kinds
+   * that do not select experts per task.
+   */
+  default Map<String, int[]> selectedExperts() {
+    return Map.of();
+  }
+
+  /**
+   * This layer's record in {@code adapter_config.json} after its {@code kind}: its settings by
+   * property name in file order, each a {@code String}, {@code Boolean} or {@code Number}. Loading
+   * refuses a file whose record of the layer differs.
+   */
+  Map<String, Object> fileRecord();
 
   /** Folds the update into the base weight; refuses (and changes nothing) if the result is not finite. */
   void merge();

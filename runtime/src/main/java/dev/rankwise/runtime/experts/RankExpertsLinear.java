@@ -170,6 +170,7 @@ public final class RankExpertsLinear extends AdaptedLinear {
   }
 
   /** The parameters that route: task embeddings, gate projection and rank logits, or the token router. */
+  @Override
   public Map<String, Parameter> routingParameters() {
     Map<String, Parameter> routing = new LinkedHashMap<>(adapterParameters());
     routing.remove(EXPERTS_A);
@@ -194,6 +195,20 @@ public final class RankExpertsLinear extends AdaptedLinear {
       named.put(ROUTER, tokenRouter);
     }
     return named;
+  }
+
+  @Override
+  public Map<String, Object> fileRecord() {
+    Map<String, Object> record = new LinkedHashMap<>();
+    record.put("count", config.count());
+    record.put("top_k", config.topK());
+    record.put("scaling", config.scaling());
+    record.put("dropout", config.dropout());
+    record.put("balance", config.balance());
+    record.put("routing", router != null ? "TASK" : "TOKEN");
+    record.put("adaptive", router != null && router.adaptive());
+    record.put("contrastive", router != null ? router.contrastive() : 0.0);
+    return record;
   }
 
   @Override
@@ -337,6 +352,17 @@ public final class RankExpertsLinear extends AdaptedLinear {
       long[] order = logits.argSort(-1, false).toLongArray();
       return Arrays.stream(order).limit(used).mapToInt(Math::toIntExact).toArray();
     }
+  }
+
+  @Override
+  public Map<String, int[]> selectedExperts() {
+    Map<String, int[]> byTask = new LinkedHashMap<>();
+    if (router != null) {
+      for (int task = 0; task < router.tasks().size(); task++) {
+        byTask.put(router.tasks().get(task), selectedExperts(task));
+      }
+    }
+    return byTask;
   }
 
   /** The update {@code s · B diag(m) A} of one task, shape (out, in), for its selected experts. */

@@ -4,7 +4,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import dev.rankwise.runtime.AdapterLayer;
-import dev.rankwise.runtime.experts.RankExpertsLinear;
 import dev.rankwise.runtime.io.AdapterFiles;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
@@ -77,8 +76,8 @@ public final class AdaptedModel {
   }
 
   /**
-   * Keeps the routing parameters of task-routed rank experts (task embeddings, gate projection,
-   * task offsets, rank logits) at their initial values while the experts train: the ablation of a
+   * Keeps the routing parameters of every layer (for rank experts: task embeddings, gate projection,
+   * task offsets, rank logits, or the token router) at their initial values while the experts train: the ablation of a
    * published implementation whose gates never train. The experts each task uses are then fixed
    * by the initialisation.
    *
@@ -98,9 +97,7 @@ public final class AdaptedModel {
     List<Parameter> routing = new ArrayList<>();
     if (routingFrozen) {
       for (AdapterLayer layer : layers.values()) {
-        if (layer instanceof RankExpertsLinear experts) {
-          routing.addAll(experts.routingParameters().values());
-        }
+        routing.addAll(layer.routingParameters().values());
       }
     }
     return routing;
@@ -186,18 +183,14 @@ public final class AdaptedModel {
   }
 
   /**
-   * The experts each task uses now, by layer path and task name (task-routed rank experts only),
-   * best-scored first.
+   * The experts each task uses now, by layer path and task name (layers that select experts per
+   * task only), best-scored first.
    */
   public Map<String, Map<String, int[]>> selectedExperts() {
     Map<String, Map<String, int[]>> selected = new LinkedHashMap<>();
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
-      if (layer.getValue() instanceof RankExpertsLinear experts && experts.router().isPresent()) {
-        Map<String, int[]> byTask = new LinkedHashMap<>();
-        List<String> tasks = experts.router().get().tasks();
-        for (int task = 0; task < tasks.size(); task++) {
-          byTask.put(tasks.get(task), experts.selectedExperts(task));
-        }
+      Map<String, int[]> byTask = layer.getValue().selectedExperts();
+      if (!byTask.isEmpty()) {
         selected.put(layer.getKey(), byTask);
       }
     }

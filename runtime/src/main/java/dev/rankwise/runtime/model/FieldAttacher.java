@@ -6,6 +6,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.util.Pair;
 import dev.rankwise.runtime.AdapterConfig;
+import dev.rankwise.runtime.AdapterKind;
 import dev.rankwise.runtime.AdapterLayer;
 import dev.rankwise.runtime.inject.BlockPaths;
 import dev.rankwise.runtime.inject.ChildReplacer;
@@ -184,7 +185,12 @@ public final class FieldAttacher {
   }
 
   private AdapterLayer create(String path, Linear layer, AdapterConfig config) {
-    return AdapterFactory.create(config, spec.taskRouter(), layer, AdapterFactory.layerSeed(seed, path));
+    return AdapterKind.create(layer, config, spec.taskRouter(), layerSeed(seed, path));
+  }
+
+  /** A per-layer seed, so a layer's initialisation does not depend on the order of attachment. */
+  static long layerSeed(long seed, String path) {
+    return seed * 0x9E3779B97F4A7C15L + path.hashCode();
   }
 
   private String childSegment(Linear layer, String owner) {
