@@ -16,7 +16,6 @@ import ai.djl.util.Pair;
 import dev.rankwise.annotations.Mixer;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
-import dev.rankwise.runtime.TwoTower;
 import dev.rankwise.runtime.inject.BlockPaths;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.lora.LoraLinear;
@@ -25,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import plain.TwoTower;
 
 class AttachTest extends ManagedArrays {
 
