@@ -3,6 +3,7 @@ package dev.rankwise.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
 import java.util.Map;
 
 /**
@@ -66,4 +67,16 @@ public interface AdapterLayer extends Block {
 
   /** The frozen base weight as it was before any merge (the model's own weight). */
   NDArray frozenWeight();
+
+  /**
+   * The linear layer this adapter wraps, the model's own block: it shares its weight and bias
+   * arrays with this adapter, so while this adapter is merged it holds the merged weight.
+   */
+  Linear baseLayer();
+
+  /**
+   * Frees the arrays this adapter owns (its parameters and the copy of the weight kept for {@link
+   * #unmerge()}); the base layer's arrays stay as they are. The adapter must not be used afterwards.
+   */
+  void releaseAdapter();
 }

@@ -122,7 +122,14 @@ public final class AdaptedModel {
    * unfrozen the tree (DJL's {@code PtModel.newTrainer} does).
    */
   public void freezeBase() {
-    FieldAttacher.freeze(block, layers);
+    for (Pair<String, Parameter> parameter : block.getParameters()) {
+      parameter.getValue().freeze(true);
+    }
+    for (AdapterLayer layer : layers.values()) {
+      for (Parameter parameter : layer.adapterParameters().values()) {
+        parameter.freeze(false);
+      }
+    }
     included.values().forEach(parameter -> parameter.freeze(false));
     frozenRouting().forEach(parameter -> parameter.freeze(true));
   }
