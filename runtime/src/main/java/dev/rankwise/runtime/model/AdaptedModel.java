@@ -77,10 +77,10 @@ public final class AdaptedModel {
   }
 
   /**
-   * Keeps the routing parameters of every layer (for rank experts: task embeddings, gate projection,
-   * task offsets, rank logits, or the token router) at their initial values while the experts train: the ablation of a
-   * published implementation whose gates never train. The experts each task uses are then fixed
-   * by the initialisation.
+   * Keeps the routing parameters of every layer (for rank experts: task embeddings, gate
+   * projection, task offsets, rank logits, or the token router) at their initial values while the
+   * experts train: the ablation of a published implementation whose gates never train. The experts
+   * each task uses are then fixed by the initialisation.
    *
    * @throws IllegalStateException if no layer has routing parameters
    */
