@@ -3,7 +3,6 @@ package test;
 import dev.rankwise.runtime.experts.RankExpertsConfig;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
-import dev.rankwise.runtime.model.FieldAttacher;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -48,16 +47,13 @@ public final class ExpertFields_Adapter {
    * Attaches the adapters to the annotated fields of {@code block} and freezes everything else.
    */
   public static AdaptedModel attach(ExpertFields block) {
-    FieldAttacher attacher = SPEC.fieldAttacher(block);
-    block.hidden = attacher.adapt("hidden", block.hidden);
-    block.output = attacher.adapt("output", block.output);
-    return attacher.finish();
+    return SPEC.attach(block);
   }
 
   /**
    * Attaches the adapters and loads their weights saved in {@code directory}.
    */
   public static AdaptedModel load(ExpertFields block, Path directory) throws IOException {
-    return attach(block).load(directory);
+    return SPEC.load(block, directory);
   }
 }

@@ -3,7 +3,6 @@ package test;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
-import dev.rankwise.runtime.model.FieldAttacher;
 import java.io.IOException;
 import java.nio.file.Path;
 import javax.annotation.processing.Generated;
@@ -39,16 +38,13 @@ public final class TwoFields_Adapter {
    * Attaches the adapters to the annotated fields of {@code block} and freezes everything else.
    */
   public static AdaptedModel attach(TwoFields block) {
-    FieldAttacher attacher = SPEC.fieldAttacher(block);
-    block.query = attacher.adapt("query", block.query);
-    block.valueProjection = attacher.adapt("valueProjection", block.valueProjection);
-    return attacher.finish();
+    return SPEC.attach(block);
   }
 
   /**
    * Attaches the adapters and loads their weights saved in {@code directory}.
    */
   public static AdaptedModel load(TwoFields block, Path directory) throws IOException {
-    return attach(block).load(directory);
+    return SPEC.load(block, directory);
   }
 }

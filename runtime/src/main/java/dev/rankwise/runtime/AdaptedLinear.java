@@ -21,6 +21,7 @@ import java.util.Optional;
  */
 public abstract class AdaptedLinear extends Linear implements AdapterLayer {
 
+  private final Linear base;
   private final long inFeatures;
   private final long outFeatures;
   private final Parameter baseWeight;
@@ -34,6 +35,7 @@ public abstract class AdaptedLinear extends Linear implements AdapterLayer {
    */
   protected AdaptedLinear(Linear base) {
     super(builderFor(base));
+    this.base = base;
     NDArray weight = base.getParameters().get("weight").getArray();
     outFeatures = weight.getShape().get(0);
     inFeatures = weight.getShape().get(1);
@@ -62,15 +64,14 @@ public abstract class AdaptedLinear extends Linear implements AdapterLayer {
         .optBias(base.getParameters().contains("bias"));
   }
 
-  /** Adds a trainable adapter parameter holding {@code initial}. */
+  /** Adds a trainable adapter parameter holding {@code initial}, in the base weight's data type. */
   protected final Parameter addAdapterParameter(String name, NDArray initial) {
+    NDArray array = initial.toType(baseWeight.getArray().getDataType(), false);
+    if (array != initial) {
+      initial.close();
+    }
     Parameter parameter =
-        addParameter(
-            Parameter.builder()
-                .setName(name)
-                .setType(Parameter.Type.WEIGHT)
-                .optArray(initial.toType(baseWeight.getArray().getDataType(), false))
-                .build());
+        addParameter(Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT).optArray(array).build());
     parameter.freeze(false);
     return parameter;
   }
@@ -219,6 +220,20 @@ public abstract class AdaptedLinear extends Linear implements AdapterLayer {
     originalWeight.copyTo(baseWeight.getArray());
     originalWeight.close();
     originalWeight = null;
+  }
+
+  @Override
+  public Linear baseLayer() {
+    return base;
+  }
+
+  @Override
+  public void releaseAdapter() {
+    adapterParameters().values().forEach(Parameter::close);
+    if (originalWeight != null) {
+      originalWeight.close();
+      originalWeight = null;
+    }
   }
 
   @Override

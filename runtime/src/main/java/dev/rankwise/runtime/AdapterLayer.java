@@ -3,11 +3,13 @@ package dev.rankwise.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
 import java.util.Map;
 
 /**
- * A block that stands in for a frozen linear layer and adds a trainable low-rank update to it. The
- * model-level code (injection, freezing, merging, files) sees every kind of adapter through this.
+ * A block that stands in for a frozen linear layer and adds a trainable low-rank update to it (PEFT's
+ * {@code BaseTunerLayer}). The model-level code (injection, freezing, merging, files) sees every kind
+ * of adapter through this and {@link AdapterKind}.
  */
 public interface AdapterLayer extends Block {
 
@@ -19,6 +21,30 @@ public interface AdapterLayer extends Block {
    * a fixed order. The frozen base weight and bias are not among them.
    */
   Map<String, Parameter> adapterParameters();
+
+  /**
+   * The adapter parameters that route rather than adapt (such as task embeddings or a token
+   * router), by file name, in the order of {@link #adapterParameters()}; empty for kinds that do
+   * not route.
+   */
+  default Map<String, Parameter> routingParameters() {
+    return Map.of();
+  }
+
+  /**
+   * The experts each task uses now, by task name in declaration order, best first; empty for kinds
+   * that do not select experts per task.
+   */
+  default Map<String, int[]> selectedExperts() {
+    return Map.of();
+  }
+
+  /**
+   * This layer's record in {@code adapter_config.json} after its {@code kind}: its settings by
+   * property name in file order, each a {@code String}, {@code Boolean} or {@code Number}. Loading
+   * refuses a file whose record of the layer differs.
+   */
+  Map<String, Object> fileRecord();
 
   /** Folds the update into the base weight; refuses (and changes nothing) if the result is not finite. */
   void merge();
@@ -41,4 +67,16 @@ public interface AdapterLayer extends Block {
 
   /** The frozen base weight as it was before any merge (the model's own weight). */
   NDArray frozenWeight();
+
+  /**
+   * The linear layer this adapter wraps, the model's own block: it shares its weight and bias
+   * arrays with this adapter, so while this adapter is merged it holds the merged weight.
+   */
+  Linear baseLayer();
+
+  /**
+   * Frees the arrays this adapter owns (its parameters and the copy of the weight kept for {@link
+   * #unmerge()}); the base layer's arrays stay as they are. The adapter must not be used afterwards.
+   */
+  void releaseAdapter();
 }

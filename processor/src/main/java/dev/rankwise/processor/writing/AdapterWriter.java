@@ -14,8 +14,6 @@ import dev.rankwise.processor.model.Declaration.FieldDeclaration;
 import dev.rankwise.processor.model.Declaration.LoraDeclaration;
 import dev.rankwise.processor.model.Declaration.RankExpertsDeclaration;
 import dev.rankwise.processor.model.Declaration.RouterDeclaration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.Modifier;
 import javax.lang.model.element.TypeElement;
@@ -61,10 +59,8 @@ public final class AdapterWriter {
       type.addField(taskRouterField(constant, router, source));
       return constant;
     }).orElse(null);
-    Map<String, String> fieldConstants = new LinkedHashMap<>();
     for (FieldDeclaration field : declaration.fields()) {
       String constant = constants.of(field.name());
-      fieldConstants.put(field.name(), constant);
       type.addField(configField(constant, field.adapter(),
           "The {@code @$L} declared on $L.\n",
           CodeBlock.of("{@link $T#$L}", ClassName.get(declaration.type()), field.name())));
@@ -83,7 +79,7 @@ public final class AdapterWriter {
     if (declaration.fields().isEmpty()) {
       addTypeLevelEntryPoints(type);
     } else {
-      addFieldEntryPoints(type, declaration, fieldConstants);
+      addFieldEntryPoints(type, declaration);
     }
     files.write(declaration.packageName(), type.build());
   }
@@ -179,16 +175,13 @@ public final class AdapterWriter {
         .addParameter(parameter, name);
   }
 
-  private static void addFieldEntryPoints(
-      TypeSpec.Builder type, Declaration declaration, Map<String, String> fieldConstants) {
+  /** The same delegates, typed to the declaring block class: the runtime re-points its fields. */
+  private static void addFieldEntryPoints(TypeSpec.Builder type, Declaration declaration) {
     TypeName blockType = blockType(declaration);
-    MethodSpec.Builder attach = attachMethod(blockType, "block", "the annotated fields of {@code block}")
-        .addStatement("$T attacher = SPEC.fieldAttacher(block)", TypeNames.FIELD_ATTACHER);
-    for (String field : fieldConstants.keySet()) {
-      attach.addStatement("block.$N = attacher.adapt($S, block.$N)", field, field, field);
-    }
-    type.addMethod(attach.addStatement("return attacher.finish()").build());
-    type.addMethod(loadMethod(blockType, "return attach(block).load(directory)"));
+    type.addMethod(attachMethod(blockType, "block", "the annotated fields of {@code block}")
+        .addStatement("return SPEC.attach(block)")
+        .build());
+    type.addMethod(loadMethod(blockType, "return SPEC.load(block, directory)"));
   }
 
   private static MethodSpec loadMethod(TypeName blockType, String statement) {

@@ -17,7 +17,6 @@ final class TypeNames {
   static final ClassName MIXER = ClassName.get("dev.rankwise.annotations", "Mixer");
   static final ClassName ADAPTER_SPEC = ClassName.get("dev.rankwise.runtime.model", "AdapterSpec");
   static final ClassName ADAPTED_MODEL = ClassName.get("dev.rankwise.runtime.model", "AdaptedModel");
-  static final ClassName FIELD_ATTACHER = ClassName.get("dev.rankwise.runtime.model", "FieldAttacher");
   static final ClassName LORA_CONFIG = ClassName.get("dev.rankwise.runtime.lora", "LoraConfig");
   static final ClassName RANK_EXPERTS_CONFIG =
       ClassName.get("dev.rankwise.runtime.experts", "RankExpertsConfig");

@@ -41,11 +41,6 @@ public record RankExpertsConfig(int count, int topK, double alpha, double dropou
   }
 
   @Override
-  public String kind() {
-    return "RANK_EXPERTS";
-  }
-
-  @Override
   public long trainableParameters(long in, long out) {
     return count * (in + out);
   }

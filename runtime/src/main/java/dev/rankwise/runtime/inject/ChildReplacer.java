@@ -6,6 +6,8 @@ import ai.djl.nn.BlockList;
 import java.lang.reflect.Field;
 import java.lang.reflect.InaccessibleObjectException;
 import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Puts a new block in the place of a child: same name, same position in the parent's children,
@@ -25,7 +27,7 @@ public final class ChildReplacer {
    *
    * @param path the child's block path, for messages
    * @throws IllegalStateException if the parent is not an {@link AbstractBlock}, the original is
-   *     not its child, or a field holding it cannot be re-pointed
+   *     not its child, or a field holding it cannot be re-pointed; nothing changes then
    */
   public static void replace(Block parent, Block original, Block replacement, String path) {
     if (!(parent instanceof AbstractBlock)) {
@@ -40,11 +42,20 @@ public final class ChildReplacer {
           "'" + path + "' is not a child block of " + parent.getClass().getName()
               + "; register it with addChildBlock");
     }
+    List<Field> fields = fieldsHolding(parent, original, replacement, path);
     children.values().set(index, replacement);
-    repointFields(parent, original, replacement, path);
+    for (Field field : fields) {
+      try {
+        field.set(parent, replacement);
+      } catch (IllegalAccessException e) {
+        throw new IllegalStateException("field " + field + " was made accessible but cannot be set", e);
+      }
+    }
   }
 
-  private static void repointFields(Block parent, Block original, Block replacement, String path) {
+  /** The fields of {@code parent} that hold {@code original}, each checked to accept the replacement. */
+  private static List<Field> fieldsHolding(Block parent, Block original, Block replacement, String path) {
+    List<Field> holding = new ArrayList<>();
     for (Class<?> type = parent.getClass(); type != null; type = type.getSuperclass()) {
       for (Field field : type.getDeclaredFields()) {
         if (Modifier.isStatic(field.getModifiers()) || field.getType().isPrimitive()) {
@@ -59,22 +70,23 @@ public final class ChildReplacer {
           if (field.get(parent) != original) {
             continue;
           }
-          if (!field.getType().isInstance(replacement)) {
-            throw new IllegalStateException(
-                "cannot attach an adapter at '" + path + "': field " + type.getName() + "."
-                    + field.getName() + " has type " + field.getType().getName()
-                    + ", which the adapter (a " + replacement.getClass().getSimpleName()
-                    + ") is not; declare the field as ai.djl.nn.core.Linear");
-          }
-          field.set(parent, replacement);
         } catch (IllegalAccessException | InaccessibleObjectException e) {
           throw new IllegalStateException(
               "cannot attach an adapter at '" + path + "': field " + type.getName() + "."
                   + field.getName() + " cannot be re-pointed (" + e.getMessage() + ")",
               e);
         }
+        if (!field.getType().isInstance(replacement)) {
+          throw new IllegalStateException(
+              "cannot attach an adapter at '" + path + "': field " + type.getName() + "."
+                  + field.getName() + " has type " + field.getType().getName()
+                  + ", which the adapter (a " + replacement.getClass().getSimpleName()
+                  + ") is not; declare the field as ai.djl.nn.core.Linear");
+        }
+        holding.add(field);
       }
     }
+    return holding;
   }
 
   private static BlockList children(AbstractBlock parent) {

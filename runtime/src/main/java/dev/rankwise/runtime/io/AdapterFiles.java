@@ -10,9 +10,8 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.rankwise.runtime.AdapterConfig;
 import dev.rankwise.runtime.AdapterLayer;
-import dev.rankwise.runtime.experts.RankExpertsLinear;
-import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.model.AdapterSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -186,24 +185,26 @@ public final class AdapterFiles {
     JsonObject rankwise = new JsonObject();
     JsonObject layerRecords = new JsonObject();
     JsonArray targets = new JsonArray();
-    LoraConfig plain = null;
+    // PEFT reads the file as its own LoRA when every layer is plain LoRA with one config.
+    AdapterConfig plain = null;
     boolean peftCompatible = true;
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
       targets.add(layer.getKey());
       layerRecords.add(layer.getKey(), LayerRecord.of(layer.getValue()));
-      if (layer.getValue().config() instanceof LoraConfig lora && !lora.hasMixer() && !lora.perTask()
-          && (plain == null || plain.equals(lora))) {
-        plain = lora;
+      AdapterConfig adapter = layer.getValue().config();
+      if (adapter.peftLora().isPresent() && (plain == null || plain.equals(adapter))) {
+        plain = adapter;
       } else {
         peftCompatible = false;
       }
     }
     config.addProperty("peft_type", peftCompatible ? "LORA" : "RANKWISE");
     if (plain != null && peftCompatible) {
-      config.addProperty("r", plain.rankA());
-      config.addProperty("lora_alpha", plain.alpha() == 0 ? plain.rank() : plain.alpha());
-      config.addProperty("lora_dropout", plain.dropout());
-      config.addProperty("use_rslora", plain.rsLora());
+      AdapterConfig.PeftLora peft = plain.peftLora().orElseThrow();
+      config.addProperty("r", peft.r());
+      config.addProperty("lora_alpha", peft.loraAlpha());
+      config.addProperty("lora_dropout", peft.dropout());
+      config.addProperty("use_rslora", peft.rsLora());
     }
     config.add("target_modules", targets);
     config.addProperty("bias", "none");
@@ -233,18 +234,19 @@ public final class AdapterFiles {
   private static JsonObject selectedExperts(Map<String, AdapterLayer> layers) {
     JsonObject selected = new JsonObject();
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
-      if (layer.getValue() instanceof RankExpertsLinear experts && experts.router().isPresent()) {
-        JsonObject byTask = new JsonObject();
-        java.util.List<String> tasks = experts.router().get().tasks();
-        for (int task = 0; task < tasks.size(); task++) {
-          JsonArray indices = new JsonArray();
-          for (int expert : experts.selectedExperts(task)) {
-            indices.add(expert);
-          }
-          byTask.add(tasks.get(task), indices);
-        }
-        selected.add(layer.getKey(), byTask);
+      Map<String, int[]> experts = layer.getValue().selectedExperts();
+      if (experts.isEmpty()) {
+        continue;
       }
+      JsonObject byTask = new JsonObject();
+      experts.forEach((task, chosen) -> {
+        JsonArray indices = new JsonArray();
+        for (int expert : chosen) {
+          indices.add(expert);
+        }
+        byTask.add(task, indices);
+      });
+      selected.add(layer.getKey(), byTask);
     }
     return selected;
   }
@@ -315,17 +317,15 @@ public final class AdapterFiles {
     double alpha = config.has("lora_alpha") ? config.get("lora_alpha").getAsDouble() : 8;
     boolean rsLora = config.has("use_rslora") && config.get("use_rslora").getAsBoolean();
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
-      if (!(layer.getValue().config() instanceof LoraConfig lora) || lora.hasMixer() || lora.perTask()) {
-        throw new AdapterFileException(
-            file, "a PEFT LoRA file can only load into plain LoRA (mixer IDENTITY); layer '"
-                + layer.getKey() + "' is " + layer.getValue().config());
-      }
-      double effectiveAlpha = lora.alpha() == 0 ? lora.rank() : lora.alpha();
-      if (lora.rank() != rank || effectiveAlpha != alpha || lora.rsLora() != rsLora) {
+      AdapterConfig adapter = layer.getValue().config();
+      AdapterConfig.PeftLora lora = adapter.peftLora().orElseThrow(() -> new AdapterFileException(
+          file, "a PEFT LoRA file can only load into plain LoRA (mixer IDENTITY); layer '"
+              + layer.getKey() + "' is " + adapter));
+      if (lora.r() != rank || lora.loraAlpha() != alpha || lora.rsLora() != rsLora) {
         throw new AdapterFileException(
             file, "the file's r=" + rank + ", lora_alpha=" + alpha + ", use_rslora=" + rsLora
-                + " differ from layer '" + layer.getKey() + "' (r=" + lora.rank() + ", alpha="
-                + effectiveAlpha + ", rsLora=" + lora.rsLora() + ")");
+                + " differ from layer '" + layer.getKey() + "' (r=" + lora.r() + ", alpha="
+                + lora.loraAlpha() + ", rsLora=" + lora.rsLora() + ")");
       }
     }
   }

@@ -4,6 +4,9 @@ import dev.rankwise.annotations.Mixer;
 import dev.rankwise.runtime.AdapterConfig;
 import dev.rankwise.runtime.AdapterConfigBuilder;
 import dev.rankwise.runtime.ConfigChecks;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Validated settings of a decomposed LoRA adapter {@code ΔW = s · B' T A'} (see {@link
@@ -53,9 +56,25 @@ public record LoraConfig(
     return mixer == Mixer.LEARNED;
   }
 
+  /** Plain LoRA (identity mixer, one adapter for all tasks) is PEFT's own LoRA. */
   @Override
-  public String kind() {
-    return "LORA";
+  public Optional<PeftLora> peftLora() {
+    if (hasMixer() || perTask) {
+      return Optional.empty();
+    }
+    return Optional.of(new PeftLora(rankA, alpha == 0 ? rank() : alpha, dropout, rsLora));
+  }
+
+  /** The record of a layer with this config in {@code adapter_config.json}, shared and per task alike. */
+  Map<String, Object> fileRecord() {
+    Map<String, Object> record = new LinkedHashMap<>();
+    record.put("rank_a", rankA);
+    record.put("rank_b", rankB);
+    record.put("scaling", scaling());
+    record.put("mixer", mixer.name());
+    record.put("dropout", dropout);
+    record.put("per_task", perTask);
+    return record;
   }
 
   @Override

@@ -78,6 +78,11 @@ public final class LoraLinear extends AdaptedLinear {
   }
 
   @Override
+  public Map<String, Object> fileRecord() {
+    return config.fileRecord();
+  }
+
+  @Override
   protected LowRank lowRank(ParameterStore store, NDArray input, boolean training) {
     return new LowRank(update.hidden(store, dropout(input, config.dropout(), training), training),
         update.up(store, input.getDevice(), training));

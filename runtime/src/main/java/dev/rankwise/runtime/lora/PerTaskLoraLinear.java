@@ -62,6 +62,11 @@ public final class PerTaskLoraLinear extends AdaptedLinear {
   }
 
   @Override
+  public Map<String, Object> fileRecord() {
+    return config.fileRecord();
+  }
+
+  @Override
   protected LowRank lowRank(ParameterStore store, NDArray input, boolean training) {
     NDArray taskIds = RoutingContext.requireTaskIds(
         "a per-task @Lora layer", updates.size(), input.getShape().get(0));

@@ -4,7 +4,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import dev.rankwise.runtime.AdapterLayer;
-import dev.rankwise.runtime.experts.RankExpertsLinear;
 import dev.rankwise.runtime.io.AdapterFiles;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
@@ -27,6 +26,7 @@ public final class AdaptedModel {
   private final Map<String, AdapterLayer> layers;
   private final Map<String, Parameter> included = new LinkedHashMap<>();
   private boolean routingFrozen;
+  private boolean unloaded;
 
   AdaptedModel(AdapterSpec spec, Block block, Map<String, AdapterLayer> layers) {
     this.spec = spec;
@@ -77,14 +77,15 @@ public final class AdaptedModel {
   }
 
   /**
-   * Keeps the routing parameters of task-routed rank experts (task embeddings, gate projection,
-   * task offsets, rank logits) at their initial values while the experts train: the ablation of a
-   * published implementation whose gates never train. The experts each task uses are then fixed
-   * by the initialisation.
+   * Keeps the routing parameters of every layer (for rank experts: task embeddings, gate
+   * projection, task offsets, rank logits, or the token router) at their initial values while the
+   * experts train: the ablation of a published implementation whose gates never train. The experts
+   * each task uses are then fixed by the initialisation.
    *
    * @throws IllegalStateException if no layer has routing parameters
    */
   public AdaptedModel freezeRouting() {
+    checkAttached();
     routingFrozen = true;
     List<Parameter> routing = frozenRouting();
     if (routing.isEmpty()) {
@@ -98,9 +99,7 @@ public final class AdaptedModel {
     List<Parameter> routing = new ArrayList<>();
     if (routingFrozen) {
       for (AdapterLayer layer : layers.values()) {
-        if (layer instanceof RankExpertsLinear experts) {
-          routing.addAll(experts.routingParameters().values());
-        }
+        routing.addAll(layer.routingParameters().values());
       }
     }
     return routing;
@@ -125,7 +124,15 @@ public final class AdaptedModel {
    * unfrozen the tree (DJL's {@code PtModel.newTrainer} does).
    */
   public void freezeBase() {
-    FieldAttacher.freeze(block, layers);
+    checkAttached();
+    for (Pair<String, Parameter> parameter : block.getParameters()) {
+      parameter.getValue().freeze(true);
+    }
+    for (AdapterLayer layer : layers.values()) {
+      for (Parameter parameter : layer.adapterParameters().values()) {
+        parameter.freeze(false);
+      }
+    }
     included.values().forEach(parameter -> parameter.freeze(false));
     frozenRouting().forEach(parameter -> parameter.freeze(true));
   }
@@ -173,6 +180,7 @@ public final class AdaptedModel {
   }
 
   private void mergeAll(Consumer<AdapterLayer> merge) {
+    checkAttached();
     List<AdapterLayer> merged = new ArrayList<>();
     try {
       for (AdapterLayer layer : layers.values()) {
@@ -186,18 +194,14 @@ public final class AdaptedModel {
   }
 
   /**
-   * The experts each task uses now, by layer path and task name (task-routed rank experts only),
-   * best-scored first.
+   * The experts each task uses now, by layer path and task name (layers that select experts per
+   * task only), best-scored first.
    */
   public Map<String, Map<String, int[]>> selectedExperts() {
     Map<String, Map<String, int[]>> selected = new LinkedHashMap<>();
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
-      if (layer.getValue() instanceof RankExpertsLinear experts && experts.router().isPresent()) {
-        Map<String, int[]> byTask = new LinkedHashMap<>();
-        List<String> tasks = experts.router().get().tasks();
-        for (int task = 0; task < tasks.size(); task++) {
-          byTask.put(tasks.get(task), experts.selectedExperts(task));
-        }
+      Map<String, int[]> byTask = layer.getValue().selectedExperts();
+      if (!byTask.isEmpty()) {
         selected.put(layer.getKey(), byTask);
       }
     }
@@ -206,6 +210,7 @@ public final class AdaptedModel {
 
   /** Restores the exact base weights a {@link #merge()} or {@link #mergeTask} replaced. */
   public AdaptedModel unmerge() {
+    checkAttached();
     for (AdapterLayer layer : layers.values()) {
       layer.unmerge();
     }
@@ -218,10 +223,66 @@ public final class AdaptedModel {
   }
 
   /**
+   * Folds every adapter into its base weight and takes the adapters out of the tree, as PEFT's
+   * {@code merge_and_unload}: the block is left as the plain base model with merged weights, for
+   * serving or saving without rankwise. Every adapted layer is the {@code Linear} it was again,
+   * holding {@code W0 + ΔW} and its bias, and the fields that held the adapter hold it; the
+   * adapters' arrays are freed. The parameters stay frozen as attaching left them. This model is
+   * spent afterwards: attach the spec again to adapt the block anew.
+   *
+   * @return the block this model adapted
+   * @throws IllegalStateException if the adapters are merged already, or an adapter does not merge
+   *     whole (token-routed experts never merge; task-routed adapters merge per task, with {@link
+   *     #mergeAndUnload(String)}) or its merged weight would not be finite; nothing changes then
+   */
+  public Block mergeAndUnload() {
+    return mergeAndUnload(this::merge, spec.taskRouter().isPresent()
+        ? "; for the model of one task call mergeAndUnload(task)" : "");
+  }
+
+  /**
+   * As {@link #mergeAndUnload()}, folding in what one task uses ({@link #mergeTask}): the block
+   * serves that task as a plain model.
+   *
+   * @param task a task of the declaration's {@code @TaskRouter}
+   * @throws IllegalStateException if the declaration has no task router, the adapters are merged
+   *     already or the merge is refused; nothing changes then
+   */
+  public Block mergeAndUnload(String task) {
+    return mergeAndUnload(() -> mergeTask(task), "");
+  }
+
+  private Block mergeAndUnload(Runnable merge, String hint) {
+    checkAttached();
+    if (isMerged()) {
+      throw new IllegalStateException(
+          spec.declaringType() + " is merged already; call unmerge() first, then mergeAndUnload");
+    }
+    try {
+      merge.run();
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException("cannot merge and unload " + spec.declaringType()
+          + ", nothing was changed: " + e.getMessage() + hint, e);
+    }
+    Attacher.detach(block, layers);
+    unloaded = true;
+    return block;
+  }
+
+  private void checkAttached() {
+    if (unloaded) {
+      throw new IllegalStateException(
+          "the adapters of " + spec.declaringType() + " were merged and unloaded; attach the spec"
+              + " again to adapt the block");
+    }
+  }
+
+  /**
    * Writes {@code adapter_model.safetensors} and {@code adapter_config.json} into the directory,
    * each atomically. Only adapter weights are written, never the base.
    */
   public void save(Path directory) throws IOException {
+    checkAttached();
     AdapterFiles.save(directory, spec, layers, included);
   }
 
@@ -230,6 +291,7 @@ public final class AdaptedModel {
    * checked whole before any weight changes, so a bad file leaves the model as it was.
    */
   public AdaptedModel load(Path directory) throws IOException {
+    checkAttached();
     AdapterFiles.load(directory, spec, layers, included);
     return this;
   }

@@ -3,6 +3,7 @@ package dev.rankwise.runtime.model;
 import ai.djl.Model;
 import ai.djl.nn.Block;
 import dev.rankwise.runtime.AdapterConfig;
+import dev.rankwise.runtime.AdapterLayer;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ import java.util.Optional;
 /**
  * A whole adapter declaration, as the processor generates it from one annotated type: which linear
  * layers get which adapter, by block-path pattern (type-level declarations) or by field name (field
- * declarations). It is the entry point generated code calls.
+ * declarations). It is the entry point generated code calls: {@link #attach(Block)} for both.
  */
 public final class AdapterSpec {
 
@@ -65,17 +66,6 @@ public final class AdapterSpec {
     return Optional.ofNullable(taskRouter);
   }
 
-  /** The config declared on a field; an error names the declared fields when there is none. */
-  public AdapterConfig fieldConfig(String fieldName) {
-    AdapterConfig config = fieldConfigs.get(fieldName);
-    if (config == null) {
-      throw new IllegalArgumentException(
-          declaringType + " declares no adapter on field '" + fieldName + "'; declared fields: "
-              + fieldConfigs.keySet());
-    }
-    return config;
-  }
-
   /**
    * Injects the declared adapters into the model's block, freezes every other parameter and
    * returns the adapted model. The model's block must be initialised (its weights loaded).
@@ -84,33 +74,43 @@ public final class AdapterSpec {
     return attach(model.getBlock());
   }
 
-  /** As {@link #attach(Model)}, for a block tree. */
+  /**
+   * As {@link #attach(Model)}, for a block tree: the adapters declared on fields of the block's
+   * class take the place of those fields' layers (the fields are re-pointed), then the target
+   * patterns' matches take theirs. All or nothing: if a declaration cannot be attached, the tree
+   * is left as it was and nothing stays allocated.
+   *
+   * @throws IllegalArgumentException if a pattern matches no linear layer (the message lists the
+   *     closest real paths), a declared field does not exist, or two declarations take one layer
+   * @throws IllegalStateException if a layer is not initialised or already adapted, or a declared
+   *     field is null or not a child block
+   */
   public AdaptedModel attach(Block block) {
     return attach(block, DEFAULT_SEED);
   }
 
   /** As {@link #attach(Block)}, with the seed of the adapters' random initialisation. */
   public AdaptedModel attach(Block block, long seed) {
-    return fieldAttacher(block, seed).finish();
+    AdaptedModel model = new AdaptedModel(this, block, Attacher.attach(this, block, seed));
+    model.freezeBase();
+    return model;
   }
 
   /**
-   * Starts attaching to a block whose class declares adapters on its fields: generated code
-   * re-points each field to the value {@link FieldAttacher#adapt} returns, then calls {@link
-   * FieldAttacher#finish()}. Type-level rules of this spec are applied by {@code finish()} too.
+   * Attaches the adapters and loads their saved weights from {@code directory}. All or nothing, as
+   * {@link #attach(Block)}: if the files do not fit, the adapters are taken out again.
    */
-  public FieldAttacher fieldAttacher(Block block) {
-    return fieldAttacher(block, DEFAULT_SEED);
-  }
-
-  /** As {@link #fieldAttacher(Block)}, with the seed of the adapters' random initialisation. */
-  public FieldAttacher fieldAttacher(Block block, long seed) {
-    return new FieldAttacher(this, block, seed);
-  }
-
-  /** Attaches the adapters and loads their saved weights from {@code directory}. */
   public AdaptedModel load(Block block, Path directory) throws IOException {
-    return attach(block).load(directory);
+    Map<String, AdapterLayer> layers = Attacher.attach(this, block, DEFAULT_SEED);
+    AdaptedModel model = new AdaptedModel(this, block, layers);
+    try {
+      model.load(directory);
+    } catch (IOException | RuntimeException e) {
+      Attacher.detach(block, layers);
+      throw e;
+    }
+    model.freezeBase();
+    return model;
   }
 
   /**

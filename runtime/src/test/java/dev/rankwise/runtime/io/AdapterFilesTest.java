@@ -14,7 +14,6 @@ import com.google.gson.JsonParser;
 import dev.rankwise.annotations.Mixer;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
-import dev.rankwise.runtime.TwoTower;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
@@ -30,6 +29,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import plain.TwoTower;
 
 class AdapterFilesTest extends ManagedArrays {
 

@@ -11,7 +11,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
-import dev.rankwise.runtime.TwoTower;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
@@ -27,6 +26,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import plain.TwoTower;
 
 /**
  * Saved adapters are tied to their bytes (a SHA-256 in the config) and to their base model (a

@@ -14,7 +14,6 @@ import com.google.gson.JsonParser;
 import dev.rankwise.annotations.Mixer;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
-import dev.rankwise.runtime.TwoTower;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.lora.LoraLinear;
 import dev.rankwise.runtime.model.AdaptedModel;
@@ -30,6 +29,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import plain.TwoTower;
 
 /**
  * Plain LoRA files interoperate with Hugging Face PEFT: a file written by an independent writer

@@ -16,15 +16,18 @@ import ai.djl.util.Pair;
 import dev.rankwise.annotations.Mixer;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
-import dev.rankwise.runtime.TwoTower;
 import dev.rankwise.runtime.inject.BlockPaths;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.lora.LoraLinear;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import plain.TwoTower;
 
 class AttachTest extends ManagedArrays {
 
@@ -131,16 +134,13 @@ class AttachTest extends ManagedArrays {
   }
 
   @Test
-  void fieldAttacherSwapsExactlyTheDeclaredFields() {
+  void attachSwapsExactlyTheDeclaredFields() {
     TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
     LoraConfig identity = LoraConfig.builder().setRanks(2, 2).optMixer(Mixer.IDENTITY).build();
     AdapterSpec spec =
         AdapterSpec.builder("test.TwoTower").field("query", SMALL).field("value", identity).build();
 
-    FieldAttacher attacher = spec.fieldAttacher(tower);
-    tower.query = attacher.adapt("query", tower.query);
-    tower.value = attacher.adapt("value", tower.value);
-    AdaptedModel adapted = attacher.finish();
+    AdaptedModel adapted = spec.attach(tower);
 
     assertEquals(List.of("query", "value"), List.copyOf(adapted.layers().keySet()));
     assertSame(tower.query, tower.getChildren().valueAt(0));
@@ -149,11 +149,93 @@ class AttachTest extends ManagedArrays {
   }
 
   @Test
+  void attachAdaptsTheDeclaredFieldsOfABlockClass() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    NDArray input = manager.randomNormal(new Shape(4, 6));
+    NDArray before = TestModels.predict(tower, manager, input);
+    AdapterSpec spec =
+        AdapterSpec.builder("plain.TwoTower").field("query", SMALL).field("value", SMALL).build();
+
+    AdaptedModel adapted = spec.attach(tower);
+
+    assertEquals(List.of("query", "value"), List.copyOf(adapted.layers().keySet()));
+    assertSame(adapted.layers().get("query"), tower.query, "the field now holds the adapter");
+    assertSame(tower.query, tower.getChildren().valueAt(0));
+    assertSame(tower.query, tower.finalQuery, "final fields are re-pointed too");
+    assertSame(adapted.layers().get("value"), tower.value);
+    for (Pair<String, Parameter> parameter : tower.getParameters()) {
+      boolean adapter = parameter.getKey().contains("lora_");
+      assertEquals(adapter, parameter.getValue().requiresGradient(), parameter.getKey());
+    }
+    assertTrue(before.contentEquals(TestModels.predict(tower, manager, input)), "no-op at step 0");
+    LoraLinear query = (LoraLinear) tower.query;
+    query.loraB().getArray().set(manager.ones(query.loraB().getArray().getShape()).toByteBuffer());
+    assertFalse(before.contentEquals(TestModels.predict(tower, manager, input)),
+        "the block's own forward pass goes through the adapter");
+  }
+
+  @Test
+  void loadAttachesTheDeclaredFieldsAndReadsTheirWeights(@TempDir Path directory) throws IOException {
+    AdapterSpec spec = AdapterSpec.builder("plain.TwoTower").field("query", SMALL).build();
+    Engine.getInstance().setRandomSeed(5);
+    TwoTower trained = TwoTower.initialised(manager, 6, 8, 3);
+    AdaptedModel adapted = spec.attach(trained);
+    LoraLinear query = (LoraLinear) trained.query;
+    query.loraB().getArray().set(manager.randomNormal(query.loraB().getArray().getShape()).toByteBuffer());
+    adapted.save(directory);
+    Engine.getInstance().setRandomSeed(5);
+    TwoTower fresh = TwoTower.initialised(manager, 6, 8, 3);
+
+    AdaptedModel loaded = spec.load(fresh, directory);
+
+    assertEquals(List.of("query"), List.copyOf(loaded.layers().keySet()));
+    NDArray input = manager.randomNormal(new Shape(4, 6));
+    assertTrue(TestModels.predict(trained, manager, input)
+        .contentEquals(TestModels.predict(fresh, manager, input)));
+  }
+
+  @Test
+  void aFailedAttachOfFieldsAndPatternsLeavesTheTreeAsItWasAndFreesItsArrays() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    ai.djl.nn.core.Linear query = tower.query;
+    AdapterSpec spec =
+        AdapterSpec.builder("plain.TwoTower").field("query", SMALL).target(SMALL, "head.9").build();
+    int arrays = manager.getManagedArrays().size();
+
+    assertThrows(IllegalArgumentException.class, () -> spec.attach(tower));
+
+    assertUntouched(tower, query, arrays);
+  }
+
+  @Test
+  void aFailedLoadLeavesTheTreeAsItWasAndFreesItsArrays(@TempDir Path directory) throws IOException {
+    AdapterSpec.builder("plain.TwoTower").field("value", SMALL).build()
+        .attach(TwoTower.initialised(manager, 6, 8, 3)).save(directory);
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    ai.djl.nn.core.Linear query = tower.query;
+    AdapterSpec spec = AdapterSpec.builder("plain.TwoTower").field("query", SMALL).build();
+    int arrays = manager.getManagedArrays().size();
+
+    assertThrows(IOException.class, () -> spec.load(tower, directory));
+
+    assertUntouched(tower, query, arrays);
+  }
+
+  /** The tree holds its own query layer everywhere, nothing is frozen and no adapter array is left. */
+  private void assertUntouched(TwoTower tower, ai.djl.nn.core.Linear query, int arrays) {
+    assertSame(query, tower.query);
+    assertSame(query, tower.finalQuery);
+    assertSame(query, tower.getChildren().valueAt(0));
+    assertTrue(tower.query.getParameters().get("weight").requiresGradient(), "nothing was frozen");
+    assertEquals(arrays, manager.getManagedArrays().size(), "the adapters built were freed");
+  }
+
+  @Test
   void aFieldThatIsNotAChildIsAnError() {
     TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
     AdapterSpec spec = AdapterSpec.builder("test.TwoTower").field("unregistered", SMALL).build();
     IllegalStateException error =
-        assertThrows(IllegalStateException.class, () -> spec.fieldAttacher(tower));
+        assertThrows(IllegalStateException.class, () -> spec.attach(tower));
     assertTrue(error.getMessage().contains("register it with addChildBlock"), error.getMessage());
   }
 
@@ -165,7 +247,7 @@ class AttachTest extends ManagedArrays {
     AdapterSpec spec =
         AdapterSpec.builder("test.TwoTower").field("query", SMALL).field("value", SMALL).build();
     // value is not initialised: nothing may change, query included.
-    assertThrows(IllegalStateException.class, () -> spec.fieldAttacher(tower));
+    assertThrows(IllegalStateException.class, () -> spec.attach(tower));
     assertSame(query, tower.query);
     assertSame(query, tower.getChildren().valueAt(0));
   }

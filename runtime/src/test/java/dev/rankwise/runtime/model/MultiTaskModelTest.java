@@ -13,7 +13,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
-import dev.rankwise.runtime.TwoTower;
 import dev.rankwise.runtime.experts.RankExpertsConfig;
 import dev.rankwise.runtime.io.AdapterFiles;
 import dev.rankwise.runtime.lora.LoraConfig;
@@ -27,6 +26,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import plain.TwoTower;
 
 /** A multi-task declaration end to end: rank experts and per-task LoRA under one task router. */
 class MultiTaskModelTest extends ManagedArrays {

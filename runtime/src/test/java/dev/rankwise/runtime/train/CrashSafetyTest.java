@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.rankwise.runtime.ChildJvm;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.io.AtomicFiles;
 import dev.rankwise.runtime.io.Checkpoint;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -123,17 +123,7 @@ class CrashSafetyTest extends ManagedArrays {
 
   /** A java command running {@code main} with this JVM's class path and engine settings. */
   private static List<String> command(Class<?> main, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String property : List.of("ai.djl.offline", "ai.djl.default_engine", "ai.djl.pytorch.num_threads",
-        "ai.djl.pytorch.num_interop_threads")) {
-      Optional.ofNullable(System.getProperty(property)).ifPresent(value -> command.add("-D" + property + "=" + value));
-    }
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(main.getName());
-    command.addAll(List.of(args));
-    return command;
+    return ChildJvm.command(System.getProperty("java.class.path"), main.getName(), args);
   }
 
   /** Where a training child's standard error goes (beside its checkpoint folder). */

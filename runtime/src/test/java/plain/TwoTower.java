@@ -1,4 +1,4 @@
-package dev.rankwise.runtime;
+package plain;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -16,6 +16,9 @@ import ai.djl.util.PairList;
  * head. Paths: {@code query}, {@code value}, {@code head}, {@code head.0}, {@code head.1}, {@code
  * head.2}. {@code finalQuery} is a final alias of {@code query}, as models written without
  * rankwise in mind often hold their layers.
+ *
+ * <p>It lives outside {@code dev.rankwise} and imports only DJL, as a user's model does, so that a
+ * JVM without rankwise on its class path can load a merged-and-unloaded copy of it.
  */
 public class TwoTower extends AbstractBlock {
 

@@ -1,4 +1,4 @@
-package dev.rankwise.runtime;
+package dev.rankwise.runtime.experts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,8 +13,9 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.rankwise.annotations.Mixer;
-import dev.rankwise.runtime.experts.RankExpertsConfig;
-import dev.rankwise.runtime.experts.RankExpertsLinear;
+import dev.rankwise.runtime.AdapterLayer;
+import dev.rankwise.runtime.ManagedArrays;
+import dev.rankwise.runtime.TestModels;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.lora.LoraLinear;
 import dev.rankwise.runtime.lora.PerTaskLoraLinear;
@@ -355,7 +356,7 @@ class GradientCheckTest extends ManagedArrays {
         for (int row = 0; row < rows; row++) {
           keep += Arrays.stream(keepSoft(theta, row)).sum();
         }
-        total += RankExpertsLinear.RANK_COST * keep / (rows * config.topK());
+        total += AdaptiveTaskGate.RANK_COST * keep / (rows * config.topK());
       }
       if (router == null && config.balance() > 0) {
         total += balanceLoss(theta);
@@ -441,7 +442,7 @@ class GradientCheckTest extends ManagedArrays {
         double[] logits = new double[tasks];
         for (int task = 0; task < tasks; task++) {
           logits[task] = dot(states, row * in, embeddings, task * in, in)
-              / RankExpertsLinear.CONTRASTIVE_TEMPERATURE;
+              / AbstractTaskGate.CONTRASTIVE_TEMPERATURE;
         }
         picked += Math.log(softmax(logits)[Math.toIntExact(taskIds[row])]);
       }
