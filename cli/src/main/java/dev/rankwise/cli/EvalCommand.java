@@ -1,13 +1,13 @@
 package dev.rankwise.cli;
 
-import ai.djl.ndarray.NDManager;
-import dev.rankwise.runtime.train.MultiTaskTrainer;
-import dev.rankwise.runtime.train.TaskMetrics;
 import dev.rankwise.cli.job.EncoderSession;
-import dev.rankwise.cli.job.Method;
-import dev.rankwise.cli.job.MethodTrainer;
 import dev.rankwise.cli.job.RunSettings;
 import dev.rankwise.cli.job.TaskTexts;
+import dev.rankwise.runtime.infer.TaskClassifier;
+import dev.rankwise.runtime.io.ClassifierRecord;
+import dev.rankwise.runtime.train.MultiTaskTrainer;
+import dev.rankwise.runtime.train.TaskMetrics;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
 
 /** Evaluates saved adapters on every task's test split. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-    description = "Load a method's saved adapters and heads and report each task's test accuracy and F1.")
+    description = "Load saved adapters and heads and report each task's test accuracy and F1.")
 final class EvalCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
@@ -25,15 +25,15 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     common.applyToEngine();
-    Method method = adapter.method();
+    Path folder = adapter.folder(common);
     RunSettings settings = run.settings(common.seed);
-    List<TaskTexts> tasks = TaskTexts.read(common.data, method.tasks(), 1, settings.testRows(), settings.seed());
-    try (EncoderSession session = new EncoderSession(tasks, settings.maxLength(), true);
-        NDManager manager = NDManager.newBaseManager()) {
-      MethodTrainer.Loaded loaded = MethodTrainer.load(session, method, adapter.folder(common), manager);
+    List<String> tasks = ClassifierRecord.read(folder).tasks();
+    List<TaskTexts> texts = TaskTexts.read(common.data, tasks, 1, settings.testRows(), settings.seed());
+    try (EncoderSession session = new EncoderSession(texts, settings.maxLength(), true);
+        TaskClassifier classifier = TaskClassifier.load(folder, session.encoder())) {
       List<TaskMetrics> metrics = new MultiTaskTrainer(settings.trainingConfig(false), settings.sampling())
-          .evaluate(loaded.model(), loaded.heads(), session.taskData(loaded.model(), 0));
-      System.out.println(method.label() + " from " + adapter.folder(common) + ":");
+          .evaluate(classifier.adapted().block(), classifier.heads(), session.taskData(tasks));
+      System.out.println(adapter.label(common) + ":");
       metrics.forEach(m -> System.out.println("  " + m));
     }
     return 0;

@@ -13,7 +13,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.engine.Engine;
-import dev.rankwise.runtime.route.RoutingContext;
+import dev.rankwise.runtime.internal.RoutingContext;
 import java.util.List;
 import java.util.function.Function;
 

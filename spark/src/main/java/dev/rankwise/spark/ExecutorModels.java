@@ -35,7 +35,7 @@ public final class ExecutorModels {
       LOADED.merge(key, 1, Integer::sum);
       return scorer;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot load adapters of " + spec.methodId() + " from " + adapters, e);
+      throw new UncheckedIOException("cannot load the adapters in " + adapters + ": " + e.getMessage(), e);
     }
   }
 

@@ -2,7 +2,8 @@ package dev.rankwise.spark;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-import dev.rankwise.cli.job.TaskTexts;
+import dev.rankwise.runtime.data.TaskExamples;
+import dev.rankwise.runtime.data.TaskSet;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +16,7 @@ import java.util.Random;
 
 /**
  * Job input made from the real test splits: the same rows for the equality test, the benchmark and
- * the single-process {@code predict} they are compared with.
+ * the single-process predictions they are compared with.
  *
  * @param id the row's position in the input
  * @param task the task's name
@@ -29,9 +30,11 @@ public record InputRow(long id, String task, String text) {
    */
   public static List<InputRow> fromTestSplits(Path dataRoot, List<String> tasks, int perTask, long seed)
       throws IOException {
+    List<TaskSet> sets = TaskSet.discover(dataRoot);
     List<String[]> pairs = new ArrayList<>();
-    for (TaskTexts task : TaskTexts.read(dataRoot, tasks, 1, perTask, seed)) {
-      task.testTexts().forEach(text -> pairs.add(new String[] {task.name(), text}));
+    for (String task : tasks) {
+      TaskExamples test = TaskSet.declaring(sets, task, dataRoot).read(task, "test").sample(perTask, seed);
+      test.texts().forEach(text -> pairs.add(new String[] {task, text}));
     }
     Collections.shuffle(pairs, new Random(seed));
     List<InputRow> rows = new ArrayList<>();

@@ -4,14 +4,13 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.rankwise.cli.RankwiseCli;
-import dev.rankwise.cli.job.Method;
-import dev.rankwise.cli.job.TaskTexts;
+import dev.rankwise.encoders.minilm.MiniLmEncoder;
+import dev.rankwise.runtime.infer.TaskClassifier;
+import dev.rankwise.runtime.infer.TaskText;
+import dev.rankwise.runtime.io.SavedSpec;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +29,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Rows per second of the same rows through single-process {@code rankwise predict}, the scorer
- * alone, and the Spark job in local[1] and local[2], each configuration in a JVM of its own (the
- * PyTorch thread count is fixed once per process). Writes JSON and Markdown.
+ * Rows per second of the same rows through single-process predictions as {@code rankwise predict}
+ * makes them ({@link TaskClassifier#predict}, one model load per task), the scorer alone, and the
+ * Spark job in local[1] and local[2], each configuration in a JVM of its own (the PyTorch thread
+ * count is fixed once per process). Writes JSON and Markdown.
  */
 @Command(name = "rankwise-spark benchmark", mixinStandardHelpOptions = true,
     description = "Rows/second of single-process predict vs the Spark job in local[1] and local[2], same rows.")
@@ -50,15 +50,12 @@ public final class ScoreBenchmark implements Callable<Integer> {
 
   private static final String RESULT = "benchmark-result ";
 
-  @Option(names = "--method", defaultValue = "rank-experts", paramLabel = "ID",
-      description = "Method of the adapters. Default: ${DEFAULT-VALUE}.")
-  String method;
-
-  @Option(names = "--adapters", required = true, paramLabel = "DIR", description = "The method's adapter folder.")
+  @Option(names = "--adapters", required = true, paramLabel = "DIR",
+      description = "The adapter folder (it names its tasks and labels).")
   Path adapters;
 
   @Option(names = "--data", defaultValue = "data", paramLabel = "DIR",
-      description = "Task sets: labels, and the test rows scored. Default: ${DEFAULT-VALUE}.")
+      description = "Task sets: the test rows scored. Default: ${DEFAULT-VALUE}.")
   Path data;
 
   @Option(names = "--rows-per-task", defaultValue = "200", paramLabel = "N",
@@ -90,15 +87,14 @@ public final class ScoreBenchmark implements Callable<Integer> {
   private record Config(String name, String description, int threads) {}
 
   private int parent() throws Exception {
-    Method known = Method.byId(method);
-    SparkScoring.requireAdapters(adapters, spec(Strategy.MERGED));
-    List<InputRow> rows = InputRow.fromTestSplits(data, known.tasks(), rowsPerTask, 5);
+    List<InputRow> rows = InputRow.fromTestSplits(data, SparkScoring.tasks(adapters), rowsPerTask, 5);
     Path folder = Files.createTempDirectory("rankwise-spark-benchmark");
     Path inputFile = folder.resolve("input.jsonl");
     InputRow.write(inputFile, rows);
     int cores = Runtime.getRuntime().availableProcessors();
     List<Config> configs = List.of(
-        new Config("predict", "single-process `rankwise predict`, one run per task, " + cores + " threads", cores),
+        new Config("predict", "single process, predict as `rankwise predict` runs it, one load per task, "
+            + cores + " threads", cores),
         new Config("scorer", "single process, the job's scorer without Spark, " + cores + " threads", cores),
         new Config("local[1]", "Spark local[1]: 1 task slot, " + cores + " intra-op threads", cores),
         new Config("local[2]", "Spark local[2]: 2 task slots, 1 intra-op thread each", 1),
@@ -122,7 +118,7 @@ public final class ScoreBenchmark implements Callable<Integer> {
         "-Dorg.slf4j.simpleLogger.log.org.apache.hadoop=error",
         "-cp", System.getProperty("java.class.path"), ScoreBenchmark.class.getName(),
         "--child", config.name(), "--threads", Integer.toString(config.threads()), "--input", inputFile.toString(),
-        "--method", method, "--adapters", adapters.toAbsolutePath().toString(), "--data", data.toString(),
+        "--adapters", adapters.toAbsolutePath().toString(), "--data", data.toString(),
         "--max-length", Integer.toString(maxLength)));
     Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     List<JsonObject> results = new ArrayList<>();
@@ -143,11 +139,8 @@ public final class ScoreBenchmark implements Callable<Integer> {
     return results;
   }
 
-  private ScoringSpec spec(Strategy strategy) throws IOException {
-    Method known = Method.byId(method);
-    return new ScoringSpec(known.id(), known.tasks(),
-        TaskTexts.labelsOnly(data, known.tasks()).stream().map(TaskTexts::labels).toList(), maxLength, 32, strategy,
-        threads);
+  private ScoringSpec spec(Strategy strategy) {
+    return new ScoringSpec(maxLength, 32, strategy, threads);
   }
 
   private int child() throws Exception {
@@ -155,20 +148,11 @@ public final class ScoreBenchmark implements Callable<Integer> {
     switch (child) {
       case "predict" -> {
         long start = System.nanoTime();
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8));
-        try {
-          for (String task : Method.byId(method).tasks()) {
-            List<String> args = new ArrayList<>(List.of("predict", "--method", method, "--task", task, "--data",
-                data.toString(), "--adapters", adapters.toString(), "--max-length", Integer.toString(maxLength),
-                "--threads", Integer.toString(threads), "--"));
-            args.addAll(InputRow.textsOf(rows, task));
-            if (RankwiseCli.run(args.toArray(String[]::new)) != 0) {
-              throw new IllegalStateException("predict failed for " + task);
-            }
+        for (String task : SparkScoring.tasks(adapters)) {
+          try (MiniLmEncoder encoder = MiniLmEncoder.create(maxLength);
+              TaskClassifier classifier = TaskClassifier.load(adapters, encoder)) {
+            classifier.predict(task, InputRow.textsOf(rows, task));
           }
-        } finally {
-          System.setOut(stdout);
         }
         report("per-task", "cold", rows.size(), start);
       }
@@ -177,14 +161,13 @@ public final class ScoreBenchmark implements Callable<Integer> {
           ScoringSpec spec = spec(strategy);
           List<InputRow> ordered = strategy == Strategy.MERGED
               ? rows.stream().sorted(java.util.Comparator.comparing(InputRow::task)).toList() : rows;
-          int[] taskIds = ordered.stream().mapToInt(row -> spec.taskId(row.task())).toArray();
-          List<String> texts = ordered.stream().map(InputRow::text).toList();
+          List<TaskText> texts = ordered.stream().map(row -> new TaskText(row.task(), row.text())).toList();
           long start = System.nanoTime();
           try (TaskScorer scorer = new TaskScorer(spec, adapters)) {
-            scorer.score(taskIds, texts);
+            scorer.score(texts);
             report(strategy.id(), "cold", rows.size(), start);
             start = System.nanoTime();
-            scorer.score(taskIds, texts);
+            scorer.score(texts);
             report(strategy.id(), "warm", rows.size(), start);
           }
         }
@@ -234,10 +217,11 @@ public final class ScoreBenchmark implements Callable<Integer> {
   }
 
   private void write(int rows, int cores, List<Config> configs, List<JsonObject> results) throws IOException {
+    String declaration = SavedSpec.read(adapters).declaringType();
     JsonObject report = new JsonObject();
     report.addProperty("date", LocalDate.now().toString());
     report.addProperty("cores", cores);
-    report.addProperty("method", method);
+    report.addProperty("declaration", declaration);
     report.addProperty("rows", rows);
     report.addProperty("maxLength", maxLength);
     report.addProperty("batchSize", 32);
@@ -255,7 +239,7 @@ public final class ScoreBenchmark implements Callable<Integer> {
     StringBuilder md = new StringBuilder();
     md.append(String.format(Locale.ROOT, "%d rows (%d per task, interleaved), %s, %d tokens, batches of 32, %d cores,"
         + " %s. Rows/s over the whole pass: cold includes loading the model (and starting the job), warm reuses"
-        + " the loaded models.%n%n", rows, rowsPerTask, method, maxLength, cores, LocalDate.now()));
+        + " the loaded models.%n%n", rows, rowsPerTask, declaration, maxLength, cores, LocalDate.now()));
     md.append("| configuration | strategy | cold rows/s | warm rows/s |\n|---|---|---:|---:|\n");
     for (Map.Entry<String, String> config : descriptions.entrySet()) {
       Map<String, double[]> byStrategy = new LinkedHashMap<>();

@@ -1,7 +1,5 @@
 package dev.rankwise.spark;
 
-import dev.rankwise.cli.job.Method;
-import dev.rankwise.cli.job.TaskTexts;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -16,13 +14,13 @@ import picocli.CommandLine.Option;
 
 /**
  * The batch-scoring job: reads JSON lines of {@code {"task": ..., "text": ...}} (other fields are
- * kept), scores every row with a method's saved adapters, and writes JSON lines with {@code label}
- * and {@code probability} added. Runs under {@code spark-submit --master URL}, or alone with
+ * kept), scores every row with the adapters of a folder (which names its tasks and labels), and
+ * writes JSON lines with {@code label} and {@code probability} added. Runs under {@code spark-submit --master URL}, or alone with
  * {@code --master local[2]}.
  */
 @Command(name = "rankwise-spark", mixinStandardHelpOptions = true,
-    description = "Score (task, text) rows on Spark with a frozen all-MiniLM-L6-v2 and a method's saved"
-        + " adapters; writes the rows with label and probability added, as JSON lines.")
+    description = "Score (task, text) rows on Spark with a frozen all-MiniLM-L6-v2 and saved task adapters;"
+        + " writes the rows with label and probability added, as JSON lines.")
 public final class ScoreJob implements Callable<Integer> {
 
   /** Exit code of a usage error or bad input, as the rankwise command line. */
@@ -36,21 +34,13 @@ public final class ScoreJob implements Callable<Integer> {
       description = "JSON lines, one {\"task\": ..., \"text\": ...} object per line (a file or folder).")
   String input;
 
-  @Option(names = "--method", required = true, paramLabel = "ID",
-      description = "The method the adapters were trained with.")
-  String method;
-
   @Option(names = "--adapters", required = true, paramLabel = "DIR",
-      description = "The method's adapter folder on the driver; shipped to the executors.")
+      description = "The adapter folder on the driver (it names its tasks and labels); shipped to the executors.")
   Path adapters;
 
   @Option(names = "--output", required = true, paramLabel = "DIR",
       description = "Folder for the scored rows (JSON lines); must not exist.")
   String output;
-
-  @Option(names = "--data", paramLabel = "DIR", defaultValue = "data",
-      description = "Folder of task sets, read on the driver for the tasks' labels. Default: ${DEFAULT-VALUE}.")
-  Path data;
 
   @Option(names = "--max-length", paramLabel = "N", defaultValue = "128",
       description = "Tokens per text, as rankwise predict's. Default: ${DEFAULT-VALUE}.")
@@ -105,17 +95,15 @@ public final class ScoreJob implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Method known = Method.byId(method);
-    List<TaskTexts> tasks = TaskTexts.labelsOnly(data, known.tasks());
-    ScoringSpec spec = new ScoringSpec(known.id(), known.tasks(), tasks.stream().map(TaskTexts::labels).toList(),
-        maxLength, batchSize, Strategy.byId(strategy), threads);
-    SparkScoring.requireAdapters(adapters, spec);
+    ScoringSpec spec = new ScoringSpec(maxLength, batchSize, Strategy.byId(strategy), threads);
+    // Before Spark starts: a folder without adapters or labels is a one-line error.
+    SparkScoring.tasks(adapters);
     if (master == null && System.getProperty("spark.master") == null) {
       throw new IllegalArgumentException("no Spark master: give --master (such as local[2]) or run under"
           + " spark-submit --master URL");
     }
     quietLogs();
-    SparkSession.Builder builder = SparkSession.builder().appName("rankwise-spark score " + known.id());
+    SparkSession.Builder builder = SparkSession.builder().appName("rankwise-spark score " + adapters.getFileName());
     if (master != null) {
       builder.master(master);
     }
@@ -137,7 +125,7 @@ public final class ScoreJob implements Callable<Integer> {
     return 0;
   }
 
-  /** Spark and Hadoop log through samples' slf4j-simple: only their errors are news on a run that works. */
+  /** Spark and Hadoop log through the job's slf4j-simple: only their errors are news on a run that works. */
   private static void quietLogs() {
     for (String logger : List.of("org.apache.spark", "org.apache.hadoop", "org.sparkproject")) {
       String key = "org.slf4j.simpleLogger.log." + logger;

@@ -7,6 +7,12 @@ import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import dev.rankwise.runtime.infer.Prediction;
+import dev.rankwise.runtime.infer.TaskText;
+import dev.rankwise.runtime.io.AdapterFiles;
+import dev.rankwise.runtime.io.ClassifierRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +34,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.TaskCompletionListener;
 
 /**
- * Scores a dataset of (task, text) rows on Spark with a frozen base and a method's saved adapters:
+ * Scores a dataset of (task, text) rows on Spark with a frozen base and an adapter folder:
  * the adapter folder is shipped to every executor once ({@code SparkContext.addFile}), each
  * executor loads the base once per task slot and keeps it ({@link ExecutorModels}), and each
  * partition is scored in batches by {@link TaskScorer}: with {@link Strategy#MERGED} its rows are
@@ -52,16 +58,16 @@ public final class SparkScoring {
   /**
    * The input's rows with {@code label} and {@code probability} added, lazily (nothing runs until an
    * action). Checks the input first (one pass): its columns, no null task or text, only tasks the
-   * method routes, no malformed JSON line.
+   * adapters route, no malformed JSON line.
    *
-   * @param adapters the adapter folder on the driver's file system
+   * @param adapters the adapter folder on the driver's file system; it names its tasks and labels
    * @param partitions partitions to score in (rows spread round-robin), or 0 to keep the input's
    * @param scoredRows counts the rows scored, or null
    * @throws IllegalArgumentException on bad input, saying what is wrong
    */
   public static Dataset<Row> score(SparkSession spark, Dataset<Row> input, ScoringSpec spec, Path adapters,
       int partitions, LongAccumulator scoredRows) {
-    check(input, spec, adapters);
+    check(input, adapters);
     spark.sparkContext().addFile(adapters.toString(), true);
     String shipped = adapters.getFileName().toString();
 
@@ -89,8 +95,8 @@ public final class SparkScoring {
     return spark.createDataFrame(scored, schema).drop(ORDER);
   }
 
-  private static void check(Dataset<Row> input, ScoringSpec spec, Path adapters) {
-    requireAdapters(adapters, spec);
+  private static void check(Dataset<Row> input, Path adapters) {
+    List<String> tasks = tasks(adapters);
     List<String> columns = List.of(input.columns());
     for (String column : List.of(TASK, TEXT)) {
       if (!columns.contains(column)) {
@@ -118,14 +124,14 @@ public final class SparkScoring {
       if (group.isNullAt(0)) {
         throw new IllegalArgumentException("the input has " + group.getLong(1) + " row(s) without a task");
       }
-      if (!spec.tasks().contains(group.getString(0))) {
+      if (!tasks.contains(group.getString(0))) {
         unknown.add(group.getString(0));
       }
     }
     if (!unknown.isEmpty()) {
       unknown.sort(null);
-      throw new IllegalArgumentException("the input has rows of task(s) " + unknown + " that "
-          + spec.methodId() + " does not route; its tasks are " + spec.tasks());
+      throw new IllegalArgumentException("the input has rows of task(s) " + unknown + " that the adapters in "
+          + adapters + " do not route; their tasks are " + tasks);
     }
     long noText = groups.stream().mapToLong(row -> row.getLong(2)).sum();
     if (noText > 0) {
@@ -134,14 +140,20 @@ public final class SparkScoring {
   }
 
   /**
-   * Checks that {@code adapters} holds saved adapters.
+   * The tasks of the adapters in {@code adapters}, read on the driver from the folder's config.
    *
-   * @throws IllegalArgumentException saying how to make them if not
+   * @throws IllegalArgumentException saying how to make adapters if the folder holds none
+   * @throws UncheckedIOException if the config is malformed or saved without the tasks' labels
    */
-  static void requireAdapters(Path adapters, ScoringSpec spec) {
-    if (!Files.isRegularFile(adapters.resolve("adapter_model.safetensors"))) {
-      throw new IllegalArgumentException("no adapter_model.safetensors in " + adapters
-          + "; train the method first (rankwise train --method " + spec.methodId() + ")");
+  static List<String> tasks(Path adapters) {
+    if (!Files.isRegularFile(adapters.resolve(AdapterFiles.WEIGHTS_FILE))) {
+      throw new IllegalArgumentException("no " + AdapterFiles.WEIGHTS_FILE + " in " + adapters
+          + "; train adapters first (rankwise train --method ID saves them into rankwise-out/adapters/ID)");
+    }
+    try {
+      return ClassifierRecord.read(adapters).tasks();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -180,13 +192,11 @@ public final class SparkScoring {
       if (rows.isEmpty()) {
         return false;
       }
-      int[] taskIds = new int[rows.size()];
-      List<String> texts = new ArrayList<>(rows.size());
-      for (int i = 0; i < rows.size(); i++) {
-        taskIds[i] = scorer.spec().taskId(rows.get(i).getString(taskColumn));
-        texts.add(rows.get(i).getString(textColumn));
+      List<TaskText> texts = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        texts.add(new TaskText(row.getString(taskColumn), row.getString(textColumn)));
       }
-      List<Score> scores = scorer.score(taskIds, texts);
+      List<Prediction> scores = scorer.score(texts);
       for (int i = 0; i < rows.size(); i++) {
         Row row = rows.get(i);
         Object[] values = new Object[row.length() + 2];

@@ -13,7 +13,7 @@ public enum Strategy {
   MERGED,
   /**
    * Rows in input order; a batch may mix tasks, and each row is routed to its task's adapters
-   * ({@code RoutingContext}), so no sort and no merge, at the adapters' cost per batch.
+   * ({@code TaskClassifier}), so no sort and no merge, at the adapters' cost per batch.
    */
   MIXED;
 

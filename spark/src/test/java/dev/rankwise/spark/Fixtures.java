@@ -2,9 +2,24 @@ package dev.rankwise.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.rankwise.cli.RankwiseCli;
-import dev.rankwise.cli.job.Method;
-import dev.rankwise.cli.job.TaskTexts;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.rankwise.encoders.minilm.MiniLmEncoder;
+import dev.rankwise.runtime.data.TaskExamples;
+import dev.rankwise.runtime.data.TaskSet;
+import dev.rankwise.runtime.experts.RankExpertsConfig;
+import dev.rankwise.runtime.infer.Prediction;
+import dev.rankwise.runtime.infer.TaskClassifier;
+import dev.rankwise.runtime.io.ClassifierRecord;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.model.AdapterSpec;
+import dev.rankwise.runtime.route.TaskRouterConfig;
+import dev.rankwise.runtime.train.MultiTaskTrainer;
+import dev.rankwise.runtime.train.TaskData;
+import dev.rankwise.runtime.train.TaskHeads;
+import dev.rankwise.runtime.train.TaskSampling;
+import dev.rankwise.runtime.train.TrainingConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,60 +28,85 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
-/** What the Spark tests share: adapters trained once per test JVM, the real data, predict's output. */
+/**
+ * What the Spark tests share: adapters trained once per test JVM through the library (no rankwise
+ * application), the real data, and the single-process predictions the job must reproduce.
+ */
 final class Fixtures {
 
   static final Path DATA = Path.of("../data");
-  static final String METHOD = "rank-experts";
-  /** The tokens per text of both predict and the job (predict's default is 128). */
+  static final List<String> TASKS = List.of("spam", "finefood", "grain", "corn");
+  /** The tokens per text of both the single-process predictions and the job. */
   static final int MAX_LENGTH = 64;
+
+  /** Rank experts, three of nine per task, on the query and value projections of layers 4 and 5. */
+  static final AdapterSpec RANK_EXPERTS = AdapterSpec.builder("dev.rankwise.spark.Fixtures.RankExperts")
+      .target(RankExpertsConfig.builder().setExperts(9, 3).build(),
+          "encoder.layer.*.attention.self.query", "encoder.layer.*.attention.self.value")
+      .optTaskRouter(new TaskRouterConfig(TASKS, false, 0))
+      .build();
 
   private static Path adapters;
 
   private Fixtures() {}
 
-  /** rank-experts adapters from a tiny training run on the real data, trained on first use. */
+  /** Adapters from a tiny training run on the real data (32 rows a task, 32 tokens), trained on first use. */
   static synchronized Path adapters() throws IOException {
     if (adapters == null) {
       Path out = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-runs")), "train");
-      Captured train = run(() -> RankwiseCli.run("train", "--method", METHOD, "--out", out.toString(), "--data",
-          DATA.toString(), "--train-rows", "32", "--test-rows", "40", "--epochs", "1", "--max-length", "32",
-          "--seed", "3"));
-      assertEquals(0, train.code(), train.err());
-      adapters = out.resolve("adapters").resolve(METHOD);
+      try (MiniLmEncoder encoder = MiniLmEncoder.create(32); NDManager manager = NDManager.newBaseManager()) {
+        AdaptedModel adapted = RANK_EXPERTS.attach(encoder.newBlock(manager), 3);
+        List<TaskData> data = new ArrayList<>();
+        Map<String, List<String>> labels = new LinkedHashMap<>();
+        List<TaskSet> sets = TaskSet.discover(DATA);
+        for (String task : TASKS) {
+          TaskSet set = TaskSet.declaring(sets, task, DATA);
+          TaskExamples train = set.read(task, "train").sample(32, 3);
+          TaskExamples test = set.read(task, "test").sample(8, 3);
+          labels.put(task, train.labels());
+          data.add(new TaskData(task, train.labels().size(),
+              encoder.inputs().pack(manager, train.texts()), ids(manager, train.labelIds()),
+              encoder.inputs().pack(manager, test.texts()), ids(manager, test.labelIds())));
+        }
+        TaskHeads heads = TaskHeads.forTasks(data, encoder.features(), manager);
+        new MultiTaskTrainer(TrainingConfig.builder().setLearningRate(5e-3).optEpochs(1).optBatchSize(32)
+            .optSeed(3).optProgress(false).build(), new TaskSampling.Proportional()).fit(adapted, heads, data);
+        adapters = out.resolve("rank-experts");
+        adapted.save(adapters, new ClassifierRecord(encoder.name(), labels));
+      }
     }
     return adapters;
   }
 
-  static ScoringSpec spec(Strategy strategy) throws IOException {
-    Method method = Method.byId(METHOD);
-    return new ScoringSpec(METHOD, method.tasks(),
-        TaskTexts.labelsOnly(DATA, method.tasks()).stream().map(TaskTexts::labels).toList(), MAX_LENGTH, 32,
-        strategy, 1);
+  private static NDArray ids(NDManager manager, int[] labels) {
+    return manager.create(labels).toType(DataType.INT64, false);
+  }
+
+  static ScoringSpec spec(Strategy strategy) {
+    return new ScoringSpec(MAX_LENGTH, 32, strategy, 1);
   }
 
   /**
    * What single-process {@code rankwise predict} prints for each row ({@code label<TAB>probability}),
-   * by row id: one predict per task, over that task's texts in row order.
+   * by row id: one classifier per task, as one predict command per task, over that task's texts in
+   * row order.
    */
   static Map<Long, String> predict(List<InputRow> rows) throws IOException {
     Map<Long, String> printed = new HashMap<>();
-    for (String task : Method.byId(METHOD).tasks()) {
+    for (String task : TASKS) {
       List<InputRow> ofTask = rows.stream().filter(row -> row.task().equals(task)).toList();
-      List<String> args = new ArrayList<>(List.of("predict", "--method", METHOD, "--task", task, "--data",
-          DATA.toString(), "--adapters", adapters().toString(), "--max-length", Integer.toString(MAX_LENGTH),
-          "--"));
-      ofTask.forEach(row -> args.add(row.text()));
-      Captured predict = run(() -> RankwiseCli.run(args.toArray(String[]::new)));
-      assertEquals(0, predict.code(), predict.err());
-      List<String> lines = predict.out().lines().toList();
-      assertEquals(ofTask.size(), lines.size(), "one line per text of " + task);
-      for (int i = 0; i < lines.size(); i++) {
-        printed.put(ofTask.get(i).id(), lines.get(i));
+      try (MiniLmEncoder encoder = MiniLmEncoder.create(MAX_LENGTH);
+          TaskClassifier classifier = TaskClassifier.load(adapters(), encoder)) {
+        List<Prediction> predictions = classifier.predict(task, InputRow.textsOf(rows, task));
+        assertEquals(ofTask.size(), predictions.size(), "one prediction per text of " + task);
+        for (int i = 0; i < predictions.size(); i++) {
+          printed.put(ofTask.get(i).id(), predictions.get(i).toString());
+        }
       }
     }
     return printed;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.rankwise.runtime.io.ClassifierRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,11 +20,10 @@ class ScoreJobTest {
 
   @Test
   void scoresAFileIntoJsonLinesWithLabelAndProbability() throws Exception {
-    List<InputRow> rows = InputRow.fromTestSplits(Fixtures.DATA, Fixtures.spec(Strategy.MIXED).tasks(), 5, 2);
+    List<InputRow> rows = InputRow.fromTestSplits(Fixtures.DATA, Fixtures.TASKS, 5, 2);
     InputRow.write(folder.resolve("in.jsonl"), rows);
     Fixtures.Captured job = Fixtures.run(() -> ScoreJob.run("--master", "local[2]", "--input",
-        folder.resolve("in.jsonl").toString(), "--method", Fixtures.METHOD, "--adapters",
-        adaptersFolder().toString(), "--data", Fixtures.DATA.toString(), "--output",
+        folder.resolve("in.jsonl").toString(), "--adapters", adaptersFolder().toString(), "--output",
         folder.resolve("out").toString(), "--max-length", Integer.toString(Fixtures.MAX_LENGTH)));
     assertEquals(0, job.code(), job.err());
     assertTrue(job.err().contains("rankwise-spark: scored 20 rows in"), job.err());
@@ -42,7 +42,7 @@ class ScoreJobTest {
     for (String line : lines) {
       JsonObject row = JsonParser.parseString(line).getAsJsonObject();
       String task = row.get("task").getAsString();
-      List<String> labels = Fixtures.spec(Strategy.MIXED).labels().get(Fixtures.spec(Strategy.MIXED).taskId(task));
+      List<String> labels = ClassifierRecord.read(adaptersFolder()).labels().get(task);
       assertTrue(labels.contains(row.get("label").getAsString()), line);
       double probability = row.get("probability").getAsDouble();
       assertTrue(probability >= 0.5 && probability <= 1, line);
@@ -55,19 +55,19 @@ class ScoreJobTest {
     Files.writeString(folder.resolve("in.jsonl"), "{\"task\": \"spam\", \"text\": \"Hi\"}\n"
         + "{\"task\": \"urgent\", \"text\": \"Call me\"}\n");
     Fixtures.Captured job = Fixtures.run(() -> ScoreJob.run("--master", "local[2]", "--input",
-        folder.resolve("in.jsonl").toString(), "--method", Fixtures.METHOD, "--adapters",
-        adaptersFolder().toString(), "--data", Fixtures.DATA.toString(), "--output", folder.resolve("out").toString()));
+        folder.resolve("in.jsonl").toString(), "--adapters", adaptersFolder().toString(), "--output",
+        folder.resolve("out").toString()));
     assertEquals(ScoreJob.USER_ERROR, job.code());
-    assertEquals("rankwise-spark: error: the input has rows of task(s) [urgent] that rank-experts does not route;"
-        + " its tasks are [spam, finefood, grain, corn]", job.err().strip());
+    assertEquals("rankwise-spark: error: the input has rows of task(s) [urgent] that the adapters in "
+        + adaptersFolder() + " do not route; their tasks are [spam, finefood, grain, corn]", job.err().strip());
   }
 
   @Test
   void aMalformedLineIsAUserError() throws Exception {
     Files.writeString(folder.resolve("in.jsonl"), "{\"task\": \"spam\", \"text\": \"Hi\"}\nnot json\n");
     Fixtures.Captured job = Fixtures.run(() -> ScoreJob.run("--master", "local[2]", "--input",
-        folder.resolve("in.jsonl").toString(), "--method", Fixtures.METHOD, "--adapters",
-        adaptersFolder().toString(), "--data", Fixtures.DATA.toString(), "--output", folder.resolve("out").toString()));
+        folder.resolve("in.jsonl").toString(), "--adapters", adaptersFolder().toString(), "--output",
+        folder.resolve("out").toString()));
     assertEquals(ScoreJob.USER_ERROR, job.code());
     assertEquals("rankwise-spark: error: the input has 1 malformed line(s): each line must be a JSON object such as"
         + " {\"task\": \"spam\", \"text\": \"...\"}", job.err().strip());
@@ -76,11 +76,31 @@ class ScoreJobTest {
   @Test
   void missingAdaptersAreAUserErrorBeforeSparkStarts() {
     Fixtures.Captured job = Fixtures.run(() -> ScoreJob.run("--master", "local[2]", "--input", "in.jsonl",
-        "--method", Fixtures.METHOD, "--adapters", folder.resolve("none").toString(), "--data",
-        Fixtures.DATA.toString(), "--output", folder.resolve("out").toString()));
+        "--adapters", folder.resolve("none").toString(), "--output", folder.resolve("out").toString()));
     assertEquals(ScoreJob.USER_ERROR, job.code());
     assertEquals("rankwise-spark: error: no adapter_model.safetensors in " + folder.resolve("none")
-        + "; train the method first (rankwise train --method rank-experts)", job.err().strip());
+        + "; train adapters first (rankwise train --method ID saves them into rankwise-out/adapters/ID)",
+        job.err().strip());
+  }
+
+  @Test
+  void adaptersSavedWithoutTheirLabelsAreAUserErrorSayingHowToSaveThemAgain() throws Exception {
+    Path old = Files.createDirectories(folder.resolve("old"));
+    for (String file : List.of("adapter_model.safetensors", "adapter_config.json")) {
+      Files.copy(adaptersFolder().resolve(file), old.resolve(file));
+    }
+    JsonObject config = JsonParser.parseString(Files.readString(old.resolve("adapter_config.json"))).getAsJsonObject();
+    config.getAsJsonObject("rankwise").remove("encoder");
+    config.getAsJsonObject("rankwise").remove("labels");
+    Files.writeString(old.resolve("adapter_config.json"), config.toString());
+    Files.writeString(folder.resolve("in.jsonl"), "{\"task\": \"spam\", \"text\": \"Hi\"}\n");
+    Fixtures.Captured job = Fixtures.run(() -> ScoreJob.run("--master", "local[2]", "--input",
+        folder.resolve("in.jsonl").toString(), "--adapters", old.toString(), "--output",
+        folder.resolve("out").toString()));
+    assertEquals(ScoreJob.USER_ERROR, job.code());
+    assertTrue(job.err().startsWith("rankwise-spark: error: " + old.resolve("adapter_config.json") + ": no 'encoder'"
+        + " in its rankwise section: these adapters were saved without their encoder's name and their tasks'"
+        + " labels, so they cannot be served on their own. Save them again with TaskClassifier.save"), job.err());
   }
 
   private static Path adaptersFolder() {

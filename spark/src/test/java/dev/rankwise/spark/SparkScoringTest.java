@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The job in local[2] on a few hundred rows of the real test splits gives, row for row, what
- * single-process {@code rankwise predict} prints, with either serving strategy.
+ * single-process {@code rankwise predict} prints ({@code TaskClassifier.predict}, one task at a
+ * time), with either serving strategy.
  */
 class SparkScoringTest {
 
@@ -35,7 +36,7 @@ class SparkScoringTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    rows = InputRow.fromTestSplits(Fixtures.DATA, Fixtures.spec(Strategy.MIXED).tasks(), ROWS_PER_TASK, 11);
+    rows = InputRow.fromTestSplits(Fixtures.DATA, Fixtures.TASKS, ROWS_PER_TASK, 11);
     InputRow.write(folder.resolve("input.jsonl"), rows);
     predicted = new TreeMap<>(Fixtures.predict(rows));
     spark = Fixtures.localSpark();
@@ -62,7 +63,8 @@ class SparkScoringTest {
     }
     assertEquals(rows.size(), output.size(), "one output row per input row");
     if (strategy == Strategy.MIXED) {
-      // The same computation as predict's (unmerged adapters, rows routed by task): the same print.
+      // The same computation as predict's (one TaskClassifier call, unmerged adapters, rows routed by
+      // task): the same print.
       assertEquals(predicted, scored);
     } else {
       // Merged weights W0 + BA round differently from W0 x + B(Ax) (about 1e-7 here), so a value on a
@@ -91,8 +93,8 @@ class SparkScoringTest {
         Task.class);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> SparkScoring.score(spark, input, Fixtures.spec(Strategy.MERGED), Fixtures.adapters(), 2, null));
-    assertEquals("the input has rows of task(s) [urgent] that rank-experts does not route; its tasks are"
-        + " [spam, finefood, grain, corn]", e.getMessage());
+    assertEquals("the input has rows of task(s) [urgent] that the adapters in " + Fixtures.adapters()
+        + " do not route; their tasks are [spam, finefood, grain, corn]", e.getMessage());
   }
 
   /** A row as a Java bean, for createDataFrame. */

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import dev.rankwise.runtime.route.RoutingContext;
+import dev.rankwise.runtime.infer.RoutedBlock;
 
 /**
  * One inference forward pass of a model on a batch, as {@code predict} runs it: no gradients (the
@@ -31,8 +31,6 @@ public record ForwardPass(Block block, NDArray input, NDArray taskIds) {
     if (taskIds == null) {
       return block.forward(store, new NDList(batch), false).singletonOrThrow();
     }
-    try (RoutingContext routing = RoutingContext.open(taskIds)) {
-      return block.forward(store, new NDList(batch), false).singletonOrThrow();
-    }
+    return new RoutedBlock(block).forward(store, new NDList(batch, taskIds), false).singletonOrThrow();
   }
 }

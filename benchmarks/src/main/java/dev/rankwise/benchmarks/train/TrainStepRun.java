@@ -13,8 +13,8 @@ import dev.rankwise.benchmarks.Fixture;
 import dev.rankwise.benchmarks.Setup;
 import dev.rankwise.benchmarks.reference.ReferenceExport;
 import dev.rankwise.benchmarks.workload.Workload;
+import dev.rankwise.runtime.infer.RoutedBlock;
 import dev.rankwise.runtime.model.AdaptedModel;
-import dev.rankwise.runtime.route.RoutingContext;
 import dev.rankwise.runtime.train.MultiTaskResult;
 import dev.rankwise.runtime.train.MultiTaskTrainer;
 import dev.rankwise.runtime.train.TaskData;
@@ -165,11 +165,8 @@ public final class TrainStepRun implements Callable<Integer> {
       NDArray input = task.trainInputs().duplicate();
       input.attach(scratch);
       NDArray ids = Fixture.taskIds(scratch, Workload.BATCH, 1, false);
-      NDArray features;
-      try (RoutingContext routing = RoutingContext.open(ids)) {
-        features = model.block().forward(new ParameterStore(scratch, false), new NDList(input), false)
-            .singletonOrThrow();
-      }
+      NDArray features = new RoutedBlock(model.block())
+          .forward(new ParameterStore(scratch, false), new NDList(input, ids), false).singletonOrThrow();
       ReferenceExport.write(directory, setup, model, heads, task.trainInputs(), task.trainLabels(), ids, features,
           config);
     }

@@ -7,12 +7,12 @@ import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.train.ProgressBar;
 import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.encoders.minilm.MiniLm;
-import dev.rankwise.encoders.minilm.MiniLmTokenizer;
-import dev.rankwise.encoders.minilm.OnnxWeights;
+import dev.rankwise.encoders.minilm.MiniLmEncoder;
 import dev.rankwise.encoders.minilm.RowBatches;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -29,8 +29,7 @@ public final class EncoderSession implements AutoCloseable {
   private static final int ENCODE_BATCH = 32;
 
   private final NDManager manager = NDManager.newBaseManager();
-  private final OnnxWeights weights;
-  private final MiniLmTokenizer tokenizer;
+  private final MiniLmEncoder encoder;
   private final List<TaskTexts> tasks;
   private final Map<List<String>, NDArray> packed = new HashMap<>();
   private final Map<PrefixKey, NDArray> prefixes = new HashMap<>();
@@ -46,8 +45,7 @@ public final class EncoderSession implements AutoCloseable {
   public EncoderSession(List<TaskTexts> tasks, int maxLength, boolean progress) throws IOException {
     this.tasks = List.copyOf(tasks);
     this.progress = progress;
-    weights = OnnxWeights.readMiniLm();
-    tokenizer = MiniLmTokenizer.create(maxLength);
+    encoder = MiniLmEncoder.create(maxLength);
   }
 
   /** The tasks, in order. */
@@ -55,9 +53,16 @@ public final class EncoderSession implements AutoCloseable {
     return tasks;
   }
 
-  /** The tokenizer. */
-  public MiniLmTokenizer tokenizer() {
-    return tokenizer;
+  /** The encoder: its name, fresh copies of the model, its tokenizer. */
+  public MiniLmEncoder encoder() {
+    return encoder;
+  }
+
+  /** Each of {@code names}' labels, by task, in that order. */
+  public Map<String, List<String>> labels(List<String> names) {
+    Map<String, List<String>> labels = new LinkedHashMap<>();
+    names.forEach(name -> labels.put(name, task(name).labels()));
+    return labels;
   }
 
   /** The lowest encoder layer that holds one of the method's adapters (attached to a scratch model). */
@@ -74,7 +79,7 @@ public final class EncoderSession implements AutoCloseable {
 
   /** A fresh pretrained model in sentence mode, its weights in {@code owner}. */
   public MiniLm model(NDManager owner) throws IOException {
-    return MiniLm.load(weights, owner, MiniLm.Output.SENTENCE);
+    return encoder.newBlock(owner);
   }
 
   /**
@@ -110,14 +115,26 @@ public final class EncoderSession implements AutoCloseable {
   public List<TaskData> taskData(MiniLm model, int layer, List<String> names) {
     List<TaskData> data = new ArrayList<>();
     for (String name : names) {
-      TaskTexts task = tasks.stream().filter(t -> t.name().equals(name)).findFirst()
-          .orElseThrow(() -> new IllegalArgumentException("the data holds no task '" + name + "'; it has "
-              + tasks.stream().map(TaskTexts::name).toList()));
+      TaskTexts task = task(name);
       data.add(new TaskData(task.name(), task.labels().size(),
           rows(model, layer, task.trainTexts()), labels(task.trainLabels()),
           rows(model, layer, task.testTexts()), labels(task.testLabels())));
     }
     return data;
+  }
+
+  /**
+   * As {@link #taskData(MiniLm, int, List)} for a model that reads packed token ids (layer 0),
+   * such as a loaded classifier's.
+   */
+  public List<TaskData> taskData(List<String> names) {
+    return taskData(null, 0, names);
+  }
+
+  private TaskTexts task(String name) {
+    return tasks.stream().filter(t -> t.name().equals(name)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("the data holds no task '" + name + "'; it has "
+            + tasks.stream().map(TaskTexts::name).toList()));
   }
 
   private NDArray rows(MiniLm model, int layer, List<String> texts) {
@@ -148,7 +165,7 @@ public final class EncoderSession implements AutoCloseable {
   }
 
   private NDArray pack(List<String> texts) {
-    return packed.computeIfAbsent(texts, t -> tokenizer.pack(manager, t));
+    return packed.computeIfAbsent(texts, t -> encoder.inputs().pack(manager, t));
   }
 
   private NDArray labels(int[] labels) {
@@ -160,7 +177,7 @@ public final class EncoderSession implements AutoCloseable {
 
   @Override
   public void close() {
-    tokenizer.close();
+    encoder.close();
     manager.close();
   }
 }

@@ -2,6 +2,7 @@ package dev.rankwise.cli.job;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import dev.rankwise.runtime.io.ClassifierRecord;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.train.Checkpointing;
 import dev.rankwise.runtime.train.MultiTaskResult;
@@ -14,9 +15,7 @@ import dev.rankwise.runtime.train.TrainingConfig;
 import dev.rankwise.encoders.minilm.MiniLm;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Trains one method on every task of a session: a fresh pretrained MiniLM, the method's adapters
@@ -44,8 +43,9 @@ public final class MethodTrainer {
   }
 
   /**
-   * Trains and evaluates the method on the tasks it routes (from the session's data), and saves its adapters and heads into {@code adapters} (when
-   * not null), which {@link #load} reads back.
+   * Trains and evaluates the method on the tasks it routes (from the session's data), and saves its
+   * adapters and heads with the encoder's name and the labels into {@code adapters} (when not null),
+   * which {@code TaskClassifier.load} serves.
    *
    * @throws IllegalArgumentException if the session lacks a task the method routes
    */
@@ -80,28 +80,11 @@ public final class MethodTrainer {
       MultiTaskResult result = new MultiTaskTrainer(config, sampling, listener).fit(adapted, heads, data, checkpointing);
       double seconds = (System.nanoTime() - start) / 1e9;
       if (adapters != null) {
-        adapted.save(adapters);
+        // With the encoder's name and the labels, the folder is served on its own (TaskClassifier.load).
+        adapted.save(adapters, new ClassifierRecord(session.encoder().name(), session.labels(method.tasks())));
       }
       return new MethodResult(method.id(), method.label(), adapterParameters, result.losses(),
           result.metrics(), adapted.selectedExperts(), seconds, result.skippedSteps());
     }
   }
-
-  /**
-   * Attaches a method's adapters and heads to a fresh model in {@code manager} and loads them from
-   * {@code adapters}: the model then reads packed token ids (no cache).
-   */
-  public static Loaded load(EncoderSession session, Method method, Path adapters, NDManager manager)
-      throws IOException {
-    MiniLm model = session.model(manager);
-    AdaptedModel adapted = method.spec().attach(model);
-    Map<String, Integer> classes = new LinkedHashMap<>();
-    session.tasks().forEach(task -> classes.put(task.name(), task.labels().size()));
-    TaskHeads heads = new TaskHeads(classes, MiniLm.HIDDEN, manager);
-    adapted.include(heads.namedParameters()).load(adapters);
-    return new Loaded(model, adapted, heads);
-  }
-
-  /** A model with a method's trained adapters and heads. */
-  public record Loaded(MiniLm model, AdaptedModel adapted, TaskHeads heads) {}
 }

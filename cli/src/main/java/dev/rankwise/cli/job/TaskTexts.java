@@ -5,10 +5,7 @@ import dev.rankwise.runtime.data.TaskSet;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
-import java.util.stream.IntStream;
 
 /**
  * One task's texts and labels, read from the task set under the data folder that declares it.
@@ -47,9 +44,9 @@ public record TaskTexts(
     List<TaskSet> sets = TaskSet.discover(dataRoot);
     List<TaskTexts> texts = new ArrayList<>();
     for (String task : tasks) {
-      TaskSet set = setOf(sets, task, dataRoot);
-      TaskExamples train = subset(reported(set, task, "train", skipMalformed), maxTrain, seed);
-      TaskExamples test = subset(reported(set, task, "test", skipMalformed), maxTest, seed);
+      TaskSet set = TaskSet.declaring(sets, task, dataRoot);
+      TaskExamples train = reported(set, task, "train", skipMalformed).sample(maxTrain, seed);
+      TaskExamples test = reported(set, task, "test", skipMalformed).sample(maxTest, seed);
       texts.add(new TaskTexts(task, train.labels(), train.texts(), train.labelIds(), test.texts(),
           test.labelIds()));
     }
@@ -64,7 +61,7 @@ public record TaskTexts(
     List<TaskSet> sets = TaskSet.discover(dataRoot);
     List<TaskTexts> texts = new ArrayList<>();
     for (String task : tasks) {
-      List<String> labels = setOf(sets, task, dataRoot).task(task).labels();
+      List<String> labels = TaskSet.declaring(sets, task, dataRoot).task(task).labels();
       texts.add(new TaskTexts(task, labels, List.of(), new int[0], List.of(), new int[0]));
     }
     return texts;
@@ -79,26 +76,5 @@ public record TaskTexts(
       examples.skipReasons().forEach(reason -> System.err.println("  " + reason));
     }
     return examples;
-  }
-
-  private static TaskSet setOf(List<TaskSet> sets, String task, Path dataRoot) {
-    return sets.stream().filter(s -> s.tasks().stream().anyMatch(t -> t.name().equals(task)))
-        .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("no task set under " + dataRoot
-            + " declares task '" + task + "' (in a tasks.json); declared: "
-            + sets.stream().flatMap(s -> s.tasks().stream()).map(t -> t.name()).toList()));
-  }
-
-  private static TaskExamples subset(TaskExamples examples, int max, long seed) {
-    if (max <= 0 || examples.size() <= max) {
-      return examples;
-    }
-    List<Integer> order = new ArrayList<>(IntStream.range(0, examples.size()).boxed().toList());
-    Collections.shuffle(order, new Random(seed));
-    List<Integer> kept = new ArrayList<>(order.subList(0, max));
-    Collections.sort(kept);
-    return new TaskExamples(examples.file(), examples.labels(),
-        kept.stream().map(examples.examples()::get).toList(), examples.blankLines(),
-        examples.skippedLines(), examples.skipReasons());
   }
 }

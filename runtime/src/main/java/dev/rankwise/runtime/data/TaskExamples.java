@@ -1,7 +1,11 @@
 package dev.rankwise.runtime.data;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
 
 /**
  * The examples read from one task data file, in file order, with what the reader passed over: blank
@@ -63,5 +67,22 @@ public record TaskExamples(
   /** The label indices in file order. */
   public int[] labelIds() {
     return examples.stream().mapToInt(Example::label).toArray();
+  }
+
+  /**
+   * A seeded random subset of at most {@code max} examples, kept in file order; all of them when
+   * {@code max} is 0 or at least their number. Files of equal length give equal row choices for
+   * equal seeds.
+   */
+  public TaskExamples sample(int max, long seed) {
+    if (max <= 0 || size() <= max) {
+      return this;
+    }
+    List<Integer> order = new ArrayList<>(IntStream.range(0, size()).boxed().toList());
+    Collections.shuffle(order, new Random(seed));
+    List<Integer> kept = new ArrayList<>(order.subList(0, max));
+    Collections.sort(kept);
+    return new TaskExamples(file, labels, kept.stream().map(examples::get).toList(), blankLines,
+        skippedLines, skipReasons);
   }
 }

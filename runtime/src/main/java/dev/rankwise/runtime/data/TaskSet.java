@@ -253,6 +253,19 @@ public final class TaskSet {
     return sets;
   }
 
+  /**
+   * The set among {@code sets} that declares {@code task}.
+   *
+   * @param dataRoot the folder the sets were discovered in, for the message
+   * @throws IllegalArgumentException listing the declared tasks if no set declares it
+   */
+  public static TaskSet declaring(List<TaskSet> sets, String task, Path dataRoot) {
+    return sets.stream().filter(set -> set.tasks.containsKey(task)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no task set under " + dataRoot
+            + " declares task '" + task + "' (in a tasks.json); declared: "
+            + sets.stream().flatMap(set -> set.tasks().stream()).map(TaskDescriptor::name).toList()));
+  }
+
   /** The set's name: its folder's name. */
   public String name() {
     return String.valueOf(directory.getFileName());

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -67,6 +68,20 @@ public final class AdapterFiles {
   public static void save(
       Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers, Map<String, Parameter> extra)
       throws IOException {
+    write(directory, spec, layers, extra, null);
+  }
+
+  /**
+   * As {@link #save(Path, AdapterSpec, Map, Map)}, with the classifier's record in the config, so
+   * that the folder can be served on its own ({@code TaskClassifier.load}).
+   */
+  public static void save(Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers,
+      Map<String, Parameter> extra, ClassifierRecord classifier) throws IOException {
+    write(directory, spec, layers, extra, Objects.requireNonNull(classifier, "classifier"));
+  }
+
+  private static void write(Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers,
+      Map<String, Parameter> extra, ClassifierRecord classifier) throws IOException {
     Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, Parameter> parameter : filed(layers, extra).entrySet()) {
       NDArray array = parameter.getValue().getArray();
@@ -85,8 +100,11 @@ public final class AdapterFiles {
     }
     byte[] weights = Safetensors.encode(tensors);
     AtomicFiles.write(directory.resolve(WEIGHTS_FILE), weights);
-    String json = new GsonBuilder().setPrettyPrinting().serializeNulls().create()
-        .toJson(config(spec, layers, Integrity.sha256(weights)));
+    JsonObject config = config(spec, layers, Integrity.sha256(weights));
+    if (classifier != null) {
+      classifier.addTo(config.getAsJsonObject("rankwise"));
+    }
+    String json = new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(config);
     AtomicFiles.write(
         directory.resolve(CONFIG_FILE), (json + "\n").getBytes(StandardCharsets.UTF_8));
   }
@@ -170,7 +188,7 @@ public final class AdapterFiles {
     return filed;
   }
 
-  private static Path require(Path directory, String name) throws IOException {
+  static Path require(Path directory, String name) throws IOException {
     Path file = directory.resolve(name);
     if (!Files.isRegularFile(file)) {
       throw new NoSuchFileException(
@@ -249,6 +267,20 @@ public final class AdapterFiles {
       selected.add(layer.getKey(), byTask);
     }
     return selected;
+  }
+
+  /**
+   * The {@code rankwise} section of a config file.
+   *
+   * @throws AdapterFileException if the file is malformed or has no such section (PEFT's files)
+   */
+  static JsonObject rankwiseSection(Path file) throws IOException {
+    JsonElement section = readConfig(file).get("rankwise");
+    if (section == null || !section.isJsonObject()) {
+      throw new AdapterFileException(file, "no rankwise section: a PEFT or foreign adapter config does not say"
+          + " how its adapters were declared; attach them with their declaration (AdapterSpec.load)");
+    }
+    return section.getAsJsonObject();
   }
 
   private static JsonObject readConfig(Path file) throws IOException {

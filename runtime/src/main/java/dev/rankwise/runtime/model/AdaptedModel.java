@@ -5,6 +5,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import dev.rankwise.runtime.AdapterLayer;
 import dev.rankwise.runtime.io.AdapterFiles;
+import dev.rankwise.runtime.io.ClassifierRecord;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -284,6 +285,14 @@ public final class AdaptedModel {
   public void save(Path directory) throws IOException {
     checkAttached();
     AdapterFiles.save(directory, spec, layers, included);
+  }
+
+  /**
+   * As {@link #save(Path)}, with what a task classifier needs to be served from the folder alone:
+   * the base encoder's name and each task's labels ({@code TaskClassifier.load}).
+   */
+  public void save(Path directory, ClassifierRecord classifier) throws IOException {
+    AdapterFiles.save(directory, spec, layers, included, classifier);
   }
 
   /**

@@ -11,8 +11,9 @@ import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
+import dev.rankwise.runtime.infer.ClassifierBlock;
+import dev.rankwise.runtime.internal.RoutingContext;
 import dev.rankwise.runtime.model.AdaptedModel;
-import dev.rankwise.runtime.route.RoutingContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -196,6 +197,7 @@ public final class MultiTaskTrainer {
 
   /** Test metrics of every task, each row routed to its own task, without gradients. */
   public List<TaskMetrics> evaluate(Block block, TaskHeads heads, List<TaskData> tasks) {
+    ClassifierBlock classifier = new ClassifierBlock(block, heads);
     List<TaskMetrics> metrics = new ArrayList<>();
     for (int t = 0; t < tasks.size(); t++) {
       TaskData task = tasks.get(t);
@@ -211,14 +213,11 @@ public final class MultiTaskTrainer {
           labels.attach(batchManager);
           long[] ids = new long[Math.toIntExact(to - from)];
           java.util.Arrays.fill(ids, t);
-          try (RoutingContext routing = RoutingContext.open(batchManager.create(ids))) {
-            ParameterStore store = new ParameterStore(batchManager, false);
-            NDArray features = block.forward(store, new NDList(inputs), false).singletonOrThrow();
-            NDArray logits = heads.logits(store, t, features, false);
-            lossSum += loss.evaluate(new NDList(labels), new NDList(logits)).getFloat() * (to - from);
-            long[] batchPredicted = logits.argMax(-1).toType(DataType.INT64, false).toLongArray();
-            System.arraycopy(batchPredicted, 0, predicted, Math.toIntExact(from), batchPredicted.length);
-          }
+          NDArray logits = ClassifierBlock.logits(classifier.forward(new ParameterStore(batchManager, false),
+              new NDList(inputs, batchManager.create(ids)), false), t);
+          lossSum += loss.evaluate(new NDList(labels), new NDList(logits)).getFloat() * (to - from);
+          long[] batchPredicted = logits.argMax(-1).toType(DataType.INT64, false).toLongArray();
+          System.arraycopy(batchPredicted, 0, predicted, Math.toIntExact(from), batchPredicted.length);
         }
       }
       long[] truth = task.testLabels().toType(DataType.INT64, false).toLongArray();

@@ -21,9 +21,9 @@ import dev.rankwise.annotations.Mixer;
 import dev.rankwise.runtime.Initializers;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
+import dev.rankwise.runtime.internal.RoutingContext;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.lora.LoraLinear;
-import dev.rankwise.runtime.route.RoutingContext;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -76,7 +76,8 @@ class RankExpertsLinearTest extends ManagedArrays {
         base(), RankExpertsConfig.builder().setExperts(4, 2).build(), Optional.of(TWO_TASKS), 1);
     IllegalStateException error = assertThrows(IllegalStateException.class,
         () -> TestModels.predict(routed, manager, manager.ones(new Shape(2, FEATURES))));
-    assertTrue(error.getMessage().contains("RoutingContext.open(taskIds)"), error.getMessage());
+    assertTrue(error.getMessage().contains("no task ids were given: forward through a RoutedBlock"),
+        error.getMessage());
   }
 
   @Test

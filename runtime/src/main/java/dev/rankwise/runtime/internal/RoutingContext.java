@@ -1,4 +1,4 @@
-package dev.rankwise.runtime.route;
+package dev.rankwise.runtime.internal;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Collections;
@@ -12,7 +12,8 @@ import java.util.Optional;
  * auxiliary losses those adapters produce during the pass.
  *
  * <p>Thread-confined and scoped: open it around a forward pass with try-with-resources; contexts
- * nest, and closing restores the enclosing one.
+ * nest, and closing restores the enclosing one. Internal: the runtime's trainers and {@code
+ * RoutedBlock} open it; users route through those.
  *
  * <pre>{@code
  * try (RoutingContext routing = RoutingContext.open(taskIds)) {
@@ -81,8 +82,8 @@ public final class RoutingContext implements AutoCloseable {
     RoutingContext context = CURRENT.get();
     if (context == null || context.taskIds == null) {
       throw new IllegalStateException(
-          who + " routes rows by task, but no task ids were given: wrap the forward pass in"
-              + " try (RoutingContext routing = RoutingContext.open(taskIds)) { ... }");
+          who + " routes rows by task, but no task ids were given: forward through a RoutedBlock or a"
+              + " TaskClassifier (inference) or train with MultiTaskTrainer, which give each row's task id");
     }
     return context;
   }

@@ -1,0 +1,259 @@
+package dev.rankwise.runtime.infer;
+
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+import dev.rankwise.runtime.io.ClassifierRecord;
+import dev.rankwise.runtime.io.SavedSpec;
+import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.model.AdapterSpec;
+import dev.rankwise.runtime.route.TaskRouterConfig;
+import dev.rankwise.runtime.train.TaskHeads;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Labels texts for the tasks of a multi-task adapted encoder: the encoder with its task adapters,
+ * one head per task, each task's labels, and the encoder's text-to-input step. It is rankwise's one
+ * inference call: {@code rankwise predict}, {@code rankwise eval} (through the trainer's
+ * evaluation), Spark scoring and a DJL {@link Predictor} all run its {@link ClassifierBlock}.
+ *
+ * <pre>{@code
+ * try (MiniLmEncoder encoder = MiniLmEncoder.create(128);
+ *     TaskClassifier classifier = TaskClassifier.load(adapterFolder, encoder)) {
+ *   Prediction spam = classifier.predict("spam", List.of("WIN a FREE prize")).get(0);
+ *   List<Prediction> mixed = classifier.predict(List.of(
+ *       new TaskText("spam", "Meeting at 3pm"), new TaskText("finefood", "Stale and tasteless")));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: any number of threads may predict at once on one classifier and get exactly the
+ * answers they would get one after another. Each call runs on its own {@link Predictor} (its own
+ * managers and parameter store), the task ids reach the adapters through a routing context confined
+ * to the calling thread, and every parameter is frozen, so no thread's gradient mode records a graph
+ * (DJL's PyTorch engine turns gradients off only on the thread that loaded it). Merging adapters
+ * into the base ({@code adapted().mergeTask}) changes the weights in place: never while predictions
+ * are in flight. The text-to-input step must be thread-safe too.
+ */
+public final class TaskClassifier implements AutoCloseable {
+
+  /** Rows per forward pass of {@link #predict(List)}; a {@link Predictor} takes batches of any size. */
+  public static final int BATCH_SIZE = 32;
+
+  private final AdaptedModel adapted;
+  private final TaskHeads heads;
+  private final ClassifierRecord record;
+  private final ClassifierTranslator translator;
+  private final ZooModel<TaskText, Prediction> model;
+  private final NDManager owned;
+
+  private TaskClassifier(AdaptedModel adapted, TaskHeads heads, ClassifierRecord record, TextInputs inputs,
+      NDManager owned) {
+    this.adapted = adapted;
+    this.heads = heads;
+    this.record = record;
+    this.owned = owned;
+    List<String> tasks = record.tasks();
+    requireTasks(adapted, heads, record);
+    translator = new ClassifierTranslator(tasks, new ArrayList<>(record.labels().values()), inputs);
+    ClassifierBlock block = new ClassifierBlock(adapted.block(), heads);
+    block.freezeParameters(true);
+    Model base = Model.newInstance("rankwise-" + adapted.spec().declaringType());
+    base.setBlock(block);
+    model = new ZooModel<>(base, translator);
+  }
+
+  /** Starts a classifier of a trained model, such as after {@code MultiTaskTrainer.fit}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Loads a classifier from an adapter folder alone: its declaration is rebuilt from the folder's
+   * records, attached to a fresh copy of {@code encoder}, and the adapters and heads are loaded. The
+   * classifier owns the copy; the encoder stays the caller's.
+   *
+   * @throws IOException if the folder is missing, was saved without its labels (the message says
+   *     how to save it again), or does not fit the encoder
+   * @throws IllegalArgumentException if the adapters were trained on another encoder
+   */
+  public static TaskClassifier load(Path directory, TextEncoder encoder) throws IOException {
+    ClassifierRecord record = ClassifierRecord.read(directory);
+    if (!record.encoder().equals(encoder.name())) {
+      throw new IllegalArgumentException("the adapters in " + directory + " were trained on "
+          + record.encoder() + ", not on " + encoder.name() + "; load them with that encoder");
+    }
+    AdapterSpec spec = SavedSpec.read(directory);
+    NDManager manager = NDManager.newBaseManager();
+    try {
+      AdaptedModel adapted = spec.attach(encoder.newBlock(manager));
+      Map<String, Integer> classes = new LinkedHashMap<>();
+      record.labels().forEach((task, labels) -> classes.put(task, labels.size()));
+      TaskHeads heads = new TaskHeads(classes, encoder.features(), manager);
+      adapted.include(heads.namedParameters()).load(directory);
+      return new TaskClassifier(adapted, heads, record, encoder.inputs(), manager);
+    } catch (IOException | RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  /** The tasks, in the order of the heads; a task's id is its index. */
+  public List<String> tasks() {
+    return record.tasks();
+  }
+
+  /**
+   * A task's labels, index 0 first.
+   *
+   * @throws IllegalArgumentException naming the tasks if there is no such task
+   */
+  public List<String> labels(String task) {
+    translator.taskId(task);
+    return record.labels().get(task);
+  }
+
+  /** The encoder with its adapters: merge a task into it only while no prediction runs. */
+  public AdaptedModel adapted() {
+    return adapted;
+  }
+
+  /** The task heads. */
+  public TaskHeads heads() {
+    return heads;
+  }
+
+  /**
+   * The classifier as a DJL model of {@link ClassifierBlock} and its translator: {@code
+   * model().newPredictor().batchPredict(rows)} labels a batch of (task, text) rows in one forward
+   * pass. A predictor serves one thread at a time. The classifier owns the model.
+   */
+  public ZooModel<TaskText, Prediction> model() {
+    return model;
+  }
+
+  /** Labels texts for one task, in batches of {@link #BATCH_SIZE}. */
+  public List<Prediction> predict(String task, List<String> texts) {
+    translator.taskId(task);
+    List<TaskText> rows = new ArrayList<>(texts.size());
+    texts.forEach(text -> rows.add(new TaskText(task, text)));
+    return predict(rows);
+  }
+
+  /**
+   * Labels rows of any tasks in their order, in batches of {@link #BATCH_SIZE} that mix tasks: each
+   * row goes through its own task's adapters and head.
+   *
+   * @throws IllegalArgumentException naming the tasks if a row's task is not one of them
+   */
+  public List<Prediction> predict(List<TaskText> rows) {
+    rows.forEach(row -> translator.taskId(row.task()));
+    List<Prediction> predictions = new ArrayList<>(rows.size());
+    if (rows.isEmpty()) {
+      return predictions;
+    }
+    try (Predictor<TaskText, Prediction> predictor = model.newPredictor()) {
+      for (int from = 0; from < rows.size(); from += BATCH_SIZE) {
+        predictions.addAll(predictor.batchPredict(rows.subList(from, Math.min(rows.size(), from + BATCH_SIZE))));
+      }
+    } catch (TranslateException e) {
+      throw e.getCause() instanceof RuntimeException cause ? cause : new IllegalStateException(e);
+    }
+    return predictions;
+  }
+
+  /**
+   * Saves the adapters and heads with the encoder's name and the labels, so that {@link #load}
+   * serves the folder alone.
+   */
+  public void save(Path directory) throws IOException {
+    adapted.include(heads.namedParameters()).save(directory, record);
+  }
+
+  /** Closes the DJL model and, for a loaded classifier, the weights it owns. */
+  @Override
+  public void close() {
+    model.close();
+    if (owned != null) {
+      owned.close();
+    }
+  }
+
+  private static void requireTasks(AdaptedModel adapted, TaskHeads heads, ClassifierRecord record) {
+    List<String> tasks = record.tasks();
+    if (!heads.tasks().equals(tasks)) {
+      throw new IllegalArgumentException("the labels' tasks " + tasks + " must be the heads' tasks "
+          + heads.tasks() + ", in that order");
+    }
+    for (int task = 0; task < tasks.size(); task++) {
+      List<String> labels = record.labels().get(tasks.get(task));
+      if (labels.size() != heads.classes(task)) {
+        throw new IllegalArgumentException("task '" + tasks.get(task) + "' has " + labels.size() + " labels "
+            + labels + " but its head has " + heads.classes(task) + " classes");
+      }
+    }
+    List<String> routed = adapted.spec().taskRouter().map(TaskRouterConfig::tasks).orElse(null);
+    if (routed == null ? tasks.size() != 1 : !routed.equals(tasks)) {
+      throw new IllegalArgumentException(adapted.spec().declaringType() + (routed == null
+          ? " declares no @TaskRouter, so its classifier has one task, not " + tasks
+          : " routes the tasks " + routed + "; the labels must name them in that order, not " + tasks));
+    }
+  }
+
+  /** Builds a {@link TaskClassifier} of trained parts: every {@code set} is required. */
+  public static final class Builder {
+    private AdaptedModel adapted;
+    private TaskHeads heads;
+    private Map<String, List<String>> labels;
+    private TextEncoder encoder;
+
+    private Builder() {}
+
+    /** Sets the encoder with its adapters; its block must read what the encoder's inputs make. */
+    public Builder setModel(AdaptedModel adapted) {
+      this.adapted = adapted;
+      return this;
+    }
+
+    /** Sets the heads, one per task, in the order of the model's task router. */
+    public Builder setHeads(TaskHeads heads) {
+      this.heads = heads;
+      return this;
+    }
+
+    /** Sets each task's labels (index 0 first), by task, in the order of the heads. */
+    public Builder setLabels(Map<String, List<String>> labels) {
+      this.labels = labels;
+      return this;
+    }
+
+    /** Sets the encoder the model was adapted from: its name and its text-to-input step. */
+    public Builder setEncoder(TextEncoder encoder) {
+      this.encoder = encoder;
+      return this;
+    }
+
+    /**
+     * Validates and returns the classifier; it freezes the model's and the heads' parameters ({@code
+     * MultiTaskTrainer.fit} unfreezes the adapters again). The parts stay the caller's.
+     *
+     * @throws IllegalArgumentException if the labels do not fit the heads or the model's tasks
+     */
+    public TaskClassifier build() {
+      Objects.requireNonNull(adapted, "setModel is required");
+      Objects.requireNonNull(heads, "setHeads is required");
+      Objects.requireNonNull(labels, "setLabels is required");
+      Objects.requireNonNull(encoder, "setEncoder is required");
+      return new TaskClassifier(adapted, heads, new ClassifierRecord(encoder.name(), labels), encoder.inputs(),
+          null);
+    }
+  }
+}
