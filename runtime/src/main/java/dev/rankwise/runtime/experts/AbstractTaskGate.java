@@ -9,7 +9,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import dev.rankwise.runtime.AdaptedLinear;
 import dev.rankwise.runtime.Initializers;
-import dev.rankwise.runtime.route.RoutingContext;
+import dev.rankwise.runtime.internal.RoutingContext;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import dev.rankwise.runtime.route.RoutingContext;
+import dev.rankwise.runtime.internal.RoutingContext;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.util.Map;
 import java.util.Random;

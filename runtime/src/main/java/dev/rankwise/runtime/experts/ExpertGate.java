@@ -19,7 +19,7 @@ interface ExpertGate {
 
   /**
    * The gates of this input, broadcastable against the experts' hidden values (..., R); the
-   * gate's auxiliary losses go to the current {@link dev.rankwise.runtime.route.RoutingContext}.
+   * gate's auxiliary losses go to the current {@link dev.rankwise.runtime.internal.RoutingContext}.
    *
    * @param input the layer's input in its own shape, before dropout
    */

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import dev.rankwise.runtime.route.RoutingContext;
+import dev.rankwise.runtime.internal.RoutingContext;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.util.Random;
 import java.util.function.BiFunction;

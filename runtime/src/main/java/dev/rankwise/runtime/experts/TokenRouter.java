@@ -6,7 +6,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.rankwise.runtime.AdaptedLinear;
 import dev.rankwise.runtime.Initializers;
-import dev.rankwise.runtime.route.RoutingContext;
+import dev.rankwise.runtime.internal.RoutingContext;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;

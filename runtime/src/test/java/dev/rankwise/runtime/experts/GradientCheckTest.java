@@ -19,7 +19,7 @@ import dev.rankwise.runtime.TestModels;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.lora.LoraLinear;
 import dev.rankwise.runtime.lora.PerTaskLoraLinear;
-import dev.rankwise.runtime.route.RoutingContext;
+import dev.rankwise.runtime.internal.RoutingContext;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.util.Arrays;
 import java.util.Comparator;

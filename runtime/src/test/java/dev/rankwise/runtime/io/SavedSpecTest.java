@@ -11,7 +11,7 @@ import ai.djl.nn.Parameter;
 import dev.rankwise.annotations.Mixer;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
-import dev.rankwise.runtime.TwoTower;
+import plain.TwoTower;
 import dev.rankwise.runtime.experts.RankExpertsConfig;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.model.AdaptedModel;
