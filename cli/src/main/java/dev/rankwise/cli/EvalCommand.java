@@ -1,8 +1,8 @@
 package dev.rankwise.cli;
 
 import ai.djl.ndarray.NDManager;
-import dev.rankwise.runtime.train.MultiTaskTrainer;
 import dev.rankwise.runtime.train.TaskMetrics;
+import dev.rankwise.runtime.train.TaskTrainer;
 import dev.rankwise.cli.job.EncoderSession;
 import dev.rankwise.cli.job.Method;
 import dev.rankwise.cli.job.MethodTrainer;
@@ -31,7 +31,7 @@ final class EvalCommand implements Callable<Integer> {
     try (EncoderSession session = new EncoderSession(tasks, settings.maxLength(), true);
         NDManager manager = NDManager.newBaseManager()) {
       MethodTrainer.Loaded loaded = MethodTrainer.load(session, method, adapter.folder(common), manager);
-      List<TaskMetrics> metrics = new MultiTaskTrainer(settings.trainingConfig(false), settings.sampling())
+      List<TaskMetrics> metrics = TaskTrainer.builder().setConfig(settings.trainingConfig()).build()
           .evaluate(loaded.model(), loaded.heads(), session.taskData(loaded.model(), 0));
       System.out.println(method.label() + " from " + adapter.folder(common) + ":");
       metrics.forEach(m -> System.out.println("  " + m));
