@@ -5,7 +5,7 @@ import dev.rankwise.cli.job.RunSettings;
 import dev.rankwise.cli.job.TaskTexts;
 import dev.rankwise.runtime.infer.TaskClassifier;
 import dev.rankwise.runtime.io.ClassifierRecord;
-import dev.rankwise.runtime.train.MultiTaskTrainer;
+import dev.rankwise.runtime.train.TaskTrainer;
 import dev.rankwise.runtime.train.TaskMetrics;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,7 +31,7 @@ final class EvalCommand implements Callable<Integer> {
     List<TaskTexts> texts = TaskTexts.read(common.data, tasks, 1, settings.testRows(), settings.seed());
     try (EncoderSession session = new EncoderSession(texts, settings.maxLength(), true);
         TaskClassifier classifier = TaskClassifier.load(folder, session.encoder())) {
-      List<TaskMetrics> metrics = new MultiTaskTrainer(settings.trainingConfig(false), settings.sampling())
+      List<TaskMetrics> metrics = TaskTrainer.builder().setConfig(settings.trainingConfig()).build()
           .evaluate(classifier.adapted().block(), classifier.heads(), session.taskData(tasks));
       System.out.println(adapter.label(common) + ":");
       metrics.forEach(m -> System.out.println("  " + m));

@@ -1,5 +1,6 @@
 package dev.rankwise.cli;
 
+import dev.rankwise.cli.console.TrainingProgress;
 import dev.rankwise.runtime.train.Checkpointing;
 import dev.rankwise.runtime.train.TrainingConfig;
 import dev.rankwise.cli.job.EncoderSession;
@@ -64,7 +65,7 @@ final class SoakCommand implements Callable<Integer> {
     // As many epochs as steps is always enough: an epoch has at least one step.
     RunSettings settings = new RunSettings(trainRows, 100, maxLength, steps, preset.batchSize(),
         preset.learningRate(), preset.probeSteps(), common.seed);
-    TrainingConfig config = settings.trainingConfig(true, TrainingConfig.OnNonFinite.STOP, steps);
+    TrainingConfig config = settings.trainingConfig(TrainingConfig.OnNonFinite.STOP, steps);
     Path folder = common.out.resolve("soak");
     Path checkpoints = folder.resolve("checkpoints");
     deleteEarlierSoak(checkpoints);
@@ -72,14 +73,20 @@ final class SoakCommand implements Callable<Integer> {
     long start = System.nanoTime();
     try (EncoderSession session = new EncoderSession(TaskTexts.read(common.data, chosen.tasks(),
         settings.trainRows(), settings.testRows(), settings.seed()), settings.maxLength(), true)) {
-      new MethodTrainer(session, config, settings.sampling(), (step, loss, runManager) -> {
-        if (step == 1 || step % every == 0 || step == steps) {
-          MemorySample sample = MemorySample.take(step, (System.nanoTime() - start) / 1e9, loss);
-          samples.add(sample);
-          System.out.printf("step %d: resident %.1f MiB, heap %.1f MiB, live NDArrays %d%n", step,
-              sample.residentBytes() / 1048576.0, sample.heapBytes() / 1048576.0, sample.liveArrays());
+      TrainingProgress sampling = new TrainingProgress("multi-task") {
+        @Override
+        public void onStep(int step, double loss) {
+          super.onStep(step, loss);
+          if (step == 1 || step % every == 0 || step == steps) {
+            MemorySample sample = MemorySample.take(step, (System.nanoTime() - start) / 1e9, loss);
+            samples.add(sample);
+            System.out.printf("step %d: resident %.1f MiB, heap %.1f MiB, live NDArrays %d%n", step,
+                sample.residentBytes() / 1048576.0, sample.heapBytes() / 1048576.0, sample.liveArrays());
+          }
         }
-      }).train(chosen, null, Checkpointing.into(checkpoints).withEvery(500).withKeep(2));
+      };
+      new MethodTrainer(session, config, settings.sampling(), sampling)
+          .train(chosen, null, Checkpointing.into(checkpoints).withEvery(500).withKeep(2));
     }
     SoakReport report = new SoakReport("rankwise " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
         samples);

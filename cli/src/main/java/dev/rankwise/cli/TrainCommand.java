@@ -1,5 +1,6 @@
 package dev.rankwise.cli;
 
+import dev.rankwise.cli.console.TrainingProgress;
 import dev.rankwise.runtime.io.CheckpointDirectory;
 import dev.rankwise.runtime.train.Checkpointing;
 import dev.rankwise.runtime.train.TaskMetrics;
@@ -70,7 +71,7 @@ final class TrainCommand implements Callable<Integer> {
     common.applyToEngine();
     Method chosen = Method.byId(method);
     RunSettings settings = run.settings(common.seed);
-    TrainingConfig config = settings.trainingConfig(true, policy(onNonFinite));
+    TrainingConfig config = settings.trainingConfig(policy(onNonFinite));
     Path adapters = common.out.resolve("adapters").resolve(chosen.id());
     Path checkpoints = common.out.resolve("checkpoints").resolve(chosen.id());
     prepare(checkpoints);
@@ -81,7 +82,8 @@ final class TrainCommand implements Callable<Integer> {
       Checkpointing checkpointing = Checkpointing.into(checkpoints).withEvery(checkpointEvery)
           .withKeep(keepCheckpoints).withResume(resume).withStop(stop);
       try {
-        result = new MethodTrainer(session, config, settings.sampling()).train(chosen, adapters, checkpointing);
+        result = new MethodTrainer(session, config, settings.sampling(), new TrainingProgress("multi-task"))
+            .train(chosen, adapters, checkpointing);
       } catch (TrainingStoppedException e) {
         System.err.println("rankwise: " + e.getMessage());
         System.err.flush();

@@ -15,10 +15,10 @@ import dev.rankwise.runtime.io.ClassifierRecord;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
 import dev.rankwise.runtime.route.TaskRouterConfig;
-import dev.rankwise.runtime.train.MultiTaskTrainer;
 import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.runtime.train.TaskHeads;
 import dev.rankwise.runtime.train.TaskSampling;
+import dev.rankwise.runtime.train.TaskTrainer;
 import dev.rankwise.runtime.train.TrainingConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -74,8 +74,8 @@ final class Fixtures {
               encoder.inputs().pack(manager, test.texts()), ids(manager, test.labelIds())));
         }
         TaskHeads heads = TaskHeads.forTasks(data, encoder.features(), manager);
-        new MultiTaskTrainer(TrainingConfig.builder().setLearningRate(5e-3).optEpochs(1).optBatchSize(32)
-            .optSeed(3).optProgress(false).build(), new TaskSampling.Proportional()).fit(adapted, heads, data);
+        TaskTrainer.builder().setConfig(TrainingConfig.builder().setLearningRate(5e-3).optEpochs(1).optBatchSize(32)
+            .optSeed(3).build()).optSampling(new TaskSampling.Proportional()).build().fit(adapted, heads, data);
         adapters = out.resolve("rank-experts");
         adapted.save(adapters, new ClassifierRecord(encoder.name(), labels));
       }

@@ -15,12 +15,13 @@ import dev.rankwise.benchmarks.reference.ReferenceExport;
 import dev.rankwise.benchmarks.workload.Workload;
 import dev.rankwise.runtime.infer.RoutedBlock;
 import dev.rankwise.runtime.model.AdaptedModel;
-import dev.rankwise.runtime.train.MultiTaskResult;
-import dev.rankwise.runtime.train.MultiTaskTrainer;
 import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.runtime.train.TaskHeads;
 import dev.rankwise.runtime.train.TaskSampling;
+import dev.rankwise.runtime.train.TaskTrainer;
+import dev.rankwise.runtime.train.TrainerListener;
 import dev.rankwise.runtime.train.TrainingConfig;
+import dev.rankwise.runtime.train.TrainingResult;
 import dev.rankwise.reporting.MemorySample;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,8 +37,7 @@ import picocli.CommandLine.ParameterException;
 
 /**
  * One training run of a setup in its own JVM, timed step by step through the trainer's {@link
- * dev.rankwise.runtime.train.StepListener}: what a user's {@link MultiTaskTrainer} run costs, not a
- * hand-written loop. Prints one JSON object on standard output: the measured steps' times, the first
+ * TrainerListener}: what a user's {@link TaskTrainer} run costs, not a hand-written loop. Prints one JSON object on standard output: the measured steps' times, the first
  * losses, peak resident memory, trainable parameters and the saved adapter files' size, and memory
  * samples when asked for.
  */
@@ -92,7 +92,7 @@ public final class TrainStepRun implements Callable<Integer> {
     int steps = warmup + measured;
     TrainingConfig config = TrainingConfig.builder().setLearningRate(1e-3).optEpochs(steps).optMaxSteps(steps)
         .optBatchSize(Workload.BATCH).optDecay(TrainingConfig.Decay.CONSTANT, 1).optWeightDecay(0.01)
-        .optMaxGradNorm(1.0).optSeed(Fixture.SEED).optProgress(false).build();
+        .optMaxGradNorm(1.0).optSeed(Fixture.SEED).build();
     try (NDManager manager = NDManager.newBaseManager()) {
       AdaptedModel model = Fixture.adapted(setup, manager);
       Workload workload = setup.workload();
@@ -111,20 +111,25 @@ public final class TrainStepRun implements Callable<Integer> {
       List<MemorySample> samples = new ArrayList<>();
       long start = System.nanoTime();
       ends[0] = start;
-      MultiTaskResult fitted = new MultiTaskTrainer(config, new TaskSampling.Proportional(), (step, loss, runManager) -> {
-        ends[step] = System.nanoTime();
-        losses[step] = loss;
-        if (profile != null && step == warmup) {
-          JniUtils.startProfile(false, false, false);
-        } else if (profile != null && step == warmup + PROFILED_STEPS) {
-          JniUtils.stopProfile(profile.toString());
+      TrainerListener timer = new TrainerListener() {
+        @Override
+        public void onStep(int step, double loss) {
+          ends[step] = System.nanoTime();
+          losses[step] = loss;
+          if (profile != null && step == warmup) {
+            JniUtils.startProfile(false, false, false);
+          } else if (profile != null && step == warmup + PROFILED_STEPS) {
+            JniUtils.stopProfile(profile.toString());
+          }
+          if (sampleEvery > 0 && (step % sampleEvery == 0 || step == steps)) {
+            samples.add(MemorySample.take(step, (ends[step] - start) / 1e9, loss));
+          }
+          // What the sample cost is not the next step's.
+          ends[step] = System.nanoTime();
         }
-        if (sampleEvery > 0 && (step % sampleEvery == 0 || step == steps)) {
-          samples.add(MemorySample.take(step, (ends[step] - start) / 1e9, loss));
-        }
-        // What the sample cost is not the next step's.
-        ends[step] = System.nanoTime();
-      }).fit(model, heads, tasks);
+      };
+      TrainingResult fitted = TaskTrainer.builder().setConfig(config).optSampling(new TaskSampling.Proportional())
+          .optListener(timer).build().fit(model, heads, tasks);
       JsonObject result = new JsonObject();
       result.addProperty("setup", setup.id());
       result.addProperty("engine", Engine.getInstance().getVersion());

@@ -1,5 +1,7 @@
 package dev.rankwise.cli.job;
 
+import dev.rankwise.cli.console.TrainingProgress;
+import dev.rankwise.runtime.train.TrainerListener;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,8 +53,8 @@ public final class DemoJob {
       }
       probe = new LinearProbe(session, settings.probeSteps(), PROBE_LEARNING_RATE, settings.seed())
           .run(session.firstAdaptedLayer(methods.get(0)));
-      MethodTrainer trainer =
-          new MethodTrainer(session, settings.trainingConfig(progress), settings.sampling());
+      MethodTrainer trainer = new MethodTrainer(session, settings.trainingConfig(), settings.sampling(),
+          progress ? new TrainingProgress("multi-task") : TrainerListener.NONE);
       for (Method method : methods) {
         if (progress) {
           System.err.println("== " + method.label());

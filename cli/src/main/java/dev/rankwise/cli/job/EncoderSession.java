@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.rankwise.runtime.model.AdaptedModel;
-import dev.rankwise.runtime.train.ProgressBar;
+import dev.rankwise.cli.console.ProgressBar;
 import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.encoders.minilm.MiniLm;
 import dev.rankwise.encoders.minilm.MiniLmEncoder;

@@ -4,18 +4,16 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
+import ai.djl.nn.Blocks;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
+import dev.rankwise.encoders.minilm.MiniLm;
+import dev.rankwise.encoders.minilm.RowBatches;
 import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.runtime.train.TaskHeads;
 import dev.rankwise.runtime.train.TaskMetrics;
-import dev.rankwise.encoders.minilm.MiniLm;
-import dev.rankwise.encoders.minilm.RowBatches;
+import dev.rankwise.runtime.train.TaskTrainer;
+import dev.rankwise.runtime.train.TrainingConfig;
+import dev.rankwise.runtime.train.TrainingResult;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -24,7 +22,8 @@ import java.util.Map;
 
 /**
  * The baseline every method must beat: the frozen encoder's sentence features and one logistic
- * regression head per task, trained full-batch with AdamW (no adapter anywhere).
+ * regression head per task (no adapter anywhere), each trained by the {@link TaskTrainer} alone on
+ * its task, full-batch, with AdamW at a constant rate.
  */
 public final class LinearProbe {
 
@@ -59,7 +58,11 @@ public final class LinearProbe {
       if (layer > 0) {
         model.startAt(layer);
       }
-      TaskHeads heads = TaskHeads.forTasks(data, MiniLm.HIDDEN, manager);
+      // Every head is drawn before any training: the trainer reseeds the engine's generator.
+      List<TaskHeads> heads = new ArrayList<>();
+      for (TaskData task : data) {
+        heads.add(TaskHeads.forTasks(List.of(task), MiniLm.HIDDEN, manager));
+      }
       List<Double> losses = new ArrayList<>();
       List<TaskMetrics> metrics = new ArrayList<>();
       // Tasks of the same texts (grain and corn) get the same cached input arrays: encode them once.
@@ -68,61 +71,41 @@ public final class LinearProbe {
         TaskData task = data.get(t);
         NDArray train = encoded.computeIfAbsent(task.trainInputs(), inputs -> features(model, inputs, manager));
         NDArray test = encoded.computeIfAbsent(task.testInputs(), inputs -> features(model, inputs, manager));
-        List<Double> taskLosses = fit(heads, t, train, task.trainLabels(), manager);
-        for (int i = 0; i < taskLosses.size(); i++) {
-          double value = taskLosses.get(i) / data.size();
+        TaskData features =
+            new TaskData(task.name(), task.classes(), train, task.trainLabels(), test, task.testLabels());
+        // The encoder's features are computed once; the model the trainer sees is the identity on them.
+        TrainingResult result = TaskTrainer.builder().setConfig(config(task)).build()
+            .fit(Blocks.identityBlock(), heads.get(t), List.of(features));
+        for (int i = 0; i < result.losses().size(); i++) {
+          double value = result.losses().get(i) / data.size();
           if (losses.size() <= i) {
             losses.add(value);
           } else {
             losses.set(i, losses.get(i) + value);
           }
         }
-        metrics.add(evaluate(heads, t, task, test, manager));
+        metrics.addAll(result.metrics());
       }
       return new MethodResult(ID, "frozen encoder + linear probe", 0, losses, metrics, Map.of(),
           (System.nanoTime() - start) / 1e9, List.of());
     }
   }
 
+  /** Full batches of the task's rows in their order, a constant rate, no clipping: {@code steps} steps. */
+  private TrainingConfig config(TaskData task) {
+    return TrainingConfig.builder()
+        .setLearningRate(learningRate)
+        .optEpochs(steps)
+        .optBatchSize(Math.toIntExact(task.trainRows()))
+        .optShuffle(false)
+        .optDecay(TrainingConfig.Decay.CONSTANT, 1)
+        .optMaxGradNorm(0)
+        .optSeed(seed)
+        .build();
+  }
+
   private static NDArray features(MiniLm model, NDArray inputs, NDManager manager) {
     return RowBatches.map(manager, inputs, FEATURE_BATCH, batch -> model.forward(
         new ParameterStore(batch.getManager(), false), new NDList(batch), false).singletonOrThrow());
-  }
-
-  private List<Double> fit(TaskHeads heads, int task, NDArray features, NDArray labels, NDManager manager) {
-    Optimizer optimizer = Optimizer.adamW().optLearningRateTracker(Tracker.fixed((float) learningRate)).build();
-    List<Parameter> parameters = heads.namedParameters().entrySet().stream()
-        .filter(e -> e.getKey().startsWith("heads." + heads.tasks().get(task) + "."))
-        .map(Map.Entry::getValue).toList();
-    parameters.forEach(p -> p.getArray().setRequiresGradient(true));
-    Loss loss = Loss.softmaxCrossEntropyLoss();
-    List<Double> losses = new ArrayList<>();
-    for (int step = 0; step < steps; step++) {
-      try (NDManager stepManager = manager.newSubManager();
-          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        ParameterStore store = new ParameterStore(stepManager, false);
-        NDArray logits = heads.logits(store, task, features, true);
-        NDArray value = loss.evaluate(new NDList(labels), new NDList(logits));
-        losses.add((double) value.getFloat());
-        collector.backward(value);
-        for (Parameter parameter : parameters) {
-          NDArray gradient = parameter.getArray().getGradient();
-          gradient.attach(stepManager);
-          optimizer.update(parameter.getId(), parameter.getArray(), gradient);
-        }
-      }
-    }
-    return losses;
-  }
-
-  private static TaskMetrics evaluate(TaskHeads heads, int task, TaskData data, NDArray test, NDManager manager) {
-    try (NDManager evalManager = manager.newSubManager()) {
-      NDArray logits = heads.logits(new ParameterStore(evalManager, false), task, test, false);
-      double value = Loss.softmaxCrossEntropyLoss().evaluate(new NDList(data.testLabels()), new NDList(logits))
-          .getFloat();
-      long[] predicted = logits.argMax(-1).toType(DataType.INT64, false).toLongArray();
-      long[] truth = data.testLabels().toType(DataType.INT64, false).toLongArray();
-      return TaskMetrics.of(data.name(), value, predicted, truth, data.classes());
-    }
   }
 }

@@ -5,13 +5,13 @@ import ai.djl.ndarray.NDManager;
 import dev.rankwise.runtime.io.ClassifierRecord;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.train.Checkpointing;
-import dev.rankwise.runtime.train.MultiTaskResult;
-import dev.rankwise.runtime.train.MultiTaskTrainer;
-import dev.rankwise.runtime.train.StepListener;
 import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.runtime.train.TaskHeads;
 import dev.rankwise.runtime.train.TaskSampling;
+import dev.rankwise.runtime.train.TaskTrainer;
+import dev.rankwise.runtime.train.TrainerListener;
 import dev.rankwise.runtime.train.TrainingConfig;
+import dev.rankwise.runtime.train.TrainingResult;
 import dev.rankwise.encoders.minilm.MiniLm;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,15 +27,16 @@ public final class MethodTrainer {
   private final EncoderSession session;
   private final TrainingConfig config;
   private final TaskSampling sampling;
-  private final StepListener listener;
+  private final TrainerListener listener;
 
-  /** A trainer for the session's tasks with these settings and this way of mixing batches. */
+  /** A trainer for the session's tasks with these settings and this way of mixing batches, silent. */
   public MethodTrainer(EncoderSession session, TrainingConfig config, TaskSampling sampling) {
-    this(session, config, sampling, StepListener.NONE);
+    this(session, config, sampling, TrainerListener.NONE);
   }
 
-  /** The same, calling {@code listener} after every training step. */
-  public MethodTrainer(EncoderSession session, TrainingConfig config, TaskSampling sampling, StepListener listener) {
+  /** The same, reporting steps, evaluations and checkpoints to {@code listener}. */
+  public MethodTrainer(EncoderSession session, TrainingConfig config, TaskSampling sampling,
+      TrainerListener listener) {
     this.session = session;
     this.config = config;
     this.sampling = sampling;
@@ -77,7 +78,8 @@ public final class MethodTrainer {
       Engine.getInstance().setRandomSeed((int) config.seed());
       TaskHeads heads = TaskHeads.forTasks(data, MiniLm.HIDDEN, manager);
       long start = System.nanoTime();
-      MultiTaskResult result = new MultiTaskTrainer(config, sampling, listener).fit(adapted, heads, data, checkpointing);
+      TrainingResult result = TaskTrainer.builder().setConfig(config).optSampling(sampling)
+          .optCheckpointing(checkpointing).optListener(listener).build().fit(adapted, heads, data);
       double seconds = (System.nanoTime() - start) / 1e9;
       if (adapters != null) {
         // With the encoder's name and the labels, the folder is served on its own (TaskClassifier.load).

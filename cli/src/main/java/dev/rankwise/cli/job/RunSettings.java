@@ -35,17 +35,17 @@ public record RunSettings(
   }
 
   /** The trainer's settings for this run. */
-  public TrainingConfig trainingConfig(boolean progress) {
-    return trainingConfig(progress, TrainingConfig.OnNonFinite.STOP);
+  public TrainingConfig trainingConfig() {
+    return trainingConfig(TrainingConfig.OnNonFinite.STOP);
   }
 
-  /** As {@link #trainingConfig(boolean)}, with what a step with a non-finite loss or gradient does. */
-  public TrainingConfig trainingConfig(boolean progress, TrainingConfig.OnNonFinite onNonFinite) {
-    return trainingConfig(progress, onNonFinite, 0);
+  /** As {@link #trainingConfig()}, with what a step with a non-finite loss or gradient does. */
+  public TrainingConfig trainingConfig(TrainingConfig.OnNonFinite onNonFinite) {
+    return trainingConfig(onNonFinite, 0);
   }
 
-  /** As {@link #trainingConfig(boolean, TrainingConfig.OnNonFinite)}, stopping after {@code maxSteps} (0: no limit). */
-  public TrainingConfig trainingConfig(boolean progress, TrainingConfig.OnNonFinite onNonFinite, int maxSteps) {
+  /** As {@link #trainingConfig(TrainingConfig.OnNonFinite)}, stopping after {@code maxSteps} (0: no limit). */
+  public TrainingConfig trainingConfig(TrainingConfig.OnNonFinite onNonFinite, int maxSteps) {
     return TrainingConfig.builder()
         .setLearningRate(learningRate)
         .optEpochs(epochs)
@@ -54,7 +54,6 @@ public record RunSettings(
         .optDecay(TrainingConfig.Decay.LINEAR, 0)
         .optMaxGradNorm(1.0)
         .optSeed(seed)
-        .optProgress(progress)
         .optOnNonFinite(onNonFinite)
         .optMaxSteps(maxSteps)
         .build();

@@ -1,6 +1,6 @@
 package dev.rankwise.cli.study;
 
-import dev.rankwise.runtime.train.ProgressBar;
+import dev.rankwise.cli.console.ProgressBar;
 import dev.rankwise.runtime.train.TaskMetrics;
 import dev.rankwise.cli.job.EncoderSession;
 import dev.rankwise.cli.job.Method;
@@ -66,7 +66,7 @@ public final class ExperimentRunner implements AutoCloseable {
   private RunRecord run(Cell cell) throws IOException {
     RunSettings settings = sizes.apply(cell);
     Method method = Method.byId(cell.method()).forTasks(cell.tasks());
-    MethodResult result = new MethodTrainer(session(settings), settings.trainingConfig(false), settings.sampling())
+    MethodResult result = new MethodTrainer(session(settings), settings.trainingConfig(), settings.sampling())
         .train(method, null);
     Map<String, TaskMetrics> metrics = new LinkedHashMap<>();
     result.metrics().forEach(m -> metrics.put(m.task(), m));

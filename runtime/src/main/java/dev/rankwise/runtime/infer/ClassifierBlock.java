@@ -76,7 +76,7 @@ public final class ClassifierBlock extends AbstractBlock {
     NDList output = new NDList(2 * tasks);
     for (int task = 0; task < tasks; task++) {
       if (rowsOfTask[task] == 0) {
-        NDArray none = manager.zeros(new Shape(0, heads.classes(task)));
+        NDArray none = manager.zeros(new Shape(0, Math.max(0, heads.classes(task))));
         output.add(none);
         output.add(none.duplicate());
         continue;

@@ -195,7 +195,7 @@ public final class TaskClassifier implements AutoCloseable {
     }
     for (int task = 0; task < tasks.size(); task++) {
       List<String> labels = record.labels().get(tasks.get(task));
-      if (labels.size() != heads.classes(task)) {
+      if (heads.classes(task) >= 0 && labels.size() != heads.classes(task)) {
         throw new IllegalArgumentException("task '" + tasks.get(task) + "' has " + labels.size() + " labels "
             + labels + " but its head has " + heads.classes(task) + " classes");
       }

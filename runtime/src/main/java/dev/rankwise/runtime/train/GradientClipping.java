@@ -4,12 +4,12 @@ import ai.djl.ndarray.NDArray;
 import java.util.List;
 
 /** Global L2-norm gradient clipping, as {@code torch.nn.utils.clip_grad_norm_}. */
-public final class GradientClipping {
+final class GradientClipping {
 
   private GradientClipping() {}
 
   /** The L2 norm of all gradients taken together. */
-  public static double globalNorm(List<NDArray> gradients) {
+  static double globalNorm(List<NDArray> gradients) {
     double squares = 0;
     for (NDArray gradient : gradients) {
       try (NDArray square = gradient.square(); NDArray sum = square.sum()) {
@@ -25,7 +25,7 @@ public final class GradientClipping {
    *
    * @return the global norm before clipping
    */
-  public static double clip(List<NDArray> gradients, double maxNorm) {
+  static double clip(List<NDArray> gradients, double maxNorm) {
     double norm = globalNorm(gradients);
     if (maxNorm > 0 && norm > maxNorm && Double.isFinite(norm)) {
       double scale = maxNorm / (norm + 1e-6);

@@ -7,7 +7,7 @@ import ai.djl.training.tracker.Tracker;
  * decay to {@code finalRate × peak} at {@code totalSteps}. Step numbers count from 1, as DJL's
  * optimizers count updates.
  */
-public final class LearningRateSchedule implements Tracker {
+final class LearningRateSchedule implements Tracker {
 
   private final double peak;
   private final int warmupSteps;
@@ -21,7 +21,7 @@ public final class LearningRateSchedule implements Tracker {
    * @param config the run's settings
    * @param totalSteps the number of optimizer steps the run takes
    */
-  public LearningRateSchedule(TrainingConfig config, int totalSteps) {
+  LearningRateSchedule(TrainingConfig config, int totalSteps) {
     if (totalSteps < 1) {
       throw new IllegalArgumentException("totalSteps must be at least 1, got " + totalSteps);
     }
@@ -33,7 +33,7 @@ public final class LearningRateSchedule implements Tracker {
   }
 
   /** The learning rate of step {@code step} (1-based). */
-  public double rate(int step) {
+  double rate(int step) {
     if (step <= warmupSteps) {
       return peak * step / warmupSteps;
     }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The update half of a training step, shared by the single- and multi-task loops: AdamW on every
+ * The update half of a training step of {@link TaskTrainer}: AdamW on every
  * trainable parameter after global-norm clipping, refused when the gradient norm is not finite.
  * The optimizer's state lives in the run's manager, outside every per-step scope (DESIGN §7).
  */
@@ -36,15 +36,6 @@ final class ParameterUpdate {
     for (Parameter parameter : trainable.values()) {
       parameter.getArray().setRequiresGradient(true);
     }
-  }
-
-  /** Names for a plain list of parameters: their positions, which stay put within one run. */
-  static Map<String, Parameter> byPosition(List<Parameter> parameters) {
-    Map<String, Parameter> named = new LinkedHashMap<>();
-    for (int i = 0; i < parameters.size(); i++) {
-      named.put(i + "." + parameters.get(i).getName(), parameters.get(i));
-    }
-    return named;
   }
 
   /**

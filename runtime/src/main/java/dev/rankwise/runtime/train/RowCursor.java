@@ -2,7 +2,10 @@ package dev.rankwise.runtime.train;
 
 import java.util.Random;
 
-/** Walks a task's training rows in a fresh random order each pass, and can say where it stands. */
+/**
+ * Walks a task's training rows in a fresh random order each pass (or in their order, unshuffled),
+ * and can say where it stands.
+ */
 final class RowCursor {
 
   /** Rows are saved as float32 in checkpoints, exact up to this count. */
@@ -12,7 +15,10 @@ final class RowCursor {
   private final Random random;
   private int position;
 
-  /** A cursor over {@code rows} rows, shuffled first with {@code random} (shared by the run). */
+  /**
+   * A cursor over {@code rows} rows, shuffled each pass with {@code random} (shared by the run), or
+   * never when {@code random} is null.
+   */
   RowCursor(long rows, Random random) {
     this.order = new long[Math.toIntExact(rows)];
     for (int i = 0; i < order.length; i++) {
@@ -78,12 +84,15 @@ final class RowCursor {
   }
 
   private void shuffle() {
+    position = 0;
+    if (random == null) {
+      return;
+    }
     for (int i = order.length - 1; i > 0; i--) {
       int j = random.nextInt(i + 1);
       long swap = order[i];
       order[i] = order[j];
       order[j] = swap;
     }
-    position = 0;
   }
 }

@@ -14,24 +14,31 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A run's side of {@link Checkpointing}: resumes from the newest valid checkpoint of the same run,
  * saves after the steps it is told to and at the end, and stops the run (after saving) when asked.
+ * It reports to the run's {@link TrainerListener} and logs; it never prints.
  */
 final class RunCheckpoints {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RunCheckpoints.class);
 
   private final Checkpointing settings;
   private final CheckpointDirectory folder;
   private final String run;
+  private final TrainerListener listener;
 
   /**
    * @param run what the run is ({@link #describe}); a checkpoint of another run is refused
    */
-  RunCheckpoints(Checkpointing settings, String run) {
+  RunCheckpoints(Checkpointing settings, String run, TrainerListener listener) {
     this.settings = settings;
     this.folder = settings.enabled() ? new CheckpointDirectory(settings.directory(), settings.keep()) : null;
     this.run = run;
+    this.listener = listener;
   }
 
   /**
@@ -39,7 +46,7 @@ final class RunCheckpoints {
    *
    * @return its step, or 0 to start afresh
    */
-  int resume(MultiTaskState state) {
+  int resume(TrainingState state) {
     if (folder == null) {
       return 0;
     }
@@ -52,9 +59,13 @@ final class RunCheckpoints {
         }
         return 0;
       }
-      Optional<CheckpointDirectory.Loaded> newest = folder.newestValid(System.err::println);
+      Optional<CheckpointDirectory.Loaded> newest = folder.newestValid(reason -> {
+        LOG.warn(reason);
+        listener.onCheckpointSkipped(reason);
+      });
       if (newest.isEmpty()) {
-        System.err.println("no valid checkpoint in " + folder.directory() + "; starting from step 1");
+        LOG.info("no valid checkpoint in {}; starting from step 1", folder.directory());
+        listener.onResume(0, Optional.empty());
         return 0;
       }
       Checkpoint checkpoint = newest.get().checkpoint();
@@ -64,7 +75,8 @@ final class RunCheckpoints {
             + "; resume with the settings and data it was written with, or use another folder");
       }
       state.restore(checkpoint);
-      System.err.println("resuming from " + newest.get().file() + " (step " + checkpoint.step() + ")");
+      LOG.info("resuming from {} (step {})", newest.get().file(), checkpoint.step());
+      listener.onResume(checkpoint.step(), Optional.of(newest.get().file()));
       return checkpoint.step();
     } catch (IOException e) {
       throw new UncheckedIOException(
@@ -76,12 +88,13 @@ final class RunCheckpoints {
    * Saves after {@code step} if it is due (every {@code every} steps, and the last), and stops the
    * run if a stop was requested, saving first if the step was not saved already.
    *
+   * @param last whether the run ends after this step (its last step, or an early stop)
    * @throws TrainingStoppedException on a requested stop before the last step
    */
-  void afterStep(MultiTaskState state, int step, int totalSteps) {
-    boolean due = step == totalSteps || (settings.every() > 0 && step % settings.every() == 0);
+  void afterStep(TrainingState state, int step, boolean last) {
+    boolean due = last || (settings.every() > 0 && step % settings.every() == 0);
     Path saved = folder != null && due ? save(state, step) : null;
-    if (step < totalSteps && settings.stopRequested().getAsBoolean()) {
+    if (!last && settings.stopRequested().getAsBoolean()) {
       if (folder != null && saved == null) {
         saved = save(state, step);
       }
@@ -89,9 +102,12 @@ final class RunCheckpoints {
     }
   }
 
-  private Path save(MultiTaskState state, int step) {
+  private Path save(TrainingState state, int step) {
     try {
-      return folder.write(state.save(step, run));
+      Path file = folder.write(state.save(step, run));
+      LOG.debug("saved {} after step {}", file, step);
+      listener.onCheckpointSaved(step, file);
+      return file;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write a checkpoint into " + folder.directory()
           + " after step " + step + " (the earlier checkpoints are intact): " + e.getMessage(), e);
@@ -100,7 +116,8 @@ final class RunCheckpoints {
 
   /**
    * What a run is, as {@code key=value} pairs: the settings, each task's rows, classes, batch
-   * share and input shape, and the trained parameters' names and shapes.
+   * share and input shape, and the trained parameters' names and shapes. Settings added since the
+   * first checkpoints appear only when they differ from their defaults, so that those still resume.
    */
   static String describe(TrainingConfig config, List<TaskData> tasks, int[] share, int totalSteps,
       Map<String, Parameter> parameters) {
@@ -113,10 +130,20 @@ final class RunCheckpoints {
     parts.add("decay=" + config.decay() + "@" + config.finalRate());
     parts.add("maxGradNorm=" + config.maxGradNorm());
     parts.add("seed=" + config.seed());
+    if (!config.shuffle()) {
+      parts.add("shuffle=false");
+    }
+    if (config.evaluates()) {
+      parts.add("evaluateEvery=" + config.evaluateEvery());
+      parts.add("bestMetric=" + config.bestMetric());
+      parts.add("keepBest=" + config.keepBest());
+      parts.add("patience=" + config.patience());
+    }
     for (int t = 0; t < tasks.size(); t++) {
       TaskData task = tasks.get(t);
       parts.add("task." + task.name() + "=" + task.trainRows() + " rows, " + task.classes() + " classes, "
-          + share[t] + " per batch, inputs " + task.trainInputs().getShape());
+          + share[t] + " per batch, inputs " + task.trainInputs().getShape()
+          + (config.evaluates() ? ", " + task.validationInputs().getShape().get(0) + " validation rows" : ""));
     }
     MessageDigest digest = sha256();
     parameters.forEach((name, parameter) ->

@@ -3,10 +3,11 @@ package dev.rankwise.runtime.train;
 import java.util.Locale;
 
 /**
- * A task's test metrics.
+ * A task's classification metrics on its test or validation rows: the one metrics type of training
+ * results, evaluations and reports.
  *
  * @param task the task's name
- * @param loss mean cross-entropy
+ * @param loss mean loss per row (the task's loss, cross-entropy by default)
  * @param accuracy share of rows predicted right
  * @param macroF1 F1 averaged over classes with equal weight (rare classes count as much as common)
  * @param positiveF1 for two classes, the F1 of class 1, the positive class by the task files'
@@ -14,6 +15,42 @@ import java.util.Locale;
  */
 public record TaskMetrics(
     String task, double loss, double accuracy, double macroF1, double positiveF1) {
+
+  /** A metric that ranks evaluations, for keep-best and early stopping. */
+  public enum Metric {
+    /** Mean loss; lower is better. */
+    LOSS,
+    /** Accuracy; higher is better. */
+    ACCURACY,
+    /** Macro-F1; higher is better. */
+    MACRO_F1,
+    /** Positive-class F1 (macro-F1 beyond two classes); higher is better. */
+    POSITIVE_F1;
+
+    /** This metric of a task's metrics. */
+    public double of(TaskMetrics metrics) {
+      return switch (this) {
+        case LOSS -> metrics.loss();
+        case ACCURACY -> metrics.accuracy();
+        case MACRO_F1 -> metrics.macroF1();
+        case POSITIVE_F1 -> metrics.positiveF1();
+      };
+    }
+
+    /**
+     * Whether {@code candidate} is strictly better than {@code best} (a tie keeps the earlier
+     * evaluation, as the Hugging Face Trainer does); anything beats NaN.
+     */
+    public boolean isBetter(double candidate, double best) {
+      if (Double.isNaN(candidate)) {
+        return false;
+      }
+      if (Double.isNaN(best)) {
+        return true;
+      }
+      return this == LOSS ? candidate < best : candidate > best;
+    }
+  }
 
   /** Computes accuracy and macro-F1 from predicted and true class indices. */
   public static TaskMetrics of(String task, double loss, long[] predicted, long[] truth, int classes) {

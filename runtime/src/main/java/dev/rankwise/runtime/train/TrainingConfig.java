@@ -3,7 +3,9 @@ package dev.rankwise.runtime.train;
 import static dev.rankwise.runtime.ConfigChecks.require;
 
 /**
- * Validated settings of a fine-tuning run.
+ * Validated settings of a training run of {@link TaskTrainer}: optimizer, schedule, batches,
+ * seeding, the non-finite policy, and evaluation on validation rows with keep-best and early
+ * stopping (as the Hugging Face {@code TrainingArguments}).
  *
  * @param epochs passes over the training data, at least 1
  * @param maxSteps stop after this many optimizer steps even within an epoch; 0 for no limit
@@ -15,9 +17,17 @@ import static dev.rankwise.runtime.ConfigChecks.require;
  * @param finalRate the rate at the last step as a share of the peak, in [0, 1]
  * @param maxGradNorm clip the global L2 norm of the gradients to this; 0 turns clipping off
  * @param seed seed of shuffling, dropout and anything else random in the run
- * @param evaluateEvery evaluate every this many steps; 0 evaluates only at the end
- * @param progress show a progress bar on standard error
+ * @param shuffle deal each task's training rows in a fresh random order every pass (true), or in
+ *     their order (false: full-batch training, or rows shuffled beforehand)
  * @param onNonFinite what a step with a NaN or infinite loss or gradient norm does
+ * @param evaluateEvery evaluate every task on its validation rows every this many steps and after
+ *     the last; 0 never evaluates during training (the test rows are evaluated at the end either way)
+ * @param bestMetric the validation metric, averaged over the tasks, that picks the best evaluation
+ *     for {@code keepBest} and early stopping
+ * @param keepBest end with the weights of the best evaluation instead of the last step's; needs
+ *     {@code evaluateEvery}
+ * @param patience stop early after this many evaluations in a row without a better {@code
+ *     bestMetric}; 0 never stops early; needs {@code evaluateEvery}
  */
 public record TrainingConfig(
     int epochs,
@@ -30,9 +40,12 @@ public record TrainingConfig(
     double finalRate,
     double maxGradNorm,
     long seed,
+    boolean shuffle,
+    OnNonFinite onNonFinite,
     int evaluateEvery,
-    boolean progress,
-    OnNonFinite onNonFinite) {
+    TaskMetrics.Metric bestMetric,
+    boolean keepBest,
+    int patience) {
 
   /** How the learning rate falls after warm-up. */
   public enum Decay {
@@ -70,7 +83,18 @@ public record TrainingConfig(
     require(Double.isFinite(maxGradNorm) && maxGradNorm >= 0,
         "maxGradNorm must be finite and >= 0 (0 = no clipping), got " + maxGradNorm);
     require(onNonFinite != null, "onNonFinite must not be null");
-    require(evaluateEvery >= 0, "evaluateEvery must be >= 0 (0 = at the end), got " + evaluateEvery);
+    require(evaluateEvery >= 0, "evaluateEvery must be >= 0 (0 = no evaluation during training), got "
+        + evaluateEvery);
+    require(bestMetric != null, "bestMetric must not be null");
+    require(patience >= 0, "patience must be >= 0 (0 = no early stopping), got " + patience);
+    require(evaluateEvery > 0 || !keepBest && patience == 0,
+        "keepBest and patience pick evaluations, but evaluateEvery is 0: set evaluateEvery to the"
+            + " steps between evaluations");
+  }
+
+  /** Whether the run evaluates on validation rows while it trains. */
+  public boolean evaluates() {
+    return evaluateEvery > 0;
   }
 
   /** Returns a builder; {@code setLearningRate} is required, the rest have common defaults. */
@@ -90,9 +114,12 @@ public record TrainingConfig(
     private double finalRate;
     private double maxGradNorm = 1.0;
     private long seed;
-    private int evaluateEvery;
-    private boolean progress = true;
+    private boolean shuffle = true;
     private OnNonFinite onNonFinite = OnNonFinite.STOP;
+    private int evaluateEvery;
+    private TaskMetrics.Metric bestMetric = TaskMetrics.Metric.LOSS;
+    private boolean keepBest;
+    private int patience;
 
     private Builder() {}
 
@@ -151,15 +178,39 @@ public record TrainingConfig(
       return this;
     }
 
-    /** Evaluates every this many steps; default 0, only at the end. */
+    /** Deals each task's rows in random order (true) or in their order (false); default true. */
+    public Builder optShuffle(boolean shuffle) {
+      this.shuffle = shuffle;
+      return this;
+    }
+
+    /**
+     * Evaluates on the tasks' validation rows every this many steps and after the last; default 0,
+     * no evaluation during training.
+     */
     public Builder optEvaluateEvery(int evaluateEvery) {
       this.evaluateEvery = evaluateEvery;
       return this;
     }
 
-    /** Shows or hides the progress bar; default shown. */
-    public Builder optProgress(boolean progress) {
-      this.progress = progress;
+    /** Sets the validation metric that picks the best evaluation; default {@link TaskMetrics.Metric#LOSS}. */
+    public Builder optBestMetric(TaskMetrics.Metric bestMetric) {
+      this.bestMetric = bestMetric;
+      return this;
+    }
+
+    /** Ends with the best evaluation's weights (true) or the last step's; default false. */
+    public Builder optKeepBest(boolean keepBest) {
+      this.keepBest = keepBest;
+      return this;
+    }
+
+    /**
+     * Stops after {@code patience} evaluations in a row without a better best metric; default 0,
+     * never stops early.
+     */
+    public Builder optEarlyStopping(int patience) {
+      this.patience = patience;
       return this;
     }
 
@@ -172,7 +223,8 @@ public record TrainingConfig(
     /** Validates and returns the config. */
     public TrainingConfig build() {
       return new TrainingConfig(epochs, maxSteps, batchSize, learningRate, weightDecay,
-          warmupSteps, decay, finalRate, maxGradNorm, seed, evaluateEvery, progress, onNonFinite);
+          warmupSteps, decay, finalRate, maxGradNorm, seed, shuffle, onNonFinite, evaluateEvery,
+          bestMetric, keepBest, patience);
     }
   }
 }

@@ -8,14 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.model.AdaptedModel;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,18 +24,23 @@ class CheckpointTest extends ManagedArrays {
   private static final int STEPS = 40;
 
   /** A run's outcome: its result and every trained value by name. */
-  private record Run(MultiTaskResult result, Map<String, float[]> weights) {}
+  private record Run(TrainingResult result, Map<String, float[]> weights) {}
 
   private Run train(int steps, Checkpointing checkpointing, TrainingConfig.Builder config) {
     return train(steps, checkpointing, config, ToyTasks.tasks(manager, 64));
   }
 
   private Run train(int steps, Checkpointing checkpointing, TrainingConfig.Builder config, List<TaskData> tasks) {
+    return train(steps, checkpointing, config, tasks, TrainerListener.NONE);
+  }
+
+  private Run train(int steps, Checkpointing checkpointing, TrainingConfig.Builder config, List<TaskData> tasks,
+      TrainerListener listener) {
     try (NDManager runManager = manager.newSubManager()) {
       AdaptedModel model = ToyTasks.model(runManager, 1);
       TaskHeads heads = ToyTasks.heads(runManager);
-      MultiTaskResult result = new MultiTaskTrainer(config.optMaxSteps(steps).build(),
-          new TaskSampling.RoundRobin()).fit(model, heads, tasks, checkpointing);
+      TrainingResult result = ToyTasks.trainer(config.optMaxSteps(steps).build(), checkpointing, listener)
+          .fit(model, heads, tasks);
       Map<String, float[]> weights = new LinkedHashMap<>();
       model.namedTrainableParameters().forEach((name, p) -> weights.put(name, p.getArray().toFloatArray()));
       return new Run(result, weights);
@@ -64,6 +68,9 @@ class CheckpointTest extends ManagedArrays {
     assertEquals(expected.result().taskLosses(), actual.result().taskLosses());
     assertEquals(expected.result().auxiliaryLosses(), actual.result().auxiliaryLosses());
     assertEquals(expected.result().metrics(), actual.result().metrics());
+    assertEquals(expected.result().evaluations(), actual.result().evaluations());
+    assertEquals(expected.result().bestStep(), actual.result().bestStep());
+    assertEquals(expected.result().stoppedEarly(), actual.result().stoppedEarly());
   }
 
   private static List<String> names(Path directory) throws Exception {
@@ -101,19 +108,26 @@ class CheckpointTest extends ManagedArrays {
     bytes[bytes.length - 5] ^= 0x10;
     Files.write(newest, bytes);
 
-    PrintStream standardError = System.err;
-    ByteArrayOutputStream messages = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(messages, true, StandardCharsets.UTF_8));
-    Run resumed;
-    try {
-      resumed = train(STEPS, checkpoints.withResume(true), ToyTasks.config(STEPS));
-    } finally {
-      System.setErr(standardError);
-    }
-    String log = messages.toString(StandardCharsets.UTF_8);
-    assertTrue(log.contains("skipping unreadable checkpoint") && log.contains("checkpoint-00000012")
-        && log.contains("SHA-256"), log);
-    assertTrue(log.contains("resuming from") && log.contains("step 10"), log);
+    List<String> skipped = new ArrayList<>();
+    List<String> resumes = new ArrayList<>();
+    TrainerListener listener = new TrainerListener() {
+      @Override
+      public void onCheckpointSkipped(String reason) {
+        skipped.add(reason);
+      }
+
+      @Override
+      public void onResume(int step, Optional<Path> checkpoint) {
+        resumes.add(step + " " + checkpoint.orElseThrow().getFileName());
+      }
+    };
+    Run resumed = train(STEPS, checkpoints.withResume(true), ToyTasks.config(STEPS), ToyTasks.tasks(manager, 64),
+        listener);
+    assertEquals(1, skipped.size(), skipped.toString());
+    String reason = skipped.get(0);
+    assertTrue(reason.contains("skipping unreadable checkpoint") && reason.contains("checkpoint-00000012")
+        && reason.contains("SHA-256"), reason);
+    assertEquals(List.of("10 checkpoint-00000010.safetensors"), resumes);
     assertSameRun(uninterrupted, resumed);
   }
 
@@ -177,5 +191,37 @@ class CheckpointTest extends ManagedArrays {
         assertTrue(Float.isFinite(value), name);
       }
     });
+  }
+
+  /**
+   * The toy tasks validated on their test inputs with the opposite labels: the better they train,
+   * the worse they validate, so the first evaluation is the best and patience runs out.
+   */
+  private List<TaskData> contradicted() {
+    return ToyTasks.tasks(manager, 64).stream().map(task -> task.withValidation(task.testInputs(),
+        manager.ones(task.testLabels().getShape()).sub(task.testLabels()))).toList();
+  }
+
+  @Test
+  void anEarlyStoppedRunThatKeepsTheBestResumesToTheSameEvaluationsAndWeights(@TempDir Path directory) {
+    TrainingConfig.Builder config = ToyTasks.config(STEPS).optEvaluateEvery(3).optEarlyStopping(2).optKeepBest(true);
+    Run uninterrupted = train(STEPS, Checkpointing.none(), config, contradicted());
+    int steps = uninterrupted.result().steps();
+    assertTrue(uninterrupted.result().stoppedEarly() && steps < STEPS, "validation contradicts training: "
+        + uninterrupted.result().evaluations());
+    assertEquals(steps - 6, uninterrupted.result().bestStep(), "two evaluations without a better one");
+
+    Checkpointing checkpoints = Checkpointing.into(directory).withEvery(2);
+    TrainingStoppedException stop = assertThrows(TrainingStoppedException.class,
+        () -> train(STEPS, stopAfter(checkpoints, 5), ToyTasks.config(STEPS).optEvaluateEvery(3)
+            .optEarlyStopping(2).optKeepBest(true), contradicted()));
+    assertEquals(5, stop.step());
+    Run resumed = train(STEPS, checkpoints.withResume(true), ToyTasks.config(STEPS).optEvaluateEvery(3)
+        .optEarlyStopping(2).optKeepBest(true), contradicted());
+    assertSameRun(uninterrupted, resumed);
+
+    Run again = train(STEPS, checkpoints.withResume(true), ToyTasks.config(STEPS).optEvaluateEvery(3)
+        .optEarlyStopping(2).optKeepBest(true), contradicted());
+    assertSameRun(uninterrupted, again);
   }
 }

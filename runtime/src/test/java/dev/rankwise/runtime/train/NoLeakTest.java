@@ -45,8 +45,8 @@ class NoLeakTest extends ManagedArrays {
     int[] steps = {5, 50};
     for (int run = 0; run < 2; run++) {
       long before = manager.getManagedArrays().size();
-      new MultiTaskTrainer(TrainingConfig.builder().setLearningRate(1e-2).optMaxSteps(steps[run])
-          .optEpochs(1000).optBatchSize(8).optProgress(false).build(), new TaskSampling.RoundRobin())
+      ToyTasks.trainer(TrainingConfig.builder().setLearningRate(1e-2).optMaxSteps(steps[run])
+          .optEpochs(1000).optBatchSize(8).build(), Checkpointing.none())
           .fit(model, heads, tasks);
       added[run] = manager.getManagedArrays().size() - before;
     }

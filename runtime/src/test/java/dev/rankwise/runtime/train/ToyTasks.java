@@ -76,9 +76,20 @@ final class ToyTasks {
     return new TaskHeads(classes, 16, manager);
   }
 
+  /** A trainer sharing batches equally among the tasks. */
+  static TaskTrainer trainer(TrainingConfig config, Checkpointing checkpointing) {
+    return trainer(config, checkpointing, TrainerListener.NONE);
+  }
+
+  /** The same, reporting to {@code listener}. */
+  static TaskTrainer trainer(TrainingConfig config, Checkpointing checkpointing, TrainerListener listener) {
+    return TaskTrainer.builder().setConfig(config).optSampling(new TaskSampling.RoundRobin())
+        .optCheckpointing(checkpointing).optListener(listener).build();
+  }
+
   /** Settings of a short run. */
   static TrainingConfig.Builder config(int steps) {
     return TrainingConfig.builder().setLearningRate(2e-2).optEpochs(100).optMaxSteps(steps)
-        .optBatchSize(24).optWarmupSteps(3).optProgress(false);
+        .optBatchSize(24).optWarmupSteps(3);
   }
 }

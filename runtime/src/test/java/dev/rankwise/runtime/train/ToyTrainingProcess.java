@@ -54,8 +54,8 @@ public final class ToyTrainingProcess {
   /** Trains the toy model and returns its trained values by name. */
   static Map<String, float[]> run(NDManager manager, int steps, Checkpointing checkpointing) {
     AdaptedModel model = ToyTasks.model(manager, 1);
-    new MultiTaskTrainer(ToyTasks.config(steps).build(), new TaskSampling.RoundRobin())
-        .fit(model, ToyTasks.heads(manager), ToyTasks.tasks(manager, 64), checkpointing);
+    ToyTasks.trainer(ToyTasks.config(steps).build(), checkpointing)
+        .fit(model, ToyTasks.heads(manager), ToyTasks.tasks(manager, 64));
     Map<String, float[]> weights = new LinkedHashMap<>();
     model.namedTrainableParameters().forEach((name, p) -> weights.put(name, p.getArray().toFloatArray()));
     return weights;

@@ -6,16 +6,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.training.loss.Loss;
 import dev.rankwise.runtime.model.AdaptedModel;
-import dev.rankwise.runtime.train.FineTuner;
-import dev.rankwise.runtime.train.MultiTaskResult;
-import dev.rankwise.runtime.train.MultiTaskTrainer;
 import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.runtime.train.TaskHeads;
 import dev.rankwise.runtime.train.TaskMetrics;
 import dev.rankwise.runtime.train.TaskSampling;
+import dev.rankwise.runtime.train.TaskTrainer;
 import dev.rankwise.runtime.train.TrainingConfig;
+import dev.rankwise.runtime.train.TrainingResult;
 import dev.rankwise.samples.quickstart.Mlp;
 import dev.rankwise.samples.quickstart.ShiftedTasks;
 import java.util.ArrayList;
@@ -80,8 +78,8 @@ public final class MultiTaskComparison {
         long adapterParameters = adapted.summary().trainable();
         TrainingConfig config = TrainingConfig.builder()
             .setLearningRate(2e-2).optEpochs(epochs).optBatchSize(48).optWarmupSteps(20).build();
-        MultiTaskResult result =
-            new MultiTaskTrainer(config, new TaskSampling.RoundRobin()).fit(adapted, heads, tasks);
+        TrainingResult result = TaskTrainer.builder().setConfig(config).optSampling(new TaskSampling.RoundRobin())
+            .build().fit(adapted, heads, tasks);
         StringBuilder experts = new StringBuilder();
         adapted.selectedExperts().forEach((path, byTask) -> {
           experts.append(path).append(": ");
@@ -98,10 +96,10 @@ public final class MultiTaskComparison {
   private static Mlp pretrained(NDManager manager) {
     Mlp model = new Mlp(32, 2);
     model.initialize(manager, DataType.FLOAT32, new Shape(1, ShiftedTasks.FEATURES));
-    TrainingConfig pretraining =
-        TrainingConfig.builder().setLearningRate(1e-2).optEpochs(10).optBatchSize(64).optProgress(false).build();
-    new FineTuner(pretraining, Loss.softmaxCrossEntropyLoss())
-        .fit(model, model.getParameters().values(), ShiftedTasks.sample(manager, ShiftedTasks.BASE, 2048, 64, 1), null);
+    TrainingConfig pretraining = TrainingConfig.builder().setLearningRate(1e-2).optEpochs(10).optBatchSize(64).build();
+    TaskData base = ShiftedTasks.task(manager, "base", ShiftedTasks.BASE, 2048, 0, 512, 1);
+    TaskTrainer.builder().setConfig(pretraining).build()
+        .fit(model, TaskHeads.identity(List.of(base.name())), List.of(base));
     return model;
   }
 

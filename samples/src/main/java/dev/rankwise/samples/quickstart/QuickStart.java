@@ -7,15 +7,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.dataset.ArrayDataset;
-import ai.djl.training.loss.Loss;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.ParameterSummary;
-import dev.rankwise.runtime.train.Evaluation;
-import dev.rankwise.runtime.train.FineTuner;
+import dev.rankwise.runtime.train.TaskData;
+import dev.rankwise.runtime.train.TaskHeads;
+import dev.rankwise.runtime.train.TaskMetrics;
+import dev.rankwise.runtime.train.TaskTrainer;
 import dev.rankwise.runtime.train.TrainingConfig;
+import dev.rankwise.runtime.train.TrainingResult;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -40,8 +40,8 @@ public final class QuickStart {
   private static final int HIDDEN = 32;
   private static final int CLASSES = 2;
   private static final int TRAIN = 2048;
+  private static final int VALIDATION = 512;
   private static final int TEST = 1024;
-  private static final Loss LOSS = Loss.softmaxCrossEntropyLoss();
 
   private QuickStart() {}
 
@@ -58,22 +58,22 @@ public final class QuickStart {
   static List<Row> run(Path output) throws IOException {
     Engine.getInstance().setRandomSeed(0);
     try (NDManager manager = NDManager.newBaseManager()) {
-      ArrayDataset baseTrain = ShiftedTasks.sample(manager, ShiftedTasks.BASE, TRAIN, 64, 1);
-      ArrayDataset shiftedTrain = ShiftedTasks.sample(manager, ShiftedTasks.SHIFTED, TRAIN, 64, 2);
-      ArrayDataset shiftedTest = ShiftedTasks.sample(manager, ShiftedTasks.SHIFTED, TEST, 64, 3);
+      TaskData base = ShiftedTasks.task(manager, "base", ShiftedTasks.BASE, TRAIN, 0, TEST, 1);
+      TaskData shifted =
+          ShiftedTasks.task(manager, "shifted", ShiftedTasks.SHIFTED, TRAIN, VALIDATION, TEST, 2);
       NDArray probe = manager.randomNormal(new Shape(8, ShiftedTasks.FEATURES));
 
       System.out.println("rankwise quick start: pretrain on the base task, fine-tune adapters on a"
           + " shifted task whose decision direction is orthogonal to the base task's\n");
 
       Supplier<TinyClassifier> tiny = () -> new TinyClassifier(HIDDEN, CLASSES);
-      Row fields = run("TinyClassifier (@Lora on fields)", tiny, manager, baseTrain, shiftedTrain,
-          shiftedTest, probe, output.resolve("tiny-classifier"),
+      Row fields = run("TinyClassifier (@Lora on fields)", tiny, manager, base, shifted, probe,
+          output.resolve("tiny-classifier"),
           block -> TinyClassifier_Adapter.attach(block),
           (block, directory) -> TinyClassifier_Adapter.load(block, directory));
       Supplier<Mlp> mlp = () -> new Mlp(HIDDEN, CLASSES);
-      Row patterns = run("Mlp + ShiftAdapters (@Lora targets)", mlp, manager, baseTrain,
-          shiftedTrain, shiftedTest, probe, output.resolve("shift-adapters"),
+      Row patterns = run("Mlp + ShiftAdapters (@Lora targets)", mlp, manager, base, shifted, probe,
+          output.resolve("shift-adapters"),
           block -> ShiftAdapters_Adapter.attach(block),
           (block, directory) -> ShiftAdapters_Adapter.load(block, directory));
 
@@ -112,24 +112,29 @@ public final class QuickStart {
       String name,
       Supplier<B> newModel,
       NDManager manager,
-      ArrayDataset baseTrain,
-      ArrayDataset shiftedTrain,
-      ArrayDataset shiftedTest,
+      TaskData base,
+      TaskData shifted,
       NDArray probe,
       Path directory,
       Attach<B> attach,
       Load<B> load)
       throws IOException {
     System.out.println("== " + name);
+    // The models output their logits, so each task's head is the identity.
+    TaskHeads baseHead = TaskHeads.identity(List.of(base.name()));
+    TaskHeads shiftedHead = TaskHeads.identity(List.of(shifted.name()));
+
+    // "Pretraining": every parameter of a fresh model trains on the base task.
     B model = newModel.get();
     model.initialize(manager, DataType.FLOAT32, new Shape(1, ShiftedTasks.FEATURES));
     TrainingConfig pretraining =
         TrainingConfig.builder().setLearningRate(1e-2).optEpochs(10).optBatchSize(64).build();
-    List<Parameter> everything = model.getParameters().values();
-    new FineTuner(pretraining, LOSS).fit(model, everything, baseTrain, null);
-    byte[] base = parameters(model);
-    double before = Evaluation.of(model, shiftedTest, LOSS, 256, 0).accuracy();
+    TaskTrainer pretrainer = TaskTrainer.builder().setConfig(pretraining).build();
+    pretrainer.fit(model, baseHead, List.of(base));
+    byte[] baseWeights = parameters(model);
+    double before = pretrainer.evaluate(model, shiftedHead, List.of(shifted)).get(0).accuracy();
 
+    // Fine-tuning: only the declared adapters train; the best weights on the validation rows stay.
     AdaptedModel adapted = attach.attach(model);
     System.out.println(adapted.summary());
     TrainingConfig fineTuning =
@@ -139,10 +144,14 @@ public final class QuickStart {
             .optBatchSize(64)
             .optWarmupSteps(20)
             .optEvaluateEvery(160)
+            .optBestMetric(TaskMetrics.Metric.ACCURACY)
+            .optKeepBest(true)
             .build();
-    double after =
-        new FineTuner(fineTuning, LOSS).fit(adapted, shiftedTrain, shiftedTest)
-            .finalEvaluation().orElseThrow().accuracy();
+    TrainingResult result =
+        TaskTrainer.builder().setConfig(fineTuning).build().fit(adapted, shiftedHead, List.of(shifted));
+    double after = result.metrics(shifted.name()).accuracy();
+    System.out.println("kept step " + result.bestStep() + " of " + result.steps() + ", the best on the"
+        + " validation rows: " + result.bestEvaluation().orElseThrow());
 
     NDArray unmerged = predict(model, probe);
     adapted.merge();
@@ -152,7 +161,7 @@ public final class QuickStart {
 
     B fresh = newModel.get();
     fresh.initialize(manager, DataType.FLOAT32, new Shape(1, ShiftedTasks.FEATURES));
-    loadParameters(fresh, base, manager);
+    loadParameters(fresh, baseWeights, manager);
     load.load(fresh, directory);
     boolean reloaded = predict(fresh, probe).contentEquals(unmerged);
     ParameterSummary summary = adapted.summary();

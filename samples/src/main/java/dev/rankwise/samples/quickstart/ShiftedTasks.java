@@ -1,8 +1,9 @@
 package dev.rankwise.samples.quickstart;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.dataset.ArrayDataset;
+import dev.rankwise.runtime.train.TaskData;
 import java.util.Random;
 
 /**
@@ -24,17 +25,28 @@ public final class ShiftedTasks {
   private ShiftedTasks() {}
 
   /**
-   * Samples a labelled data set.
+   * A task labelled by {@code direction}: training, validation and test rows, drawn in that order.
    *
    * @param manager owns the arrays
+   * @param name the task's name
    * @param direction the task's decision direction
-   * @param size number of examples
-   * @param batchSize batch size of the returned data set (shuffled)
+   * @param train training rows
+   * @param validation validation rows, 0 for none
+   * @param test test rows
    * @param seed sampling seed
    */
-  public static ArrayDataset sample(
-      NDManager manager, double[] direction, int size, int batchSize, long seed) {
+  public static TaskData task(NDManager manager, String name, double[] direction, int train, int validation,
+      int test, long seed) {
     Random random = new Random(seed);
+    NDArray[] trainRows = sample(manager, direction, train, random);
+    NDArray[] validationRows = validation > 0 ? sample(manager, direction, validation, random) : null;
+    NDArray[] testRows = sample(manager, direction, test, random);
+    TaskData task = new TaskData(name, 2, trainRows[0], trainRows[1], testRows[0], testRows[1]);
+    return validationRows == null ? task : task.withValidation(validationRows[0], validationRows[1]);
+  }
+
+  /** {@code size} rows: inputs (size, FEATURES) and labels [x · direction > 0] (size). */
+  private static NDArray[] sample(NDManager manager, double[] direction, int size, Random random) {
     float[] features = new float[size * FEATURES];
     float[] labels = new float[size];
     for (int row = 0; row < size; row++) {
@@ -46,10 +58,6 @@ public final class ShiftedTasks {
       }
       labels[row] = projection > 0 ? 1 : 0;
     }
-    return new ArrayDataset.Builder()
-        .setData(manager.create(features, new Shape(size, FEATURES)))
-        .optLabels(manager.create(labels, new Shape(size)))
-        .setSampling(batchSize, true)
-        .build();
+    return new NDArray[] {manager.create(features, new Shape(size, FEATURES)), manager.create(labels)};
   }
 }

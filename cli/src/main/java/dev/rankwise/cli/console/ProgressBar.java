@@ -1,4 +1,4 @@
-package dev.rankwise.runtime.train;
+package dev.rankwise.cli.console;
 
 import java.io.PrintStream;
 import java.util.Locale;
@@ -95,6 +95,12 @@ public final class ProgressBar {
         out.println(line(done, metrics));
       }
     }
+  }
+
+  /** Prints a line of its own under the bar (the bar is drawn again by the next update). */
+  public void note(String line) {
+    out.println(terminal ? "\r" + line + " ".repeat(8) : line);
+    out.flush();
   }
 
   /** Ends the bar with the final counts, the elapsed time and the metrics. */

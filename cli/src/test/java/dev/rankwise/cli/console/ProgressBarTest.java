@@ -1,4 +1,4 @@
-package dev.rankwise.runtime.train;
+package dev.rankwise.cli.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

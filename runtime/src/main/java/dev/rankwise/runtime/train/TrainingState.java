@@ -12,12 +12,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Everything a multi-task run changes as it goes, in one place so that a checkpoint can save it and
- * a resumed run continue exactly where it stood: the trained parameters and the optimizer, the
- * sampler (each task's row order and position, and the shared random generator), the loss
- * histories and the skipped steps.
+ * Everything a run changes as it goes, in one place so that a checkpoint can save it and a resumed
+ * run continue exactly where it stood: the trained parameters and the optimizer, the sampler (each
+ * task's row order and position, and the shared random generator), the loss histories, the skipped
+ * steps and the validation evaluations with the best weights.
  */
-final class MultiTaskState {
+final class TrainingState {
 
   private static final String ORDER = "order/";
   private static final String POSITION = "position/";
@@ -36,16 +36,18 @@ final class MultiTaskState {
   final Map<String, List<Double>> taskLosses = new LinkedHashMap<>();
   final Map<String, List<Double>> auxiliary = new LinkedHashMap<>();
   final NonFiniteGuard guard;
+  final EvaluationHistory evaluations;
 
-  MultiTaskState(ParameterUpdate update, TrainingConfig config, List<TaskData> data) {
+  TrainingState(ParameterUpdate update, TrainingConfig config, List<TaskData> data) {
     this.update = update;
     this.random = new SeededRandom(config.seed());
     this.tasks = data.stream().map(TaskData::name).toList();
     for (TaskData task : data) {
-      cursors.add(new RowCursor(task.trainRows(), random));
+      cursors.add(new RowCursor(task.trainRows(), config.shuffle() ? random : null));
       taskLosses.put(task.name(), new ArrayList<>());
     }
     this.guard = new NonFiniteGuard(config.onNonFinite());
+    this.evaluations = config.evaluates() ? new EvaluationHistory(config, tasks) : null;
   }
 
   /** The state after {@code step}, for a run described by {@code run}. */
@@ -73,6 +75,9 @@ final class MultiTaskState {
     auxiliary.forEach((name, history) -> arrays.put(AUXILIARY + name, history(history)));
     values.put(AUXILIARY_NAMES, String.join(",", auxiliary.keySet()));
     values.put(SKIPPED, guard.skipped().toString().replaceAll("[\\[\\] ]", ""));
+    if (evaluations != null) {
+      evaluations.save(arrays, values);
+    }
     return new Checkpoint(step, run, update.optimizer().updates(), parameters, means, variances, arrays, values);
   }
 
@@ -114,6 +119,7 @@ final class MultiTaskState {
       throw new IllegalArgumentException("the checkpoint of step " + checkpoint.step() + " holds "
           + savedLosses.size() + " losses");
     }
+    EvaluationHistory savedEvaluations = evaluations == null ? null : evaluations.read(checkpoint, parameters);
 
     for (int t = 0; t < tasks.size(); t++) {
       cursors.get(t).restore(orders[t], positions[t]);
@@ -130,6 +136,9 @@ final class MultiTaskState {
     String skipped = value(checkpoint, SKIPPED);
     guard.restore(skipped.isEmpty() ? List.of()
         : Arrays.stream(skipped.split(",")).map(Integer::valueOf).toList());
+    if (evaluations != null) {
+      evaluations.restore(savedEvaluations);
+    }
     parameters.forEach((name, parameter) -> parameter.getArray().set(checkpoint.parameters().get(name).data()));
     update.optimizer().restore(checkpoint.optimizerUpdates(), means, variances, shapes);
   }

@@ -25,7 +25,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class MultiTaskTrainerTest extends ManagedArrays {
+/** Multi-task training: mixed batches, heads saved with the adapters, declaration checks, routing. */
+class TaskTrainerTest extends ManagedArrays {
 
   private static final List<String> TASKS = ToyTasks.TASKS;
 
@@ -56,6 +57,10 @@ class MultiTaskTrainerTest extends ManagedArrays {
     return ToyTasks.tasks(manager, rows);
   }
 
+  private static TaskTrainer trainer(TrainingConfig config) {
+    return TaskTrainer.builder().setConfig(config).optSampling(new TaskSampling.Proportional()).build();
+  }
+
   @Test
   void trainsAdaptersAndHeadsOnMixedBatchesAndSavesTheHeads(@TempDir Path directory) throws Exception {
     Engine.getInstance().setRandomSeed(2);
@@ -73,10 +78,9 @@ class MultiTaskTrainerTest extends ManagedArrays {
     TASKS.forEach(task -> classes.put(task, 2));
     TaskHeads heads = new TaskHeads(classes, 16, manager);
     TrainingConfig config = TrainingConfig.builder().setLearningRate(2e-2).optEpochs(12)
-        .optBatchSize(48).optWarmupSteps(10).optProgress(false).build();
+        .optBatchSize(48).optWarmupSteps(10).build();
 
-    MultiTaskResult result =
-        new MultiTaskTrainer(config, new TaskSampling.RoundRobin()).fit(model, heads, tasks(256));
+    TrainingResult result = ToyTasks.trainer(config, Checkpointing.none()).fit(model, heads, tasks(256));
 
     System.out.println("multi-task: " + result.metrics() + ", auxiliary " + result.auxiliaryLosses().keySet());
     for (TaskMetrics metrics : result.metrics()) {
@@ -105,8 +109,8 @@ class MultiTaskTrainerTest extends ManagedArrays {
     Map<String, Integer> classes = new LinkedHashMap<>();
     TASKS.forEach(task -> classes.put(task, 2));
     IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-        () -> new MultiTaskTrainer(TrainingConfig.builder().setLearningRate(1e-2).build(),
-            new TaskSampling.Proportional()).fit(model, new TaskHeads(classes, 16, manager), tasks(16)));
+        () -> trainer(TrainingConfig.builder().setLearningRate(1e-2).build())
+            .fit(model, new TaskHeads(classes, 16, manager), tasks(16)));
     assertTrue(error.getMessage().contains("must follow the declaration's tasks"), error.getMessage());
   }
 
@@ -121,8 +125,8 @@ class MultiTaskTrainerTest extends ManagedArrays {
     RankExpertsLinear experts = (RankExpertsLinear) model.layers().get("0");
     NDArray before = experts.expertsB().getArray().duplicate();
     List<TaskData> one = tasks(64).subList(0, 1);
-    MultiTaskResult result = new MultiTaskTrainer(TrainingConfig.builder().setLearningRate(2e-2).optEpochs(3).optMaxSteps(10)
-        .optBatchSize(16).optProgress(false).build(), new TaskSampling.Proportional())
+    TrainingResult result = trainer(TrainingConfig.builder().setLearningRate(2e-2).optEpochs(3).optMaxSteps(10)
+        .optBatchSize(16).build())
         .fit(model, TaskHeads.forTasks(one, 16, manager), one);
     assertEquals(10, result.losses().size());
     assertTrue(result.auxiliaryLosses().containsKey("balance"), "the load-balancing loss is logged");
@@ -130,8 +134,8 @@ class MultiTaskTrainerTest extends ManagedArrays {
 
     List<TaskData> two = tasks(64).subList(0, 2);
     IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-        () -> new MultiTaskTrainer(TrainingConfig.builder().setLearningRate(1e-2).build(),
-            new TaskSampling.Proportional()).fit(model, TaskHeads.forTasks(two, 16, manager), two));
+        () -> trainer(TrainingConfig.builder().setLearningRate(1e-2).build())
+            .fit(model, TaskHeads.forTasks(two, 16, manager), two));
     assertTrue(error.getMessage().contains("declares no @TaskRouter, so it trains one task at a time"),
         error.getMessage());
   }
@@ -154,9 +158,8 @@ class MultiTaskTrainerTest extends ManagedArrays {
     assertEquals(all - routingBefore.size(), model.trainableParameters().size());
     Map<String, Integer> classes = new LinkedHashMap<>();
     TASKS.forEach(task -> classes.put(task, 2));
-    new MultiTaskTrainer(TrainingConfig.builder().setLearningRate(2e-2).optMaxSteps(20).optBatchSize(24)
-        .optProgress(false).build(), new TaskSampling.RoundRobin())
-        .fit(model, new TaskHeads(classes, 16, manager), tasks(64));
+    ToyTasks.trainer(TrainingConfig.builder().setLearningRate(2e-2).optMaxSteps(20).optBatchSize(24).build(),
+        Checkpointing.none()).fit(model, new TaskHeads(classes, 16, manager), tasks(64));
     routingBefore.forEach((name, before) -> assertTrue(
         before.contentEquals(experts.routingParameters().get(name).getArray()), name + " stayed"));
     assertTrue(!expertsBefore.contentEquals(experts.expertsB().getArray()), "the experts trained");
