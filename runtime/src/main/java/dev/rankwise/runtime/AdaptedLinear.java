@@ -166,7 +166,7 @@ public abstract class AdaptedLinear extends Linear implements AdapterLayer {
     return Linear.linear(input, store.getValue(weight, input.getDevice(), training)).singletonOrThrow();
   }
 
-  /** Multiplies by {@code scaling} through an NDArray scalar (DESIGN §7: never a Number). */
+  /** Multiplies by {@code scaling} through an NDArray scalar (docs/DESIGN.md §7: never a Number). */
   public static NDArray scaled(NDArray update, double scaling) {
     if (scaling == 1) {
       return update;

@@ -9,7 +9,7 @@ import dev.rankwise.runtime.infer.RoutedBlock;
 
 /**
  * One inference forward pass of a model on a batch, as {@code predict} runs it: no gradients (the
- * caller's thread must have grad mode off), the pass's arrays in a manager of its own (DESIGN §7:
+ * caller's thread must have grad mode off), the pass's arrays in a manager of its own (docs/DESIGN.md §7:
  * results belong to the first operand), rows routed to their tasks where the adapters route.
  *
  * @param block the model

@@ -267,7 +267,7 @@ public final class MiniLm extends AbstractBlock {
       return layerNorm(store, sum, gamma, beta, training);
     }
 
-    /** Rows of an embedding table, owned by the step (DESIGN §7: results belong to the first operand). */
+    /** Rows of an embedding table, owned by the step (docs/DESIGN.md §7: results belong to the first operand). */
     private static NDArray rows(ParameterStore store, Parameter table, NDArray ids, boolean training) {
       NDArray rows = store.getValue(table, ids.getDevice(), training).get(ids);
       rows.attach(ids.getManager());

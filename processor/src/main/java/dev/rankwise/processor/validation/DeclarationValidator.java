@@ -21,7 +21,7 @@ import javax.lang.model.util.Elements;
 import javax.lang.model.util.Types;
 
 /**
- * Checks every rule of DESIGN.md §2 on one annotated type and its fields. It collects errors into
+ * Checks every rule of docs/DESIGN.md §4 on one annotated type and its fields. It collects errors into
  * a {@link ValidationReport}; it never prints or throws.
  */
 public final class DeclarationValidator {

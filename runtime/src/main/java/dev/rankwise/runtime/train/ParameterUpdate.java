@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * The update half of a training step of {@link TaskTrainer}: AdamW on every
  * trainable parameter after global-norm clipping, refused when the gradient norm is not finite.
- * The optimizer's state lives in the run's manager, outside every per-step scope (DESIGN §7).
+ * The optimizer's state lives in the run's manager, outside every per-step scope (docs/DESIGN.md §7).
  */
 final class ParameterUpdate {
 

@@ -247,7 +247,7 @@ public final class TaskTrainer {
           throw new NonFiniteLossException(step, "loss of task '" + tasks.get(t).name() + "'", taskValue);
         }
         values[t] = taskValue;
-        // A scalar as an array of the step, not mul(Number): autograd keeps it until backward (DESIGN §7).
+        // A scalar as an array of the step, not mul(Number): autograd keeps it until backward (docs/DESIGN.md §7).
         NDArray weighted = taskLoss.mul(stepManager.create((float) share[t] / config.batchSize()));
         objective = objective == null ? weighted : objective.add(weighted);
       }
@@ -268,7 +268,7 @@ public final class TaskTrainer {
     return objectiveValue;
   }
 
-  /** Rows of a long-lived array, owned by the step (DESIGN §7: results belong to the first operand). */
+  /** Rows of a long-lived array, owned by the step (docs/DESIGN.md §7: results belong to the first operand). */
   private static NDArray take(NDArray source, NDArray indices, NDManager stepManager) {
     NDArray rows = source.get(indices);
     rows.attach(stepManager);

@@ -18,7 +18,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Training leaves no array behind per step (DESIGN §7): the arrays a run adds to the model's
+ * Training leaves no array behind per step (docs/DESIGN.md §7): the arrays a run adds to the model's
  * manager (the optimizer's state) do not grow with the number of steps.
  */
 class NoLeakTest extends ManagedArrays {
