@@ -1,7 +1,7 @@
 package dev.rankwise.cli;
 
 import dev.rankwise.cli.job.Method;
-import dev.rankwise.runtime.io.SavedSpec;
+import dev.rankwise.runtime.io.AdapterFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -34,7 +34,7 @@ final class AdapterOptions {
     }
     Path folder = adapters != null ? adapters : common.out.resolve("adapters").resolve(method().id());
     if (method != null) {
-      String saved = SavedSpec.read(folder).declaringType();
+      String saved = AdapterFiles.readDeclaration(folder).declaringType();
       String declared = method().spec().declaringType();
       if (!saved.equals(declared)) {
         throw new IllegalArgumentException("the adapters in " + folder + " were trained with " + saved

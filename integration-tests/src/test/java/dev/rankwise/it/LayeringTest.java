@@ -2,11 +2,15 @@ package dev.rankwise.it;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.library.dependencies.SliceAssignment;
+import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 
 /**
  * The modules' layering, one ArchUnit rule per arrow that must never exist: the annotations stand
@@ -29,6 +33,7 @@ class LayeringTest {
   private static final String SPARK = "dev.rankwise.spark..";
   private static final String BENCHMARKS = "dev.rankwise.benchmarks..";
   private static final String DJL = "ai.djl..";
+  private static final String RUNTIME_INTERNAL = "dev.rankwise.runtime.internal..";
 
   @ArchTest
   static final ArchRule annotationsDependOnNothingButJava =
@@ -72,4 +77,32 @@ class LayeringTest {
       noClasses().that().resideOutsideOfPackage(SAMPLES)
           .should().dependOnClassesThat().resideInAPackage(SAMPLES)
           .because("the samples are a user's project: product code does not live there");
+
+  @ArchTest
+  static final ArchRule onlyTheRuntimeUsesItsInternals =
+      noClasses().that().resideOutsideOfPackage(RUNTIME)
+          .should().dependOnClassesThat().resideInAPackage(RUNTIME_INTERNAL)
+          .because("dev.rankwise.runtime.internal is not API (its package-info says so): what a"
+              + " user or another module needs belongs in a public package");
+
+  @ArchTest
+  static final ArchRule runtimePackagesFormNoCycle =
+      slices().assignedFrom(new RuntimePackages()).should().beFreeOfCycles()
+          .because("each runtime package builds on the ones below it (docs/DESIGN.md §1): a cycle"
+              + " means two packages are one concept split in two, or one reaches up");
+
+  /** Each package of the runtime is one slice, its root package ({@code AdapterKind} and friends) too. */
+  private static final class RuntimePackages implements SliceAssignment {
+    @Override
+    public SliceIdentifier getIdentifierOf(JavaClass javaClass) {
+      String name = javaClass.getPackageName();
+      return name.equals("dev.rankwise.runtime") || name.startsWith("dev.rankwise.runtime.")
+          ? SliceIdentifier.of(name) : SliceIdentifier.ignore();
+    }
+
+    @Override
+    public String getDescription() {
+      return "the runtime's packages";
+    }
+  }
 }

@@ -4,6 +4,7 @@ import ai.djl.nn.core.Linear;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -15,6 +16,7 @@ import java.util.ServiceLoader;
 final class AdapterKinds {
 
   private static final Map<Class<?>, AdapterKind<?>> BY_CONFIG = load();
+  private static final Map<String, AdapterKind<?>> BY_NAME = byName();
 
   private AdapterKinds() {}
 
@@ -29,10 +31,24 @@ final class AdapterKinds {
     return kind;
   }
 
+  static Optional<AdapterKind<?>> named(String name) {
+    return Optional.ofNullable(BY_NAME.get(name));
+  }
+
+  static List<String> names() {
+    return List.copyOf(BY_NAME.keySet());
+  }
+
   static <C extends AdapterConfig> AdapterLayer create(
       AdapterKind<C> kind, Linear base, AdapterConfig config, Optional<TaskRouterConfig> router,
       long seed) {
     return kind.wrap(base, kind.configType().cast(config), router, seed);
+  }
+
+  private static Map<String, AdapterKind<?>> byName() {
+    Map<String, AdapterKind<?>> byName = new LinkedHashMap<>();
+    BY_CONFIG.values().forEach(kind -> byName.put(kind.name(), kind));
+    return Collections.unmodifiableMap(byName);
   }
 
   private static Map<Class<?>, AdapterKind<?>> load() {

@@ -7,7 +7,7 @@ import com.google.gson.JsonParser;
 import dev.rankwise.encoders.minilm.MiniLmEncoder;
 import dev.rankwise.runtime.infer.TaskClassifier;
 import dev.rankwise.runtime.infer.TaskText;
-import dev.rankwise.runtime.io.SavedSpec;
+import dev.rankwise.runtime.io.AdapterFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -217,7 +217,7 @@ public final class ScoreBenchmark implements Callable<Integer> {
   }
 
   private void write(int rows, int cores, List<Config> configs, List<JsonObject> results) throws IOException {
-    String declaration = SavedSpec.read(adapters).declaringType();
+    String declaration = AdapterFiles.readDeclaration(adapters).declaringType();
     JsonObject report = new JsonObject();
     report.addProperty("date", LocalDate.now().toString());
     report.addProperty("cores", cores);

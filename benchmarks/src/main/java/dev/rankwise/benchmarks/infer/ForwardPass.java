@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import dev.rankwise.runtime.infer.RoutedBlock;
+import dev.rankwise.runtime.route.RoutedBlock;
 
 /**
  * One inference forward pass of a model on a batch, as {@code predict} runs it: no gradients (the

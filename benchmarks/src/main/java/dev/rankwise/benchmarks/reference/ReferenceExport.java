@@ -11,7 +11,7 @@ import dev.rankwise.benchmarks.Setup;
 import dev.rankwise.benchmarks.workload.Workload;
 import dev.rankwise.runtime.AdapterConfig;
 import dev.rankwise.runtime.experts.RankExpertsConfig;
-import dev.rankwise.runtime.inject.BlockPaths;
+import dev.rankwise.runtime.model.BlockPaths;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.train.TaskHeads;

@@ -13,7 +13,7 @@ import dev.rankwise.benchmarks.Fixture;
 import dev.rankwise.benchmarks.Setup;
 import dev.rankwise.benchmarks.reference.ReferenceExport;
 import dev.rankwise.benchmarks.workload.Workload;
-import dev.rankwise.runtime.infer.RoutedBlock;
+import dev.rankwise.runtime.route.RoutedBlock;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.runtime.train.TaskHeads;

@@ -14,7 +14,7 @@ import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.rankwise.runtime.AdapterLayer;
-import dev.rankwise.runtime.inject.BlockPaths;
+import dev.rankwise.runtime.model.BlockPaths;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

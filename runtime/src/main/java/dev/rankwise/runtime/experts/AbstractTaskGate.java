@@ -8,7 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import dev.rankwise.runtime.AdaptedLinear;
-import dev.rankwise.runtime.Initializers;
+import dev.rankwise.runtime.internal.Initializers;
 import dev.rankwise.runtime.internal.RoutingContext;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.util.Arrays;
@@ -124,7 +124,7 @@ abstract class AbstractTaskGate implements ExpertGate {
 
   @Override
   public final void addToRecord(Map<String, Object> record) {
-    record.put("routing", "TASK");
+    record.put("routing", BY_TASK);
     record.put("adaptive", router.adaptive());
     record.put("contrastive", router.contrastive());
   }

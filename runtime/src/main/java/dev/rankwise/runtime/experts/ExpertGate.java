@@ -14,6 +14,9 @@ import java.util.Optional;
  */
 interface ExpertGate {
 
+  /** The {@code routing} a task-routed layer records in its file record. */
+  String BY_TASK = "TASK";
+
   /** The gate's parameters by file name, in file order. */
   Map<String, Parameter> parameters();
 

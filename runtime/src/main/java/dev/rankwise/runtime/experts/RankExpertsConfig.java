@@ -2,7 +2,7 @@ package dev.rankwise.runtime.experts;
 
 import dev.rankwise.runtime.AdapterConfig;
 import dev.rankwise.runtime.AdapterConfigBuilder;
-import dev.rankwise.runtime.ConfigChecks;
+import dev.rankwise.runtime.internal.ConfigChecks;
 
 /**
  * Validated settings of rank-wise experts {@code ΔW = s · B diag(g) A} (see {@link

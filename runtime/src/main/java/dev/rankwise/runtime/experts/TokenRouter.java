@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.rankwise.runtime.AdaptedLinear;
-import dev.rankwise.runtime.Initializers;
+import dev.rankwise.runtime.internal.Initializers;
 import dev.rankwise.runtime.internal.RoutingContext;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.util.LinkedHashMap;

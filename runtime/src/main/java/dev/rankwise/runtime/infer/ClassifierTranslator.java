@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
+import dev.rankwise.runtime.train.ClassifierBlock;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -7,10 +7,10 @@ import ai.djl.nn.Block;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import dev.rankwise.runtime.io.ClassifierRecord;
-import dev.rankwise.runtime.io.SavedSpec;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
 import dev.rankwise.runtime.route.TaskRouterConfig;
+import dev.rankwise.runtime.train.ClassifierBlock;
 import dev.rankwise.runtime.train.TaskHeads;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -91,7 +91,7 @@ public final class TaskClassifier implements AutoCloseable {
       throw new IllegalArgumentException("the adapters in " + directory + " were trained on "
           + record.encoder() + ", not on " + encoder.name() + "; load them with that encoder");
     }
-    AdapterSpec spec = SavedSpec.read(directory);
+    AdapterSpec spec = AdapterSpec.read(directory);
     NDManager manager = NDManager.newBaseManager();
     try {
       AdaptedModel adapted = spec.attach(encoder.newBlock(manager));

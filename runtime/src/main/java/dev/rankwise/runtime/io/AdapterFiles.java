@@ -12,16 +12,18 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.rankwise.runtime.AdapterConfig;
 import dev.rankwise.runtime.AdapterLayer;
-import dev.rankwise.runtime.model.AdapterSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -54,33 +56,21 @@ public final class AdapterFiles {
 
   /**
    * Writes both files into {@code directory} (created if missing), each atomically. Only adapter
-   * parameters are written; a merged layer's adapter parameters are the same as unmerged.
+   * parameters and {@code extra} (such as task heads, under their own keys) are written; a merged
+   * layer's adapter parameters are the same as unmerged.
+   *
+   * @param declaringType the declaration's type, recorded so the folder names what it was saved for
+   * @param tasks the tasks the declaration routes, in order; empty without a task router
+   * @param classifier the classifier's record, so that the folder can be served on its own ({@code
+   *     TaskClassifier.load}); empty for adapters alone
    */
-  public static void save(Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers)
+  public static void save(Path directory, String declaringType, List<String> tasks,
+      Map<String, AdapterLayer> layers, Map<String, Parameter> extra, Optional<ClassifierRecord> classifier)
       throws IOException {
-    save(directory, spec, layers, Map.of());
+    write(directory, declaringType, tasks, layers, extra, classifier.orElse(null));
   }
 
-  /**
-   * As {@link #save(Path, AdapterSpec, Map)}, with more parameters (such as task heads) stored
-   * under their own keys.
-   */
-  public static void save(
-      Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers, Map<String, Parameter> extra)
-      throws IOException {
-    write(directory, spec, layers, extra, null);
-  }
-
-  /**
-   * As {@link #save(Path, AdapterSpec, Map, Map)}, with the classifier's record in the config, so
-   * that the folder can be served on its own ({@code TaskClassifier.load}).
-   */
-  public static void save(Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers,
-      Map<String, Parameter> extra, ClassifierRecord classifier) throws IOException {
-    write(directory, spec, layers, extra, Objects.requireNonNull(classifier, "classifier"));
-  }
-
-  private static void write(Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers,
+  private static void write(Path directory, String declaringType, List<String> tasks, Map<String, AdapterLayer> layers,
       Map<String, Parameter> extra, ClassifierRecord classifier) throws IOException {
     Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, Parameter> parameter : filed(layers, extra).entrySet()) {
@@ -100,7 +90,7 @@ public final class AdapterFiles {
     }
     byte[] weights = Safetensors.encode(tensors);
     AtomicFiles.write(directory.resolve(WEIGHTS_FILE), weights);
-    JsonObject config = config(spec, layers, Integrity.sha256(weights));
+    JsonObject config = config(declaringType, tasks, layers, Integrity.sha256(weights));
     if (classifier != null) {
       classifier.addTo(config.getAsJsonObject("rankwise"));
     }
@@ -116,15 +106,8 @@ public final class AdapterFiles {
    *
    * @throws AdapterFileException if a file is missing, malformed or does not fit the layers
    */
-  public static void load(Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers)
-      throws IOException {
-    load(directory, spec, layers, Map.of());
-  }
-
-  /** As {@link #load(Path, AdapterSpec, Map)}, with the extra parameters saved alongside. */
-  public static void load(
-      Path directory, AdapterSpec spec, Map<String, AdapterLayer> layers, Map<String, Parameter> extra)
-      throws IOException {
+  public static void load(Path directory, List<String> tasks, Map<String, AdapterLayer> layers,
+      Map<String, Parameter> extra) throws IOException {
     Path weightsFile = require(directory, WEIGHTS_FILE);
     Path configFile = require(directory, CONFIG_FILE);
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
@@ -133,7 +116,7 @@ public final class AdapterFiles {
             directory, "layer '" + layer.getKey() + "' is merged; unmerge before loading adapters");
       }
     }
-    checkConfig(configFile, readConfig(configFile), spec, layers);
+    checkConfig(configFile, readConfig(configFile), tasks, layers);
     Map<String, Safetensors.Tensor> tensors = Safetensors.read(weightsFile);
 
     Map<String, Parameter> expected = filed(layers, extra);
@@ -198,7 +181,8 @@ public final class AdapterFiles {
     return file;
   }
 
-  private static JsonObject config(AdapterSpec spec, Map<String, AdapterLayer> layers, String weightsSha256) {
+  private static JsonObject config(
+      String declaringType, List<String> tasks, Map<String, AdapterLayer> layers, String weightsSha256) {
     JsonObject config = new JsonObject();
     JsonObject rankwise = new JsonObject();
     JsonObject layerRecords = new JsonObject();
@@ -231,15 +215,15 @@ public final class AdapterFiles {
     config.add("base_model_name_or_path", JsonNull.INSTANCE);
     config.addProperty("inference_mode", true);
     rankwise.addProperty("format_version", FORMAT_VERSION);
-    rankwise.addProperty("declaring_type", spec.declaringType());
+    rankwise.addProperty("declaring_type", declaringType);
     rankwise.add("layers", layerRecords);
     rankwise.addProperty(Integrity.WEIGHTS_SHA256, weightsSha256);
     rankwise.addProperty(Integrity.BASE_FINGERPRINT, Integrity.baseFingerprint(layers));
-    spec.taskRouter().ifPresent(router -> {
-      JsonArray tasks = new JsonArray();
-      router.tasks().forEach(tasks::add);
-      rankwise.add("tasks", tasks);
-    });
+    if (!tasks.isEmpty()) {
+      JsonArray names = new JsonArray();
+      tasks.forEach(names::add);
+      rankwise.add("tasks", names);
+    }
     JsonObject selected = selectedExperts(layers);
     if (selected.size() > 0) {
       rankwise.add("selected_experts", selected);
@@ -267,6 +251,31 @@ public final class AdapterFiles {
       selected.add(layer.getKey(), byTask);
     }
     return selected;
+  }
+
+  /**
+   * What the folder's {@code adapter_config.json} records of the declaration it was saved with:
+   * the declaring type, the tasks and each layer's record, from which {@code AdapterSpec.read}
+   * rebuilds the declaration.
+   *
+   * @throws AdapterFileException if the config is missing, malformed or not rankwise's (a PEFT file)
+   */
+  public static SavedDeclaration readDeclaration(Path directory) throws IOException {
+    Path file = require(directory, CONFIG_FILE);
+    JsonObject rankwise = rankwiseSection(file);
+    try {
+      List<String> tasks = new ArrayList<>();
+      if (rankwise.has("tasks")) {
+        rankwise.getAsJsonArray("tasks").forEach(task -> tasks.add(task.getAsString()));
+      }
+      Map<String, Map<String, Object>> layers = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonElement> layer : rankwise.getAsJsonObject("layers").entrySet()) {
+        layers.put(layer.getKey(), LayerRecord.read(layer.getValue().getAsJsonObject()));
+      }
+      return new SavedDeclaration(file, rankwise.get("declaring_type").getAsString(), tasks, layers);
+    } catch (RuntimeException e) {
+      throw new AdapterFileException(file, "malformed rankwise section: " + e.getMessage());
+    }
   }
 
   /**
@@ -300,7 +309,7 @@ public final class AdapterFiles {
   }
 
   private static void checkConfig(
-      Path file, JsonObject config, AdapterSpec spec, Map<String, AdapterLayer> layers)
+      Path file, JsonObject config, List<String> tasks, Map<String, AdapterLayer> layers)
       throws AdapterFileException {
     try {
       if (config.has("rankwise")) {
@@ -311,9 +320,9 @@ public final class AdapterFiles {
               file, "format_version " + version + " is not supported; this rankwise reads version "
                   + FORMAT_VERSION);
         }
-        if (spec.taskRouter().isPresent() && rankwise.has("tasks")) {
+        if (!tasks.isEmpty() && rankwise.has("tasks")) {
           JsonArray expected = new JsonArray();
-          spec.taskRouter().get().tasks().forEach(expected::add);
+          tasks.forEach(expected::add);
           if (!rankwise.get("tasks").equals(expected)) {
             throw new AdapterFileException(
                 file, "the file was saved for tasks " + rankwise.get("tasks")

@@ -1,7 +1,10 @@
 package dev.rankwise.runtime.io;
 
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import dev.rankwise.runtime.AdapterLayer;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The per-layer record of {@code adapter_config.json}: what load checks the attached layer against. */
@@ -30,5 +33,20 @@ final class LayerRecord {
       }
     }
     return record;
+  }
+
+  /** A saved record's settings (its {@code kind} included) as strings, booleans and numbers by name. */
+  static Map<String, Object> read(JsonObject record) {
+    Map<String, Object> settings = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonElement> setting : record.entrySet()) {
+      if (!setting.getValue().isJsonPrimitive()) {
+        throw new IllegalArgumentException("'" + setting.getKey() + "' is " + setting.getValue()
+            + "; a layer record holds only strings, booleans and numbers");
+      }
+      JsonPrimitive value = setting.getValue().getAsJsonPrimitive();
+      settings.put(setting.getKey(), value.isBoolean() ? (Object) value.getAsBoolean()
+          : value.isNumber() ? value.getAsNumber() : value.getAsString());
+    }
+    return settings;
   }
 }

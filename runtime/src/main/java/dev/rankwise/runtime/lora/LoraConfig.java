@@ -3,7 +3,7 @@ package dev.rankwise.runtime.lora;
 import dev.rankwise.annotations.Mixer;
 import dev.rankwise.runtime.AdapterConfig;
 import dev.rankwise.runtime.AdapterConfigBuilder;
-import dev.rankwise.runtime.ConfigChecks;
+import dev.rankwise.runtime.internal.ConfigChecks;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;

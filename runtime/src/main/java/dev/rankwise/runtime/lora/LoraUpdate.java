@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.rankwise.runtime.AdaptedLinear;
-import dev.rankwise.runtime.Initializers;
+import dev.rankwise.runtime.internal.Initializers;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;

@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -284,7 +285,7 @@ public final class AdaptedModel {
    */
   public void save(Path directory) throws IOException {
     checkAttached();
-    AdapterFiles.save(directory, spec, layers, included);
+    AdapterFiles.save(directory, spec.declaringType(), tasks(), layers, included, Optional.empty());
   }
 
   /**
@@ -292,7 +293,8 @@ public final class AdaptedModel {
    * the base encoder's name and each task's labels ({@code TaskClassifier.load}).
    */
   public void save(Path directory, ClassifierRecord classifier) throws IOException {
-    AdapterFiles.save(directory, spec, layers, included, classifier);
+    checkAttached();
+    AdapterFiles.save(directory, spec.declaringType(), tasks(), layers, included, Optional.of(classifier));
   }
 
   /**
@@ -301,7 +303,11 @@ public final class AdaptedModel {
    */
   public AdaptedModel load(Path directory) throws IOException {
     checkAttached();
-    AdapterFiles.load(directory, spec, layers, included);
+    AdapterFiles.load(directory, tasks(), layers, included);
     return this;
+  }
+
+  private List<String> tasks() {
+    return spec.taskRouter().map(TaskRouterConfig::tasks).orElse(List.of());
   }
 }

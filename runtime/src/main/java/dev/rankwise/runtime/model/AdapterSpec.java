@@ -114,6 +114,19 @@ public final class AdapterSpec {
   }
 
   /**
+   * The declaration the adapter folder {@code directory} was saved with, rebuilt from its {@code
+   * adapter_config.json}: each saved layer becomes a target on its exact block path with its kind's
+   * config read back, under the saved tasks. With it a folder attaches to its base (and loads)
+   * without the type that declared it.
+   *
+   * @throws dev.rankwise.runtime.io.AdapterFileException if the config is missing, is not
+   *     rankwise's (a PEFT file), or a record is malformed or of a kind this class path lacks
+   */
+  public static AdapterSpec read(Path directory) throws IOException {
+    return SavedSpec.read(directory);
+  }
+
+  /**
    * The same declaration routing other tasks (with the same adaptive and contrastive settings),
    * such as one task of several to train it alone.
    *

@@ -1,6 +1,6 @@
 package dev.rankwise.runtime.route;
 
-import dev.rankwise.runtime.ConfigChecks;
+import dev.rankwise.runtime.internal.ConfigChecks;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;

@@ -7,7 +7,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import dev.rankwise.runtime.infer.ClassifierBlock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.rankwise.runtime.train;
 
-import static dev.rankwise.runtime.ConfigChecks.require;
+import static dev.rankwise.runtime.internal.ConfigChecks.require;
 
 /**
  * Validated settings of a training run of {@link TaskTrainer}: optimizer, schedule, batches,

@@ -18,7 +18,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.rankwise.annotations.Mixer;
-import dev.rankwise.runtime.Initializers;
+import dev.rankwise.runtime.internal.Initializers;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
 import dev.rankwise.runtime.internal.RoutingContext;

@@ -61,8 +61,8 @@ class RankLimitTest extends ManagedArrays {
   /** U V^T with orthonormal U, V of 4 columns: rank 4, every singular value 1. */
   private NDArray plantedChange() {
     Random random = new Random(42);
-    NDArray u = dev.rankwise.runtime.Initializers.orthogonal(manager, PLANTED_RANK, FEATURES, random);
-    NDArray v = dev.rankwise.runtime.Initializers.orthogonal(manager, PLANTED_RANK, FEATURES, random);
+    NDArray u = dev.rankwise.runtime.internal.Initializers.orthogonal(manager, PLANTED_RANK, FEATURES, random);
+    NDArray v = dev.rankwise.runtime.internal.Initializers.orthogonal(manager, PLANTED_RANK, FEATURES, random);
     return u.transpose().matMul(v);
   }
 

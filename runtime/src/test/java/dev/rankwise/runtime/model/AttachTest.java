@@ -16,7 +16,7 @@ import ai.djl.util.Pair;
 import dev.rankwise.annotations.Mixer;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
-import dev.rankwise.runtime.inject.BlockPaths;
+import dev.rankwise.runtime.model.BlockPaths;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.lora.LoraLinear;
 import java.io.IOException;

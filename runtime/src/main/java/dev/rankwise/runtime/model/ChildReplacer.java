@@ -1,4 +1,4 @@
-package dev.rankwise.runtime.inject;
+package dev.rankwise.runtime.model;
 
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
@@ -16,7 +16,7 @@ import java.util.List;
  * Final instance fields are re-pointed too, by reflection, as deserialisation does: models
  * written without rankwise in mind often hold their layers in final fields.
  */
-public final class ChildReplacer {
+final class ChildReplacer {
 
   private static final Field CHILDREN = childrenField();
 

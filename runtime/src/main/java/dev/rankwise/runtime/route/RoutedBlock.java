@@ -1,4 +1,4 @@
-package dev.rankwise.runtime.infer;
+package dev.rankwise.runtime.route;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

@@ -1,11 +1,11 @@
-package dev.rankwise.runtime.inject;
+package dev.rankwise.runtime.model;
 
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 
 /** Finds the real paths nearest to a pattern that matched nothing, for error messages. */
-public final class ClosestPaths {
+final class ClosestPaths {
 
   private ClosestPaths() {}
 

@@ -1,4 +1,4 @@
-package dev.rankwise.runtime.infer;
+package dev.rankwise.runtime.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -9,7 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import dev.rankwise.runtime.train.TaskHeads;
+import dev.rankwise.runtime.route.RoutedBlock;
 import java.util.Arrays;
 
 /**

@@ -1,4 +1,4 @@
-package dev.rankwise.runtime;
+package dev.rankwise.runtime.internal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,4 +1,4 @@
-package dev.rankwise.runtime.io;
+package dev.rankwise.runtime.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,15 +13,19 @@ import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
 import plain.TwoTower;
 import dev.rankwise.runtime.experts.RankExpertsConfig;
+import dev.rankwise.runtime.experts.RankExpertsKind;
+import dev.rankwise.runtime.io.AdapterFileException;
+import dev.rankwise.runtime.io.AdapterFiles;
 import dev.rankwise.runtime.lora.LoraConfig;
-import dev.rankwise.runtime.model.AdaptedModel;
-import dev.rankwise.runtime.model.AdapterSpec;
+import dev.rankwise.runtime.lora.LoraKind;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,7 +61,7 @@ class SavedSpecTest extends ManagedArrays {
     }
     saved.save(directory);
 
-    AdapterSpec rebuilt = SavedSpec.read(directory);
+    AdapterSpec rebuilt = AdapterSpec.read(directory);
     AdaptedModel loaded = attached(rebuilt).load(directory);
     assertEquals(spec.declaringType(), rebuilt.declaringType());
     assertEquals(spec.taskRouter(), rebuilt.taskRouter());
@@ -105,12 +109,15 @@ class SavedSpecTest extends ManagedArrays {
       for (int rank = 1; rank <= 64; rank++) {
         for (boolean rsLora : new boolean[] {false, true}) {
           LoraConfig declared = new LoraConfig(rank, rank + 1, alpha, 0, Mixer.LEARNED, rsLora, false);
-          LoraConfig rebuilt = SavedSpec.lora(rank, rank + 1, declared.scaling(), 0, Mixer.LEARNED, false);
+          LoraConfig rebuilt = new LoraKind().readRecord(Map.of("rank_a", rank, "rank_b", rank + 1, "scaling",
+              declared.scaling(), "dropout", 0.0, "mixer", "LEARNED", "per_task", false), Optional.empty());
           assertEquals(declared.scaling(), rebuilt.scaling(),
               "alpha " + alpha + ", rank " + rank + ", rsLora " + rsLora);
         }
         RankExpertsConfig experts = new RankExpertsConfig(rank + 1, rank, alpha, 0, 0.01);
-        assertEquals(experts.scaling(), SavedSpec.experts(rank + 1, rank, experts.scaling(), 0, 0.01).scaling(),
+        RankExpertsConfig rebuilt = new RankExpertsKind().readRecord(Map.of("count", rank + 1, "top_k", rank,
+            "scaling", experts.scaling(), "dropout", 0.0, "balance", 0.01, "routing", "TOKEN"), Optional.empty());
+        assertEquals(experts.scaling(), rebuilt.scaling(),
             "alpha " + alpha + ", topK " + rank);
       }
     }
@@ -122,13 +129,13 @@ class SavedSpecTest extends ManagedArrays {
         .target(LoraConfig.builder().setRanks(2, 2).build(), "query").build());
     Path config = directory.resolve(AdapterFiles.CONFIG_FILE);
     Files.writeString(config, Files.readString(config).replace("\"kind\": \"LORA\"", "\"kind\": \"IA3\""));
-    AdapterFileException kind = assertThrows(AdapterFileException.class, () -> SavedSpec.read(directory));
+    AdapterFileException kind = assertThrows(AdapterFileException.class, () -> AdapterSpec.read(directory));
     assertEquals(config + ": layer 'query' holds adapter kind 'IA3', which this rankwise does not know (it knows"
         + " LORA and RANK_EXPERTS)", kind.getMessage());
 
     Files.writeString(config, "{\"peft_type\": \"LORA\", \"r\": 2, \"target_modules\": [\"query\"]}",
         StandardCharsets.UTF_8);
-    AdapterFileException peft = assertThrows(AdapterFileException.class, () -> SavedSpec.read(directory));
+    AdapterFileException peft = assertThrows(AdapterFileException.class, () -> AdapterSpec.read(directory));
     assertTrue(peft.getMessage().contains("no rankwise section") && peft.getMessage().contains("AdapterSpec.load"),
         peft.getMessage());
   }

@@ -1,4 +1,4 @@
-package dev.rankwise.runtime;
+package dev.rankwise.runtime.internal;
 
 /**
  * The validations configs share, each failing with a message that names the value and what it must

@@ -1,4 +1,4 @@
-package dev.rankwise.runtime.inject;
+package dev.rankwise.runtime.model;
 
 import ai.djl.nn.Block;
 import ai.djl.nn.BlockList;

@@ -1,4 +1,4 @@
-package dev.rankwise.runtime.inject;
+package dev.rankwise.runtime.model;
 
 import java.util.List;
 
@@ -6,7 +6,7 @@ import java.util.List;
  * A block-path pattern: segments separated by {@code .}, where {@code *} matches exactly one
  * segment and {@code **} any number of segments (none included); other segments match literally.
  */
-public final class PathPattern {
+final class PathPattern {
 
   private final String pattern;
   private final List<String> segments;
