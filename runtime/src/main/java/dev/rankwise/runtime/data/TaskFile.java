@@ -20,10 +20,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a classification task's JSON Lines file: one JSON object per line with a text field and a
- * label field, UTF-8. The file is streamed line by line with a bounded buffer and decoded strictly,
- * so a bad byte or a huge line is reported, not guessed at. Every problem is a {@link
- * TaskFileException} whose message starts with {@code file:line:}.
+ * Reads a classification task's file, UTF-8: JSON Lines (one JSON object per line with a text field
+ * and a label field), or, for a {@code .csv} file, RFC 4180 CSV whose header row names the columns
+ * (read with Apache Commons CSV; a quoted field may span lines). A JSON Lines file is streamed line
+ * by line with a bounded buffer; both are decoded strictly, so a bad byte or a huge line is
+ * reported, not guessed at. Every problem is a {@link TaskFileException} whose message starts with
+ * {@code file:line:} (for CSV, the line where the record starts).
  *
  * <p>A label may be a JSON string or a JSON number; it matches the declared label with the same
  * text ({@code 1} matches {@code "1"}, {@code 1.0} does not). Blank lines are skipped and counted
@@ -46,6 +48,7 @@ public final class TaskFile {
 
   private static final TypeAdapter<JsonElement> JSON = new Gson().getAdapter(JsonElement.class);
   private static final int SHOWN_FIELDS = 10;
+  private static final String CSV_SUFFIX = ".csv";
 
   private final String textField;
   private final String labelField;
@@ -107,33 +110,68 @@ public final class TaskFile {
    * @throws IOException if the file cannot be read
    */
   public TaskExamples read(Path file) throws IOException {
-    List<Example> examples = new ArrayList<>();
-    List<String> skipReasons = new ArrayList<>();
-    int blankLines = 0;
-    int skippedLines = 0;
-    try (LineReader lines = new LineReader(open(file), maxLineBytes)) {
-      while (lines.next()) {
-        Example example;
-        try {
-          example = parse(file, lines);
-        } catch (TaskFileException e) {
-          if (!skipMalformed) {
-            throw e;
-          }
-          skippedLines++;
-          if (skipReasons.size() < KEPT_SKIP_REASONS) {
-            skipReasons.add(e.getMessage());
-          }
-          continue;
+    Collected collected = new Collected();
+    if (String.valueOf(file.getFileName()).endsWith(CSV_SUFFIX)) {
+      try (CsvRecords records = new CsvRecords(file, open(file), maxLineBytes)) {
+        while (records.next()) {
+          collected.add(() -> example(file, records.lineNumber(), records.field(textField, "text", "textField"),
+              records.field(labelField, "label", "labelField")));
         }
-        if (example == null) {
-          blankLines++;
-        } else {
-          examples.add(example);
+      }
+    } else {
+      try (LineReader lines = new LineReader(open(file), maxLineBytes)) {
+        while (lines.next()) {
+          collected.add(() -> parse(file, lines));
         }
       }
     }
-    return new TaskExamples(file, labels, examples, blankLines, skippedLines, skipReasons);
+    return new TaskExamples(file, labels, collected.examples, collected.blankLines, collected.skippedLines,
+        collected.skipReasons);
+  }
+
+  /** One line's example (null for a blank line), or the reason it is malformed. */
+  private interface Row {
+    Example read() throws TaskFileException;
+  }
+
+  /** The examples read so far, with the blank and skipped lines counted. */
+  private final class Collected {
+    final List<Example> examples = new ArrayList<>();
+    final List<String> skipReasons = new ArrayList<>();
+    int blankLines;
+    int skippedLines;
+
+    void add(Row row) throws TaskFileException {
+      Example example;
+      try {
+        example = row.read();
+      } catch (TaskFileException e) {
+        if (!skipMalformed) {
+          throw e;
+        }
+        skippedLines++;
+        if (skipReasons.size() < KEPT_SKIP_REASONS) {
+          skipReasons.add(e.getMessage());
+        }
+        return;
+      }
+      if (example == null) {
+        blankLines++;
+      } else {
+        examples.add(example);
+      }
+    }
+  }
+
+  /**
+   * A CSV record's example: null for a blank line, else its text and label checked as a JSON line's
+   * are.
+   */
+  private Example example(Path file, long number, String text, String label) throws TaskFileException {
+    if (text == null) {
+      return null;
+    }
+    return example(file, number, text, label, DataChecks.quoted(label));
   }
 
   private static InputStream open(Path file) throws IOException {
@@ -143,7 +181,7 @@ public final class TaskFile {
       throw new TaskFileException(
           file,
           0,
-          "no such file; check the path (a task's splits are <split>.jsonl in its folder)");
+          "no such file; check the path (a task's splits are <split>.jsonl or <split>.csv in its folder)");
     }
   }
 
@@ -184,14 +222,6 @@ public final class TaskFile {
               + "; quote the text");
     }
     String textValue = text.getAsString();
-    if (textValue.isBlank()) {
-      throw new TaskFileException(
-          file,
-          number,
-          "text field "
-              + DataChecks.quoted(textField)
-              + " is empty; fill in the text or remove the line");
-    }
     JsonElement label = object.get(labelField);
     if (label == null || label.isJsonNull()) {
       throw missingField(file, number, object, "label", labelField, "labelField");
@@ -207,19 +237,32 @@ public final class TaskFile {
               + "; use one of "
               + labels);
     }
-    String labelValue = label.getAsString();
-    Integer index = labelIndex.get(labelValue);
+    return example(file, number, textValue, label.getAsString(), label.toString());
+  }
+
+  /** The example of a line's text and label, checked: the text not blank, the label declared. */
+  private Example example(Path file, long number, String text, String label, String labelShown)
+      throws TaskFileException {
+    if (text.isBlank()) {
+      throw new TaskFileException(
+          file,
+          number,
+          "text field "
+              + DataChecks.quoted(textField)
+              + " is empty; fill in the text or remove the line");
+    }
+    Integer index = labelIndex.get(label);
     if (index == null) {
       throw new TaskFileException(
           file,
           number,
           "label "
-              + label
+              + labelShown
               + " is not one of the declared labels "
               + labels
               + "; fix the line or add the label to the task's labels");
     }
-    return new Example(textValue, index);
+    return new Example(text, index);
   }
 
   private static JsonObject parseObject(Path file, long number, String line)

@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A folder of task data: the splits as {@code <split>.jsonl} files and a {@value #DECLARATION_FILE}
+ * A folder of task data: the splits as {@code <split>.jsonl} or {@code <split>.csv} files (CSV with
+ * a header row naming the columns) and a {@value #DECLARATION_FILE}
  * that declares the tasks labelled in them, so that adding a task takes its files and a
  * declaration, no code. Several tasks may share the files (Reuters' {@code grain} and {@code corn}
  * are two label fields of the same lines).
@@ -44,7 +45,7 @@ public final class TaskSet {
   /** The name of the declaration file in a set's folder. */
   public static final String DECLARATION_FILE = "tasks.json";
 
-  private static final String SPLIT_SUFFIX = ".jsonl";
+  private static final List<String> SPLIT_SUFFIXES = List.of(".jsonl", ".csv");
   private static final Pattern SPLIT_NAME = Pattern.compile("[A-Za-z0-9_-]+");
   private static final Pattern GSON_LINE = Pattern.compile(" at line (\\d+) column");
   private static final Set<String> TASK_KEYS = Set.of("name", "textField", "labelField", "labels");
@@ -215,14 +216,18 @@ public final class TaskSet {
 
   /**
    * Loads every task set in the sub-folders of a data folder that hold a {@value
-   * #DECLARATION_FILE}, ordered by folder name.
+   * #DECLARATION_FILE}, ordered by folder name; or, if the folder holds a {@value
+   * #DECLARATION_FILE} itself, that one set.
    *
-   * @param dataRoot the data folder
+   * @param dataRoot the data folder, or a set's own folder
    * @return the sets
    * @throws TaskFileException if a declaration is malformed, or two sets declare the same task
    * @throws IOException if the folder cannot be read
    */
   public static List<TaskSet> discover(Path dataRoot) throws IOException {
+    if (Files.isRegularFile(dataRoot.resolve(DECLARATION_FILE))) {
+      return List.of(load(dataRoot));
+    }
     List<Path> folders;
     try (Stream<Path> children = Files.list(dataRoot)) {
       folders =
@@ -301,10 +306,11 @@ public final class TaskSet {
   }
 
   /**
-   * Returns the file of a split, {@code <split>.jsonl} in the set's folder (it need not exist).
+   * Returns the file of a split: {@code <split>.jsonl}, or {@code <split>.csv} if only that exists
+   * (the {@code .jsonl} name when neither does).
    *
    * @throws IllegalArgumentException if the split name is not letters, digits, {@code _} or {@code
-   *     -}
+   *     -}, or both files exist
    */
   public Path file(String split) {
     if (split == null || !SPLIT_NAME.matcher(split).matches()) {
@@ -312,16 +318,23 @@ public final class TaskSet {
           "split must be letters, digits, _ or -, such as \"train\", got "
               + DataChecks.quoted(split));
     }
-    return directory.resolve(split + SPLIT_SUFFIX);
+    List<Path> present = SPLIT_SUFFIXES.stream().map(suffix -> directory.resolve(split + suffix))
+        .filter(Files::exists).toList();
+    if (present.size() > 1) {
+      throw new IllegalArgumentException("task set " + DataChecks.quoted(name()) + " has both " + present
+          + " for split " + DataChecks.quoted(split) + "; keep one");
+    }
+    return present.isEmpty() ? directory.resolve(split + SPLIT_SUFFIXES.get(0)) : present.get(0);
   }
 
-  /** The splits present: the names of the {@code .jsonl} files in the set's folder, sorted. */
+  /** The splits present: the names of the {@code .jsonl} and {@code .csv} files in the set's folder, sorted. */
   public List<String> splits() throws IOException {
     try (Stream<Path> children = Files.list(directory)) {
       return children
           .map(p -> String.valueOf(p.getFileName()))
-          .filter(n -> n.endsWith(SPLIT_SUFFIX))
-          .map(n -> n.substring(0, n.length() - SPLIT_SUFFIX.length()))
+          .flatMap(n -> SPLIT_SUFFIXES.stream().filter(n::endsWith)
+              .map(suffix -> n.substring(0, n.length() - suffix.length())))
+          .distinct()
           .sorted()
           .toList();
     }

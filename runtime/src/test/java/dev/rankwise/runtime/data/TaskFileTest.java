@@ -248,7 +248,7 @@ class TaskFileTest {
     TaskFileException e = assertThrows(TaskFileException.class, () -> read(file, HAM_SPAM));
     assertEquals(0, e.line());
     assertEquals(
-        file + ": no such file; check the path (a task's splits are <split>.jsonl in its folder)",
+        file + ": no such file; check the path (a task's splits are <split>.jsonl or <split>.csv in its folder)",
         e.getMessage());
   }
 
