@@ -27,8 +27,17 @@ final class EvalCommand implements Callable<Integer> {
     common.applyToEngine();
     Path folder = adapter.folder(common);
     RunSettings settings = run.settings(common.seed);
-    List<String> tasks = ClassifierRecord.read(folder).tasks();
+    ClassifierRecord saved = ClassifierRecord.read(folder);
+    List<String> tasks = saved.tasks();
     List<TaskTexts> texts = TaskTexts.read(common.data, tasks, 1, settings.testRows(), settings.seed());
+    for (TaskTexts task : texts) {
+      List<String> trained = saved.labels().get(task.name());
+      if (!trained.equals(task.labels())) {
+        throw new IllegalArgumentException("task '" + task.name() + "': the adapters in " + folder + " were trained"
+            + " with labels " + trained + " (in that order), but " + common.data + " declares " + task.labels()
+            + "; evaluate with the data they were trained on");
+      }
+    }
     try (EncoderSession session = new EncoderSession(texts, settings.maxLength(), true);
         TaskClassifier classifier = TaskClassifier.load(folder, session.encoder())) {
       List<TaskMetrics> metrics = TaskTrainer.builder().setConfig(settings.trainingConfig()).build()

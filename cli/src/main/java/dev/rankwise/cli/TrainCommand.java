@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 
 /** Trains one method on its tasks and saves its adapters and heads. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Fine-tune all-MiniLM-L6-v2 with one method on the tasks its declaration routes;"
+    description = "Fine-tune all-MiniLM-L6-v2 with one method on the tasks --data declares (or --tasks);"
         + " save adapters and heads into --out/adapters/<method> and the run into --out/train-<method>.json.")
 final class TrainCommand implements Callable<Integer> {
 
@@ -36,6 +36,22 @@ final class TrainCommand implements Callable<Integer> {
       description = "shared-lora, per-task-lora, decomposed-16x16, decomposed-12x20, rank-experts,"
           + " rank-experts-adaptive.")
   String method;
+
+  @Option(names = "--tasks", paramLabel = "NAME", split = ",",
+      description = "The tasks to train, by the names their tasks.json files give them (default: every task"
+          + " --data declares).")
+  List<String> tasks;
+
+  @Option(names = "--validation-fraction", paramLabel = "F", defaultValue = "0",
+      description = "Hold out this seeded fraction of each task's training rows for model selection, unless its"
+          + " set has a validation split (validation.jsonl or .csv). With validation rows, the run evaluates"
+          + " every --evaluate-every steps and keeps the weights with the lowest validation loss."
+          + " Default: ${DEFAULT-VALUE}.")
+  double validationFraction;
+
+  @Option(names = "--evaluate-every", paramLabel = "N", defaultValue = "50",
+      description = "Steps between evaluations on the validation rows. Default: ${DEFAULT-VALUE}.")
+  int evaluateEvery;
 
   @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "50",
       description = "Save a checkpoint (adapters, heads, optimizer, sampler) every N steps and at the end"
@@ -69,15 +85,19 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     common.applyToEngine();
-    Method chosen = Method.byId(method);
+    Method declared = Method.byId(method);
+    Method chosen = declared.forTasks(tasks != null ? tasks : TaskTexts.declared(common.data, declared.tasks()));
     RunSettings settings = run.settings(common.seed);
-    TrainingConfig config = settings.trainingConfig(policy(onNonFinite));
+    List<TaskTexts> texts = TaskTexts.read(common.data, chosen.tasks(), settings.trainRows(), settings.testRows(),
+        settings.seed(), skipMalformed, validationFraction);
+    TrainingConfig config = validated(texts)
+        ? settings.selectingOnValidation(policy(onNonFinite), evaluateEvery)
+        : settings.trainingConfig(policy(onNonFinite));
     Path adapters = common.out.resolve("adapters").resolve(chosen.id());
     Path checkpoints = common.out.resolve("checkpoints").resolve(chosen.id());
     prepare(checkpoints);
     MethodResult result;
-    try (EncoderSession session = new EncoderSession(TaskTexts.read(common.data, chosen.tasks(),
-            settings.trainRows(), settings.testRows(), settings.seed(), skipMalformed), settings.maxLength(), true);
+    try (EncoderSession session = new EncoderSession(texts, settings.maxLength(), true);
         StopOnSignal stop = new StopOnSignal()) {
       Checkpointing checkpointing = Checkpointing.into(checkpoints).withEvery(checkpointEvery)
           .withKeep(keepCheckpoints).withResume(resume).withStop(stop);
@@ -121,6 +141,23 @@ final class TrainCommand implements Callable<Integer> {
     for (Path file : existing) {
       Files.delete(file);
     }
+  }
+
+  /**
+   * Whether the run selects its weights on validation rows: when every task has them.
+   *
+   * @throws IllegalArgumentException if some tasks have validation rows and others not
+   */
+  private static boolean validated(List<TaskTexts> texts) {
+    List<String> without = texts.stream().filter(task -> !task.hasValidation()).map(TaskTexts::name).toList();
+    if (without.isEmpty()) {
+      return true;
+    }
+    if (without.size() < texts.size()) {
+      throw new IllegalArgumentException("tasks " + without + " have no validation rows while the others have a"
+          + " validation split; add one to their sets, or give --validation-fraction");
+    }
+    return false;
   }
 
   private static TrainingConfig.OnNonFinite policy(String name) {

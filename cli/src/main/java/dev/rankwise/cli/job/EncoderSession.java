@@ -116,9 +116,12 @@ public final class EncoderSession implements AutoCloseable {
     List<TaskData> data = new ArrayList<>();
     for (String name : names) {
       TaskTexts task = task(name);
-      data.add(new TaskData(task.name(), task.labels().size(),
+      TaskData rows = new TaskData(task.name(), task.labels().size(),
           rows(model, layer, task.trainTexts()), labels(task.trainLabels()),
-          rows(model, layer, task.testTexts()), labels(task.testLabels())));
+          rows(model, layer, task.testTexts()), labels(task.testLabels()));
+      data.add(task.hasValidation()
+          ? rows.withValidation(rows(model, layer, task.validationTexts()), labels(task.validationLabels()))
+          : rows);
     }
     return data;
   }

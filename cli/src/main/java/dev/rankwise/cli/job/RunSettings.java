@@ -46,6 +46,19 @@ public record RunSettings(
 
   /** As {@link #trainingConfig(TrainingConfig.OnNonFinite)}, stopping after {@code maxSteps} (0: no limit). */
   public TrainingConfig trainingConfig(TrainingConfig.OnNonFinite onNonFinite, int maxSteps) {
+    return builder(onNonFinite, maxSteps).build();
+  }
+
+  /**
+   * As {@link #trainingConfig(TrainingConfig.OnNonFinite)}, evaluating on the validation rows every
+   * {@code evaluateEvery} steps and ending with the weights of the evaluation with the lowest
+   * validation loss.
+   */
+  public TrainingConfig selectingOnValidation(TrainingConfig.OnNonFinite onNonFinite, int evaluateEvery) {
+    return builder(onNonFinite, 0).optEvaluateEvery(evaluateEvery).optKeepBest(true).build();
+  }
+
+  private TrainingConfig.Builder builder(TrainingConfig.OnNonFinite onNonFinite, int maxSteps) {
     return TrainingConfig.builder()
         .setLearningRate(learningRate)
         .optEpochs(epochs)
@@ -55,8 +68,7 @@ public record RunSettings(
         .optMaxGradNorm(1.0)
         .optSeed(seed)
         .optOnNonFinite(onNonFinite)
-        .optMaxSteps(maxSteps)
-        .build();
+        .optMaxSteps(maxSteps);
   }
 
   /** Every task gets the same share of each batch, however many rows it has. */

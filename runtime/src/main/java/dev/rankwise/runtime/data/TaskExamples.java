@@ -82,7 +82,44 @@ public record TaskExamples(
     Collections.shuffle(order, new Random(seed));
     List<Integer> kept = new ArrayList<>(order.subList(0, max));
     Collections.sort(kept);
-    return new TaskExamples(file, labels, kept.stream().map(examples::get).toList(), blankLines,
-        skippedLines, skipReasons);
+    return keeping(kept);
   }
+
+  /**
+   * Splits off a seeded random {@code fraction} of the examples (at least one, at most all but one,
+   * each part in file order), such as a validation split held out of the training rows.
+   *
+   * @throws IllegalArgumentException if {@code fraction} is not in (0, 1) or there are fewer than
+   *     two examples
+   */
+  public Split splitOff(double fraction, long seed) {
+    if (!(fraction > 0 && fraction < 1)) {
+      throw new IllegalArgumentException("the fraction to split off must be in (0, 1), got " + fraction);
+    }
+    if (size() < 2) {
+      throw new IllegalArgumentException(file + " holds " + size() + " example(s); splitting off a fraction"
+          + " needs at least two");
+    }
+    int heldOut = (int) Math.min(size() - 1, Math.max(1, Math.round(size() * fraction)));
+    List<Integer> order = new ArrayList<>(IntStream.range(0, size()).boxed().toList());
+    Collections.shuffle(order, new Random(seed));
+    List<Integer> split = new ArrayList<>(order.subList(0, heldOut));
+    List<Integer> rest = new ArrayList<>(order.subList(heldOut, size()));
+    Collections.sort(split);
+    Collections.sort(rest);
+    return new Split(keeping(rest), keeping(split));
+  }
+
+  private TaskExamples keeping(List<Integer> rows) {
+    return new TaskExamples(file, labels, rows.stream().map(examples::get).toList(), blankLines, skippedLines,
+        skipReasons);
+  }
+
+  /**
+   * Examples in two parts.
+   *
+   * @param rest the examples not split off
+   * @param splitOff the examples split off
+   */
+  public record Split(TaskExamples rest, TaskExamples splitOff) {}
 }
