@@ -20,7 +20,8 @@ import dev.rankwise.annotations.TaskRouter;
  *       + 4 · 9 task offsets = 11,940 (−2.8 %), adaptive adds 4 · 3 rank logits.
  * </ul>
  *
- * <p>A task joins by adding its name to {@code tasks} here and its files under {@code data/}.
+ * <p>The tasks listed here are the main job's and their order; the CLI routes whatever tasks its
+ * {@code --data} declares ({@code AdapterSpec.withTasks}), so a new task needs only its files.
  */
 public final class EncoderMethods {
 
