@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Putting saved values back into live parameters (loading adapters, resuming from a checkpoint,
- * keeping the best weights) prints nothing on standard error. libtorch writes its warnings to file
+ * Overwriting live arrays (loading adapters, resuming from a checkpoint, keeping the best weights,
+ * merging adapters and unmerging them, zeroing refused gradients) prints nothing on standard error. libtorch writes its warnings to file
  * descriptor 2 once per process, past {@code System.err}, so each way runs in its own child JVM.
  * DJL's {@code NDArray.set(Buffer)} printed "AutoNonVariableTypeMode is deprecated" on every
  * {@code rankwise predict} (docs/DESIGN.md §7).
@@ -39,6 +39,16 @@ class NoLibtorchWarningTest {
   void keepingTheBestWeightsPrintsNoWarning() throws Exception {
     String[] line = quietRun("keep-best").split(" ");
     assertTrue(Integer.parseInt(line[5]) < Integer.parseInt(line[7]), "an earlier step was the best");
+  }
+
+  @Test
+  void mergingAndUnmergingPrintsNoWarning() throws Exception {
+    assertEquals("merged and unmerged exactly: true", quietRun("merge"));
+  }
+
+  @Test
+  void zeroingRefusedGradientsPrintsNoWarning() throws Exception {
+    assertEquals("zeroed the gradient: true", quietRun("non-finite-gradient"));
   }
 
   /** Runs {@link RestoreProcess} in {@code mode}, checks its standard error and returns its line. */
