@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link ParameterValues#overwrite}: bit for bit, in the same array and native tensor, on a leaf
+ * {@link ParameterValues#overwrite}, from values and from an array: bit for bit, in the same array and native tensor, on a leaf
  * that requires grad, with grad mode on and on another thread, for a scalar too, and leaving no
  * array behind.
  */
@@ -76,6 +76,24 @@ class ParameterValuesTest extends ManagedArrays {
     ParameterValues.overwrite(target, new float[] {-0.0f});
     assertEquals(new Shape(), target.getShape());
     assertEquals(Float.floatToRawIntBits(-0.0f), Float.floatToRawIntBits(target.toFloatArray()[0]));
+  }
+
+  @Test
+  void anArrayCopiesIn_bitForBit_andStaysAsItIs() {
+    NDArray target = parameter(new Shape(4, 2));
+    Object tensor = ((NativeResource<?>) target).getHandle();
+    NDArray source = manager.create(AWKWARD, new Shape(4, 2));
+
+    ParameterValues.overwrite(target, source);
+
+    assertArrayEquals(bits(AWKWARD), bits(target.toFloatArray()));
+    assertArrayEquals(bits(AWKWARD), bits(source.toFloatArray()));
+    assertEquals(tensor, ((NativeResource<?>) target).getHandle(), "the same native tensor");
+    assertTrue(target.hasGradient(), "still requires grad");
+    assertEquals("cannot copy a float32 array of shape (8) into a float32 array of shape (4, 2)", assertThrows(
+        IllegalArgumentException.class, () -> ParameterValues.overwrite(target, source.reshape(8))).getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> ParameterValues.overwrite(target, source.toType(DataType.FLOAT64, true)));
   }
 
   @Test
