@@ -11,6 +11,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.rankwise.runtime.internal.ParameterValues;
 import java.util.Optional;
 
 /**
@@ -208,7 +209,8 @@ public abstract class AdaptedLinear extends Linear implements AdapterLayer {
                 + weight.getShape() + "; nothing was changed");
       }
       originalWeight = weight.duplicate();
-      merged.copyTo(weight);
+      // Not copyTo, which makes libtorch warn (docs/DESIGN.md §7).
+      ParameterValues.overwrite(weight, merged);
     }
   }
 
@@ -217,7 +219,7 @@ public abstract class AdaptedLinear extends Linear implements AdapterLayer {
     if (!isMerged()) {
       throw new IllegalStateException("this adapter is not merged; there is nothing to unmerge");
     }
-    originalWeight.copyTo(baseWeight.getArray());
+    ParameterValues.overwrite(baseWeight.getArray(), originalWeight);
     originalWeight.close();
     originalWeight = null;
   }

@@ -12,6 +12,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.rankwise.runtime.AdapterConfig;
 import dev.rankwise.runtime.AdapterLayer;
+import dev.rankwise.runtime.internal.ParameterValues;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -155,7 +156,8 @@ public final class AdapterFiles {
               + " (was it saved for a different declaration?)");
     }
     Integrity.check(directory, configFile, readConfig(configFile), weightsFile, layers);
-    updates.forEach((parameter, values) -> parameter.getArray().set(values));
+    // Not NDArray.set: libtorch would print a deprecation warning on every load (docs/DESIGN.md §7).
+    updates.forEach((parameter, values) -> ParameterValues.overwrite(parameter.getArray(), values));
   }
 
   /** Every parameter the files hold, by key, in file order: adapters by layer, then the extra ones. */

@@ -1,6 +1,7 @@
 package dev.rankwise.runtime.train;
 
 import ai.djl.nn.Parameter;
+import dev.rankwise.runtime.internal.ParameterValues;
 import dev.rankwise.runtime.io.Checkpoint;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,7 +86,8 @@ final class EvaluationHistory {
     if (bestWeights.isEmpty()) {
       return false;
     }
-    parameters.forEach((name, parameter) -> parameter.getArray().set(bestWeights.get(name)));
+    // Not NDArray.set, which makes libtorch warn (docs/DESIGN.md §7).
+    parameters.forEach((name, parameter) -> ParameterValues.overwrite(parameter.getArray(), bestWeights.get(name)));
     return true;
   }
 

@@ -3,6 +3,7 @@ package dev.rankwise.runtime.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import dev.rankwise.runtime.internal.ParameterValues;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,7 +59,12 @@ final class ParameterUpdate {
     double norm = GradientClipping.clip(gradients, maxGradNorm);
     if (!Double.isFinite(norm)) {
       // The collector never zeroes gradients; leave none behind for a caller that goes on.
-      gradients.forEach(gradient -> gradient.zerosLike().copyTo(gradient));
+      // Not copyTo, which makes libtorch warn (docs/DESIGN.md §7).
+      gradients.forEach(gradient -> {
+        try (NDArray zeros = gradient.zerosLike()) {
+          ParameterValues.overwrite(gradient, zeros);
+        }
+      });
       throw new NonFiniteLossException(step, "gradient norm of the batch (" + batch + ")", norm);
     }
     optimizer.beginUpdate();

@@ -3,6 +3,7 @@ package dev.rankwise.runtime.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import dev.rankwise.runtime.internal.ParameterValues;
 import dev.rankwise.runtime.io.Checkpoint;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -139,7 +140,9 @@ final class TrainingState {
     if (evaluations != null) {
       evaluations.restore(savedEvaluations);
     }
-    parameters.forEach((name, parameter) -> parameter.getArray().set(checkpoint.parameters().get(name).data()));
+    // Bit for bit, for an exact resume; not NDArray.set, which makes libtorch warn (docs/DESIGN.md §7).
+    parameters.forEach((name, parameter) ->
+        ParameterValues.overwrite(parameter.getArray(), checkpoint.parameters().get(name).data()));
     update.optimizer().restore(checkpoint.optimizerUpdates(), means, variances, shapes);
   }
 
