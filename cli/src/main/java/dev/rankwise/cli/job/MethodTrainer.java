@@ -83,7 +83,7 @@ public final class MethodTrainer {
       double seconds = (System.nanoTime() - start) / 1e9;
       if (adapters != null) {
         // With the encoder's name and the labels, the folder is served on its own (TaskClassifier.load).
-        adapted.save(adapters, new ClassifierRecord(session.encoder().name(), session.labels(method.tasks())));
+        adapted.save(adapters, new ClassifierRecord(session.encoder().name(), session.encoder().settings(), session.labels(method.tasks())));
       }
       return new MethodResult(method.id(), method.label(), adapterParameters, result.losses(),
           result.metrics(), adapted.selectedExperts(), seconds, result.skippedSteps());

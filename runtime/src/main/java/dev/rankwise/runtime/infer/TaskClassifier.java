@@ -13,6 +13,7 @@ import dev.rankwise.runtime.route.TaskRouterConfig;
 import dev.rankwise.runtime.train.ClassifierBlock;
 import dev.rankwise.runtime.train.TaskHeads;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,7 +72,7 @@ public final class TaskClassifier implements AutoCloseable {
     model = new ZooModel<>(base, translator);
   }
 
-  /** Starts a classifier of a trained model, such as after {@code MultiTaskTrainer.fit}. */
+  /** Starts a classifier of a trained model, such as after {@code TaskTrainer.fit}. */
   public static Builder builder() {
     return new Builder();
   }
@@ -91,6 +92,18 @@ public final class TaskClassifier implements AutoCloseable {
       throw new IllegalArgumentException("the adapters in " + directory + " were trained on "
           + record.encoder() + ", not on " + encoder.name() + "; load them with that encoder");
     }
+    List<String> differences = new ArrayList<>();
+    record.encoderSettings().forEach((name, saved) -> {
+      Object current = encoder.settings().get(name);
+      if (!TextEncoder.INFORMATIVE_SETTINGS.contains(name) && !sameSetting(saved, current)) {
+        differences.add(name + " " + saved + " (now " + current + ")");
+      }
+    });
+    if (!differences.isEmpty()) {
+      throw new IllegalArgumentException("the adapters in " + directory + " were trained on " + record.encoder()
+          + " with other settings: " + String.join(", ", differences) + "; load them with the encoder they"
+          + " were trained on");
+    }
     AdapterSpec spec = AdapterSpec.read(directory);
     NDManager manager = NDManager.newBaseManager();
     try {
@@ -104,6 +117,14 @@ public final class TaskClassifier implements AutoCloseable {
       manager.close();
       throw e;
     }
+  }
+
+  /** Whether a saved setting equals the encoder's (numbers by value: a file reads them back as its own type). */
+  private static boolean sameSetting(Object saved, Object current) {
+    if (saved instanceof Number a && current instanceof Number b) {
+      return new BigDecimal(a.toString()).compareTo(new BigDecimal(b.toString())) == 0;
+    }
+    return saved.equals(current);
   }
 
   /** The tasks, in the order of the heads; a task's id is its index. */
@@ -243,7 +264,7 @@ public final class TaskClassifier implements AutoCloseable {
 
     /**
      * Validates and returns the classifier; it freezes the model's and the heads' parameters ({@code
-     * MultiTaskTrainer.fit} unfreezes the adapters again). The parts stay the caller's.
+     * TaskTrainer.fit} unfreezes the adapters again). The parts stay the caller's.
      *
      * @throws IllegalArgumentException if the labels do not fit the heads or the model's tasks
      */
@@ -252,7 +273,7 @@ public final class TaskClassifier implements AutoCloseable {
       Objects.requireNonNull(heads, "setHeads is required");
       Objects.requireNonNull(labels, "setLabels is required");
       Objects.requireNonNull(encoder, "setEncoder is required");
-      return new TaskClassifier(adapted, heads, new ClassifierRecord(encoder.name(), labels), encoder.inputs(),
+      return new TaskClassifier(adapted, heads, new ClassifierRecord(encoder.name(), encoder.settings(), labels), encoder.inputs(),
           null);
     }
   }

@@ -3,6 +3,8 @@ package dev.rankwise.runtime.infer;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import java.io.IOException;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * A pretrained text encoder that task adapters are trained on: what {@link TaskClassifier#load}
@@ -30,4 +32,17 @@ public interface TextEncoder {
 
   /** The step that turns texts into the encoder's inputs. */
   TextInputs inputs();
+
+  /**
+   * What shapes the features besides the name, saved with the adapters and compared when they are
+   * loaded: such as the pooling, a text prefix, a fingerprint of the weights. Strings, booleans and
+   * numbers by name. A setting named in {@link #INFORMATIVE_SETTINGS} is recorded but may differ
+   * on load (the tokens per text a model was trained with, say). Empty by default.
+   */
+  default Map<String, Object> settings() {
+    return Map.of();
+  }
+
+  /** Settings recorded for the reader, not required to match on load. */
+  Set<String> INFORMATIVE_SETTINGS = Set.of("max_length");
 }

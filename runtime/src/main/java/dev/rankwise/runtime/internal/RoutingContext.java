@@ -83,7 +83,7 @@ public final class RoutingContext implements AutoCloseable {
     if (context == null || context.taskIds == null) {
       throw new IllegalStateException(
           who + " routes rows by task, but no task ids were given: forward through a RoutedBlock or a"
-              + " TaskClassifier (inference) or train with MultiTaskTrainer, which give each row's task id");
+              + " TaskClassifier (inference) or train with TaskTrainer, which give each row's task id");
     }
     return context;
   }

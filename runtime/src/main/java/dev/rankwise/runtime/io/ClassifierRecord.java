@@ -3,6 +3,7 @@ package dev.rankwise.runtime.io;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,17 +17,28 @@ import java.util.Set;
 
 /**
  * What an adapter folder of a task classifier says about itself beyond its adapters, so that it
- * can be served without the declaration it was trained with: the base encoder's name and each
- * task's labels, in the {@code rankwise} section of {@code adapter_config.json} ({@code "encoder"}
- * and {@code "labels": {"<task>": ["<label 0>", ...], ...}}).
+ * can be served without the declaration it was trained with: the base encoder's name and the
+ * settings that shape its features, and each task's labels, in the {@code rankwise} section of
+ * {@code adapter_config.json} ({@code "encoder"}, {@code "encoder_settings": {...}} and {@code
+ * "labels": {"<task>": ["<label 0>", ...], ...}}).
  *
  * @param encoder the name of the encoder the adapters were trained on
+ * @param encoderSettings what else shapes its features ({@code TextEncoder.settings()}: pooling,
+ *     text prefix, a fingerprint of its weights, the tokens per text it was trained with), strings,
+ *     booleans and numbers by name; empty in folders saved before settings were recorded
  * @param labels each task's labels (index 0 first), by task name, in the order of the heads
  */
-public record ClassifierRecord(String encoder, Map<String, List<String>> labels) {
+public record ClassifierRecord(
+    String encoder, Map<String, Object> encoderSettings, Map<String, List<String>> labels) {
 
   private static final String ENCODER = "encoder";
+  private static final String SETTINGS = "encoder_settings";
   private static final String LABELS = "labels";
+
+  /** A record of an encoder that reports no settings. */
+  public ClassifierRecord(String encoder, Map<String, List<String>> labels) {
+    this(encoder, Map.of(), labels);
+  }
 
   /** Validates and copies the values; the message names the value that is wrong. */
   public ClassifierRecord {
@@ -53,6 +65,13 @@ public record ClassifierRecord(String encoder, Map<String, List<String>> labels)
       copy.put(task, list);
     });
     labels = Collections.unmodifiableMap(copy);
+    encoderSettings = Collections.unmodifiableMap(new LinkedHashMap<>(encoderSettings));
+    encoderSettings.forEach((name, value) -> {
+      if (!(value instanceof String || value instanceof Boolean || value instanceof Number)) {
+        throw new IllegalArgumentException("encoder setting '" + name + "' is " + value
+            + "; a setting is a string, a boolean or a number");
+      }
+    });
   }
 
   /** The tasks, in order. */
@@ -86,9 +105,19 @@ public record ClassifierRecord(String encoder, Map<String, List<String>> labels)
         task.getValue().getAsJsonArray().forEach(label -> names.add(label.getAsString()));
         byTask.put(task.getKey(), names);
       }
-      return new ClassifierRecord(encoder.getAsString(), byTask);
+      Map<String, Object> settings = new LinkedHashMap<>();
+      JsonElement saved = rankwise.get(SETTINGS);
+      if (saved != null) {
+        for (Map.Entry<String, JsonElement> setting : saved.getAsJsonObject().entrySet()) {
+          JsonPrimitive value = setting.getValue().getAsJsonPrimitive();
+          settings.put(setting.getKey(), value.isBoolean() ? (Object) value.getAsBoolean()
+              : value.isNumber() ? value.getAsNumber() : value.getAsString());
+        }
+      }
+      return new ClassifierRecord(encoder.getAsString(), settings, byTask);
     } catch (RuntimeException e) {
-      throw new AdapterFileException(file, "malformed rankwise." + LABELS + " or rankwise." + ENCODER
+      throw new AdapterFileException(file, "malformed rankwise." + LABELS + ", rankwise." + ENCODER + " or rankwise."
+          + SETTINGS
           + ": " + e.getMessage() + "; expected \"encoder\": \"name\", \"labels\": {\"task\": [\"label\", ...]}");
     }
   }
@@ -96,6 +125,17 @@ public record ClassifierRecord(String encoder, Map<String, List<String>> labels)
   /** Adds the record to a config's {@code rankwise} section. */
   void addTo(JsonObject rankwise) {
     rankwise.addProperty(ENCODER, encoder);
+    JsonObject settings = new JsonObject();
+    encoderSettings.forEach((name, value) -> {
+      if (value instanceof String text) {
+        settings.addProperty(name, text);
+      } else if (value instanceof Boolean flag) {
+        settings.addProperty(name, flag);
+      } else {
+        settings.addProperty(name, (Number) value);
+      }
+    });
+    rankwise.add(SETTINGS, settings);
     JsonObject byTask = new JsonObject();
     labels.forEach((task, names) -> {
       JsonArray array = new JsonArray();

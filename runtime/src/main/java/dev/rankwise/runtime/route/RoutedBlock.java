@@ -21,7 +21,7 @@ import java.util.Arrays;
  * that ({@link TaskClassifier} does): DJL's PyTorch engine turns gradients off only on the thread
  * that loaded it, and on other threads trainable parameters would record a graph.
  *
- * <p>Training does not go through here: {@code MultiTaskTrainer} routes its own steps, because it
+ * <p>Training does not go through here: {@code TaskTrainer} routes its own steps, because it
  * also collects the auxiliary losses of the routing.
  */
 public final class RoutedBlock extends AbstractBlock {
@@ -41,7 +41,7 @@ public final class RoutedBlock extends AbstractBlock {
       ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
     if (training) {
       throw new IllegalArgumentException("routed blocks (RoutedBlock, ClassifierBlock) are for inference"
-          + " (training = false): train with MultiTaskTrainer, which routes its steps and collects the"
+          + " (training = false): train with TaskTrainer, which routes its steps and collects the"
           + " routing's auxiliary losses");
     }
     if (inputs.size() < 2) {

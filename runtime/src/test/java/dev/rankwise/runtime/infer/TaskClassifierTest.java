@@ -19,6 +19,7 @@ import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.experts.RankExpertsConfig;
 import dev.rankwise.runtime.internal.RoutingContext;
 import dev.rankwise.runtime.io.AdapterFileException;
+import dev.rankwise.runtime.io.ClassifierRecord;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
@@ -282,6 +283,24 @@ class TaskClassifierTest extends ManagedArrays {
         () -> TaskClassifier.load(folder, new ToyEncoder("test/other-encoder")));
     assertEquals("the adapters in " + folder + " were trained on test/toy-encoder, not on test/other-encoder;"
         + " load them with that encoder", error.getMessage());
+  }
+
+  @Test
+  void adaptersOfTheSameEncoderWithOtherSettingsAreRefused(@TempDir Path folder) throws Exception {
+    try (TaskClassifier classifier = classifier()) {
+      classifier.save(folder);
+    }
+    Map<String, Object> saved = ClassifierRecord.read(folder).encoderSettings();
+    assertEquals("mean", saved.get("pooling"));
+    assertEquals(16, ((Number) saved.get("max_length")).intValue());
+    IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> TaskClassifier.load(folder,
+        new ToyEncoder("test/toy-encoder", Map.of("pooling", "cls", "max_length", 16))));
+    assertEquals("the adapters in " + folder + " were trained on test/toy-encoder with other settings: pooling mean"
+        + " (now cls); load them with the encoder they were trained on", error.getMessage());
+    try (TaskClassifier longer = TaskClassifier.load(folder,
+        new ToyEncoder("test/toy-encoder", Map.of("pooling", "mean", "max_length", 64)))) {
+      assertEquals(TASKS, longer.tasks(), "the tokens per text may differ");
+    }
   }
 
   @Test

@@ -12,6 +12,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.util.Pair;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -24,14 +25,28 @@ final class ToyEncoder implements TextEncoder {
   static final int WIDTH = 8;
   static final int FEATURES = 16;
 
+  /** The settings a toy encoder reports unless told otherwise. */
+  static final Map<String, Object> SETTINGS = Map.of("pooling", "mean", "max_length", 16);
+
   private final String name;
+  private final Map<String, Object> settings;
 
   ToyEncoder() {
     this("test/toy-encoder");
   }
 
   ToyEncoder(String name) {
+    this(name, SETTINGS);
+  }
+
+  ToyEncoder(String name, Map<String, Object> settings) {
     this.name = name;
+    this.settings = settings;
+  }
+
+  @Override
+  public Map<String, Object> settings() {
+    return settings;
   }
 
   @Override
