@@ -3,7 +3,6 @@ package dev.rankwise.runtime.io;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,15 +104,8 @@ public record ClassifierRecord(
         task.getValue().getAsJsonArray().forEach(label -> names.add(label.getAsString()));
         byTask.put(task.getKey(), names);
       }
-      Map<String, Object> settings = new LinkedHashMap<>();
       JsonElement saved = rankwise.get(SETTINGS);
-      if (saved != null) {
-        for (Map.Entry<String, JsonElement> setting : saved.getAsJsonObject().entrySet()) {
-          JsonPrimitive value = setting.getValue().getAsJsonPrimitive();
-          settings.put(setting.getKey(), value.isBoolean() ? (Object) value.getAsBoolean()
-              : value.isNumber() ? value.getAsNumber() : value.getAsString());
-        }
-      }
+      Map<String, Object> settings = saved == null ? Map.of() : LayerRecord.read(saved.getAsJsonObject());
       return new ClassifierRecord(encoder.getAsString(), settings, byTask);
     } catch (RuntimeException e) {
       throw new AdapterFileException(file, "malformed rankwise." + LABELS + ", rankwise." + ENCODER + " or rankwise."
@@ -126,15 +118,7 @@ public record ClassifierRecord(
   void addTo(JsonObject rankwise) {
     rankwise.addProperty(ENCODER, encoder);
     JsonObject settings = new JsonObject();
-    encoderSettings.forEach((name, value) -> {
-      if (value instanceof String text) {
-        settings.addProperty(name, text);
-      } else if (value instanceof Boolean flag) {
-        settings.addProperty(name, flag);
-      } else {
-        settings.addProperty(name, (Number) value);
-      }
-    });
+    LayerRecord.write(encoderSettings, settings, "the encoder " + encoder);
     rankwise.add(SETTINGS, settings);
     JsonObject byTask = new JsonObject();
     labels.forEach((task, names) -> {

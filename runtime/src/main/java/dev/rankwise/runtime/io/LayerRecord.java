@@ -16,23 +16,31 @@ final class LayerRecord {
   static JsonObject of(AdapterLayer layer) {
     JsonObject record = new JsonObject();
     record.addProperty("kind", layer.config().kind());
-    for (Map.Entry<String, Object> property : layer.fileRecord().entrySet()) {
+    write(layer.fileRecord(), record, layer.getClass().getName());
+    return record;
+  }
+
+  /**
+   * Adds flat settings (strings, booleans and numbers by name) to {@code target}; {@code owner}
+   * names who gave them in the error for any other value.
+   */
+  static void write(Map<String, Object> settings, JsonObject target, String owner) {
+    for (Map.Entry<String, Object> property : settings.entrySet()) {
       String name = property.getKey();
       Object value = property.getValue();
       if (value instanceof String text) {
-        record.addProperty(name, text);
+        target.addProperty(name, text);
       } else if (value instanceof Boolean flag) {
-        record.addProperty(name, flag);
+        target.addProperty(name, flag);
       } else if (value instanceof Number number) {
-        record.addProperty(name, number);
+        target.addProperty(name, number);
       } else {
         throw new IllegalStateException(
-            layer.getClass().getName() + " records '" + name + "' as a "
+            owner + " records '" + name + "' as a "
                 + (value == null ? "null" : value.getClass().getName())
                 + "; a file record holds only strings, booleans and numbers");
       }
     }
-    return record;
   }
 
   /** A saved record's settings (its {@code kind} included) as strings, booleans and numbers by name. */
