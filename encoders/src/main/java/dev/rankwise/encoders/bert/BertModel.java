@@ -290,7 +290,7 @@ public final class BertModel extends AbstractBlock {
    * The feed-forward activation. Scalars are arrays of the step's manager, never {@code
    * mul(Number)}: autograd keeps them (docs/DESIGN.md §7).
    */
-  private static NDArray activate(BertConfig config, NDArray x) {
+  static NDArray activate(BertConfig config, NDArray x) {
     NDManager manager = x.getManager();
     return switch (config.activation()) {
       case GELU -> Activation.gelu(x);
