@@ -1,6 +1,6 @@
 package dev.rankwise.cli;
 
-import dev.rankwise.encoders.minilm.MiniLmEncoder;
+import dev.rankwise.encoders.bert.BertEncoder;
 import dev.rankwise.runtime.infer.Prediction;
 import dev.rankwise.runtime.infer.TaskClassifier;
 import dev.rankwise.runtime.io.ClassifierRecord;
@@ -48,7 +48,7 @@ final class PredictCommand implements Callable<Integer> {
     if (inputs.isEmpty()) {
       throw new IllegalArgumentException("no text to label: give texts as arguments or lines on standard input");
     }
-    try (MiniLmEncoder encoder = MiniLmEncoder.create(maxLength);
+    try (BertEncoder encoder = BertEncoder.allMiniLmL6V2(maxLength);
         TaskClassifier classifier = TaskClassifier.load(folder, encoder)) {
       for (Prediction prediction : classifier.predict(task, inputs)) {
         System.out.println(prediction);

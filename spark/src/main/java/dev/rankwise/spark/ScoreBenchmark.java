@@ -4,7 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.rankwise.encoders.minilm.MiniLmEncoder;
+import dev.rankwise.encoders.bert.BertEncoder;
 import dev.rankwise.runtime.infer.TaskClassifier;
 import dev.rankwise.runtime.infer.TaskText;
 import dev.rankwise.runtime.io.AdapterFiles;
@@ -149,7 +149,7 @@ public final class ScoreBenchmark implements Callable<Integer> {
       case "predict" -> {
         long start = System.nanoTime();
         for (String task : SparkScoring.tasks(adapters)) {
-          try (MiniLmEncoder encoder = MiniLmEncoder.create(maxLength);
+          try (BertEncoder encoder = BertEncoder.allMiniLmL6V2(maxLength);
               TaskClassifier classifier = TaskClassifier.load(adapters, encoder)) {
             classifier.predict(task, InputRow.textsOf(rows, task));
           }

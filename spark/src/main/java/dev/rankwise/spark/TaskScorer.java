@@ -2,7 +2,7 @@ package dev.rankwise.spark;
 
 import ai.djl.inference.Predictor;
 import ai.djl.translate.TranslateException;
-import dev.rankwise.encoders.minilm.MiniLmEncoder;
+import dev.rankwise.encoders.bert.BertEncoder;
 import dev.rankwise.runtime.infer.Prediction;
 import dev.rankwise.runtime.infer.TaskClassifier;
 import dev.rankwise.runtime.infer.TaskText;
@@ -20,7 +20,7 @@ import java.util.List;
 public final class TaskScorer implements AutoCloseable {
 
   private final ScoringSpec spec;
-  private final MiniLmEncoder encoder;
+  private final BertEncoder encoder;
   private final TaskClassifier classifier;
   private final Predictor<TaskText, Prediction> predictor;
   private String mergedTask;
@@ -32,7 +32,7 @@ public final class TaskScorer implements AutoCloseable {
    */
   public TaskScorer(ScoringSpec spec, Path adapters) throws IOException {
     this.spec = spec;
-    encoder = MiniLmEncoder.create(spec.maxLength());
+    encoder = BertEncoder.allMiniLmL6V2(spec.maxLength());
     try {
       classifier = TaskClassifier.load(adapters, encoder);
     } catch (IOException | RuntimeException e) {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import dev.rankwise.encoders.minilm.MiniLmEncoder;
+import dev.rankwise.encoders.bert.BertEncoder;
 import dev.rankwise.runtime.data.TaskExamples;
 import dev.rankwise.runtime.data.TaskSet;
 import dev.rankwise.runtime.experts.RankExpertsConfig;
@@ -59,7 +59,7 @@ final class Fixtures {
   static synchronized Path adapters() throws IOException {
     if (adapters == null) {
       Path out = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-runs")), "train");
-      try (MiniLmEncoder encoder = MiniLmEncoder.create(32); NDManager manager = NDManager.newBaseManager()) {
+      try (BertEncoder encoder = BertEncoder.allMiniLmL6V2(32); NDManager manager = NDManager.newBaseManager()) {
         AdaptedModel adapted = RANK_EXPERTS.attach(encoder.newBlock(manager), 3);
         List<TaskData> data = new ArrayList<>();
         Map<String, List<String>> labels = new LinkedHashMap<>();
@@ -100,7 +100,7 @@ final class Fixtures {
     Map<Long, String> printed = new HashMap<>();
     for (String task : TASKS) {
       List<InputRow> ofTask = rows.stream().filter(row -> row.task().equals(task)).toList();
-      try (MiniLmEncoder encoder = MiniLmEncoder.create(MAX_LENGTH);
+      try (BertEncoder encoder = BertEncoder.allMiniLmL6V2(MAX_LENGTH);
           TaskClassifier classifier = TaskClassifier.load(adapters(), encoder)) {
         List<Prediction> predictions = classifier.predict(task, InputRow.textsOf(rows, task));
         assertEquals(ofTask.size(), predictions.size(), "one prediction per text of " + task);

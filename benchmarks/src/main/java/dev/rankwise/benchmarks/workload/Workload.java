@@ -6,8 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import dev.rankwise.encoders.minilm.MiniLm;
-import dev.rankwise.encoders.minilm.OnnxWeights;
+import dev.rankwise.encoders.bert.BertEncoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Random;
@@ -23,7 +22,7 @@ public enum Workload {
   MINILM("MiniLM 16×64") {
     @Override
     public Block newBase(NDManager manager) throws IOException {
-      return MiniLm.load(weights(), manager, MiniLm.Output.SENTENCE);
+      return minilm().newBlock(manager);
     }
 
     @Override
@@ -74,7 +73,7 @@ public enum Workload {
   public static final int STACK_WIDTH = 1024;
 
   private static final long SEED = 42;
-  private static OnnxWeights minilmWeights;
+  private static BertEncoder minilm;
 
   private final String label;
 
@@ -89,7 +88,7 @@ public enum Workload {
 
   /** Width of the features the model returns. */
   public long features() {
-    return this == MINILM ? MiniLm.HIDDEN : STACK_WIDTH;
+    return this == MINILM ? minilm().features() : STACK_WIDTH;
   }
 
   /** A fresh copy of the frozen base model, its weights in {@code manager}. */
@@ -108,15 +107,18 @@ public enum Workload {
     return manager.create(labels).toType(DataType.INT64, false);
   }
 
-  /** The all-MiniLM-L6-v2 weights from the langchain4j artifact, read once per JVM. */
-  private static synchronized OnnxWeights weights() {
-    if (minilmWeights == null) {
+  /**
+   * all-MiniLM-L6-v2 as the main job runs it, its weights read once per JVM from the langchain4j
+   * artifact and kept for the JVM's life (its tokenizer is never used: the batch is synthetic).
+   */
+  private static synchronized BertEncoder minilm() {
+    if (minilm == null) {
       try {
-        minilmWeights = OnnxWeights.readMiniLm();
+        minilm = BertEncoder.allMiniLmL6V2(TOKENS);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }
-    return minilmWeights;
+    return minilm;
   }
 }

@@ -6,9 +6,9 @@ import ai.djl.ndarray.types.DataType;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.cli.console.ProgressBar;
 import dev.rankwise.runtime.train.TaskData;
-import dev.rankwise.encoders.minilm.MiniLm;
-import dev.rankwise.encoders.minilm.MiniLmEncoder;
-import dev.rankwise.encoders.minilm.RowBatches;
+import dev.rankwise.encoders.RowBatches;
+import dev.rankwise.encoders.bert.BertEncoder;
+import dev.rankwise.encoders.bert.BertModel;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,7 +29,7 @@ public final class EncoderSession implements AutoCloseable {
   private static final int ENCODE_BATCH = 32;
 
   private final NDManager manager = NDManager.newBaseManager();
-  private final MiniLmEncoder encoder;
+  private final BertEncoder encoder;
   private final List<TaskTexts> tasks;
   private final Map<List<String>, NDArray> packed = new HashMap<>();
   private final Map<PrefixKey, NDArray> prefixes = new HashMap<>();
@@ -45,7 +45,7 @@ public final class EncoderSession implements AutoCloseable {
   public EncoderSession(List<TaskTexts> tasks, int maxLength, boolean progress) throws IOException {
     this.tasks = List.copyOf(tasks);
     this.progress = progress;
-    encoder = MiniLmEncoder.create(maxLength);
+    encoder = BertEncoder.allMiniLmL6V2(maxLength);
   }
 
   /** The tasks, in order. */
@@ -54,7 +54,7 @@ public final class EncoderSession implements AutoCloseable {
   }
 
   /** The encoder: its name, fresh copies of the model, its tokenizer. */
-  public MiniLmEncoder encoder() {
+  public BertEncoder encoder() {
     return encoder;
   }
 
@@ -78,7 +78,7 @@ public final class EncoderSession implements AutoCloseable {
   }
 
   /** A fresh pretrained model in sentence mode, its weights in {@code owner}. */
-  public MiniLm model(NDManager owner) throws IOException {
+  public BertModel model(NDManager owner) throws IOException {
     return encoder.newBlock(owner);
   }
 
@@ -103,16 +103,16 @@ public final class EncoderSession implements AutoCloseable {
    * the layers below {@code layer} (computed with {@code model}'s frozen weights the first time),
    * or token ids for layer 0. The arrays belong to the session.
    */
-  public List<TaskData> taskData(MiniLm model, int layer) {
+  public List<TaskData> taskData(BertModel model, int layer) {
     return taskData(model, layer, tasks.stream().map(TaskTexts::name).toList());
   }
 
   /**
-   * As {@link #taskData(MiniLm, int)}, for the named tasks only, in their order.
+   * As {@link #taskData(BertModel, int)}, for the named tasks only, in their order.
    *
    * @throws IllegalArgumentException if the session has no such task
    */
-  public List<TaskData> taskData(MiniLm model, int layer, List<String> names) {
+  public List<TaskData> taskData(BertModel model, int layer, List<String> names) {
     List<TaskData> data = new ArrayList<>();
     for (String name : names) {
       TaskTexts task = task(name);
@@ -127,7 +127,7 @@ public final class EncoderSession implements AutoCloseable {
   }
 
   /**
-   * As {@link #taskData(MiniLm, int, List)} for a model that reads packed token ids (layer 0),
+   * As {@link #taskData(BertModel, int, List)} for a model that reads packed token ids (layer 0),
    * such as a loaded classifier's.
    */
   public List<TaskData> taskData(List<String> names) {
@@ -140,7 +140,7 @@ public final class EncoderSession implements AutoCloseable {
             + tasks.stream().map(TaskTexts::name).toList()));
   }
 
-  private NDArray rows(MiniLm model, int layer, List<String> texts) {
+  private NDArray rows(BertModel model, int layer, List<String> texts) {
     NDArray ids = pack(texts);
     if (layer == 0) {
       return ids;

@@ -6,8 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Blocks;
 import ai.djl.training.ParameterStore;
-import dev.rankwise.encoders.minilm.MiniLm;
-import dev.rankwise.encoders.minilm.RowBatches;
+import dev.rankwise.encoders.RowBatches;
+import dev.rankwise.encoders.bert.BertModel;
 import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.runtime.train.TaskHeads;
 import dev.rankwise.runtime.train.TaskMetrics;
@@ -52,7 +52,7 @@ public final class LinearProbe {
   public MethodResult run(int layer) throws IOException {
     Engine.getInstance().setRandomSeed((int) seed);
     try (NDManager manager = NDManager.newBaseManager()) {
-      MiniLm model = session.model(manager);
+      BertModel model = session.model(manager);
       List<TaskData> data = session.taskData(model, layer);
       long start = System.nanoTime();
       if (layer > 0) {
@@ -61,7 +61,7 @@ public final class LinearProbe {
       // Every head is drawn before any training: the trainer reseeds the engine's generator.
       List<TaskHeads> heads = new ArrayList<>();
       for (TaskData task : data) {
-        heads.add(TaskHeads.forTasks(List.of(task), MiniLm.HIDDEN, manager));
+        heads.add(TaskHeads.forTasks(List.of(task), model.hidden(), manager));
       }
       List<Double> losses = new ArrayList<>();
       List<TaskMetrics> metrics = new ArrayList<>();
@@ -104,7 +104,7 @@ public final class LinearProbe {
         .build();
   }
 
-  private static NDArray features(MiniLm model, NDArray inputs, NDManager manager) {
+  private static NDArray features(BertModel model, NDArray inputs, NDManager manager) {
     return RowBatches.map(manager, inputs, FEATURE_BATCH, batch -> model.forward(
         new ParameterStore(batch.getManager(), false), new NDList(batch), false).singletonOrThrow());
   }

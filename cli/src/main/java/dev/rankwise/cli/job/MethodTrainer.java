@@ -12,7 +12,7 @@ import dev.rankwise.runtime.train.TaskTrainer;
 import dev.rankwise.runtime.train.TrainerListener;
 import dev.rankwise.runtime.train.TrainingConfig;
 import dev.rankwise.runtime.train.TrainingResult;
-import dev.rankwise.encoders.minilm.MiniLm;
+import dev.rankwise.encoders.bert.BertModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,7 +62,7 @@ public final class MethodTrainer {
    */
   public MethodResult train(Method method, Path adapters, Checkpointing checkpointing) throws IOException {
     try (NDManager manager = NDManager.newBaseManager()) {
-      MiniLm model = session.model(manager);
+      BertModel model = session.model(manager);
       AdaptedModel adapted = method.spec().attach(model, config.seed());
       if (method.frozenRouting()) {
         adapted.freezeRouting();
@@ -76,7 +76,7 @@ public final class MethodTrainer {
       // The heads draw from the engine's generator: seed it here, so that a run depends on its own
       // seed only, not on what ran before it in the same process.
       Engine.getInstance().setRandomSeed((int) config.seed());
-      TaskHeads heads = TaskHeads.forTasks(data, MiniLm.HIDDEN, manager);
+      TaskHeads heads = TaskHeads.forTasks(data, model.hidden(), manager);
       long start = System.nanoTime();
       TrainingResult result = TaskTrainer.builder().setConfig(config).optSampling(sampling)
           .optCheckpointing(checkpointing).optListener(listener).build().fit(adapted, heads, data);

@@ -28,7 +28,7 @@ import java.util.Objects;
  * evaluation), Spark scoring and a DJL {@link Predictor} all run its {@link ClassifierBlock}.
  *
  * <pre>{@code
- * try (MiniLmEncoder encoder = MiniLmEncoder.create(128);
+ * try (BertEncoder encoder = BertEncoder.allMiniLmL6V2(128);
  *     TaskClassifier classifier = TaskClassifier.load(adapterFolder, encoder)) {
  *   Prediction spam = classifier.predict("spam", List.of("WIN a FREE prize")).get(0);
  *   List<Prediction> mixed = classifier.predict(List.of(

@@ -1,4 +1,4 @@
-package dev.rankwise.encoders.minilm;
+package dev.rankwise.encoders.bert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,7 +16,7 @@ class OnnxWeightsTest {
 
   @Test
   void everyLinearWeightOfMiniLmGetsItsHuggingFaceName() throws Exception {
-    Map<String, OnnxWeights.Tensor> tensors;
+    Map<String, Weights.Tensor> tensors;
     try (InputStream in = getClass().getClassLoader().getResourceAsStream(MODEL)) {
       assertTrue(in != null, MODEL + " is on the class path (langchain4j's MiniLM artifact)");
       tensors = OnnxWeights.read(in, MODEL).tensors();

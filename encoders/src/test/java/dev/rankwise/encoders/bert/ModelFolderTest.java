@@ -1,0 +1,301 @@
+package dev.rankwise.encoders.bert;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import dev.rankwise.encoders.bert.BertConfig.HiddenAct;
+import dev.rankwise.encoders.bert.BertConfig.Layout;
+import dev.rankwise.runtime.model.BlockPaths;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A user's Hugging Face folder, on tiny random models of each layout (2 layers, 8 wide, bge's
+ * tokenizer): every tensor used and none left over; a missing, extra or misshaped tensor an error
+ * naming it and the file; F16 and BF16 computed as the F32 values they hold; older LayerNorm names.
+ */
+class ModelFolderTest {
+
+  private static final String TINY_BERT = """
+      {"model_type": "bert", "num_hidden_layers": 2, "hidden_size": 8, "num_attention_heads": 2,
+       "intermediate_size": 16, "hidden_act": "gelu", "layer_norm_eps": 1e-12,
+       "max_position_embeddings": 64, "type_vocab_size": 2, "vocab_size": 30522, "pad_token_id": 0}""";
+  private static final String TINY_ROBERTA = """
+      {"model_type": "roberta", "num_hidden_layers": 2, "hidden_size": 8, "num_attention_heads": 2,
+       "intermediate_size": 16, "hidden_act": "gelu", "layer_norm_eps": 1e-05,
+       "max_position_embeddings": 66, "type_vocab_size": 1, "vocab_size": 30522, "pad_token_id": 1}""";
+  private static final String TINY_DISTILBERT = """
+      {"model_type": "distilbert", "n_layers": 2, "dim": 8, "n_heads": 2, "hidden_dim": 16,
+       "activation": "gelu", "max_position_embeddings": 64, "vocab_size": 30522, "pad_token_id": 0}""";
+
+  private static final List<String> TEXTS = List.of("Great coffee, I buy it every month.", "ok",
+      "The wheat harvest in Argentina was smaller than expected.");
+
+  @TempDir Path directory;
+  private static NDManager manager;
+
+  @BeforeAll
+  static void open() {
+    manager = NDManager.newBaseManager("PyTorch");
+  }
+
+  @AfterAll
+  static void close() {
+    manager.close();
+  }
+
+  /** A tiny model's tensors by their Hugging Face names, random but fixed. */
+  private static Map<String, Weights.Tensor> tiny(String json, UnaryOperator<Float> round) throws IOException {
+    BertConfig config = BertConfig.parse(json, "tiny");
+    BertModel model = BertModel.builder().setConfig(config).build();
+    Random random = new Random(7);
+    Map<String, Weights.Tensor> tensors = new LinkedHashMap<>();
+    for (Map.Entry<String, Block> block : BlockPaths.of(model).entrySet()) {
+      for (Pair<String, Parameter> parameter : block.getValue().getDirectParameters()) {
+        Shape shape = model.expectedShape(parameter.getValue());
+        float[] values = new float[Math.toIntExact(shape.size())];
+        boolean gain = parameter.getKey().endsWith("layer_norm.weight") || parameter.getKey().endsWith("LayerNorm.weight");
+        for (int i = 0; i < values.length; i++) {
+          values[i] = round.apply((float) ((gain ? 1 : 0) + 0.5 * random.nextGaussian()));
+        }
+        tensors.put(block.getKey() + "." + parameter.getKey(), new Weights.Tensor(shape.getShape(), values));
+      }
+    }
+    return tensors;
+  }
+
+  private static Map<String, Weights.Tensor> tiny(String json) throws IOException {
+    return tiny(json, value -> value);
+  }
+
+  private enum Dtype { F32, F16, BF16 }
+
+  private Path folder(String name, String config, Map<String, Weights.Tensor> tensors, Dtype dtype)
+      throws IOException {
+    Path folder = directory.resolve(name);
+    Files.createDirectories(folder);
+    Files.writeString(folder.resolve("config.json"), config, StandardCharsets.UTF_8);
+    SafetensorsFile file = new SafetensorsFile();
+    tensors.forEach((tensor, value) -> {
+      switch (dtype) {
+        case F32 -> file.f32(tensor, value.shape(), value.values());
+        case F16 -> file.f16(tensor, value.shape(), value.values());
+        case BF16 -> file.bf16(tensor, value.shape(), value.values());
+      }
+    });
+    file.write(folder.resolve("model.safetensors"));
+    ModelFolders.copyResource(ShippedBase.BGE_SMALL_EN_V15.tokenizerResource(), folder.resolve("tokenizer.json"));
+    return folder;
+  }
+
+  private static BertEncoder load(Path folder) throws IOException {
+    return BertEncoder.fromFolder(folder, "test/tiny", Pooling.mean(), 32);
+  }
+
+  /** Token states of {@link #TEXTS}, padded to the longest. */
+  private static float[] tokenStates(BertEncoder encoder) throws IOException {
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray packed = encoder.inputs().pack(scope, TEXTS);
+      long longest = packed.get(":, 1, :").sum(new int[] {1}).max().getLong();
+      NDList inputs = new NDList(packed.get(":, 0, :{}", longest), packed.get(":, 1, :{}", longest));
+      return encoder.newTokenBlock(scope).forward(new ParameterStore(scope, false), inputs, false)
+          .singletonOrThrow().toFloatArray();
+    }
+  }
+
+  private static Map<String, Weights.Tensor> prefixed(String prefix, Map<String, Weights.Tensor> tensors) {
+    Map<String, Weights.Tensor> renamed = new LinkedHashMap<>();
+    tensors.forEach((name, tensor) -> renamed.put(prefix + name, tensor));
+    return renamed;
+  }
+
+  @Test
+  void eachLayoutLoadsWithEveryTensorUsedAndNoneLeftOver() throws Exception {
+    for (String[] layout : new String[][] {{"bert", TINY_BERT, ""}, {"roberta", TINY_ROBERTA, "roberta."},
+        {"distilbert", TINY_DISTILBERT, "distilbert."}}) {
+      Map<String, Weights.Tensor> tensors = prefixed(layout[2], tiny(layout[1]));
+      try (BertEncoder encoder = load(folder(layout[0], layout[1], tensors, Dtype.F32))) {
+        assertEquals(Layout.valueOf(layout[0].toUpperCase()), encoder.config().layout());
+        assertEquals(8, encoder.features());
+        float[] states = tokenStates(encoder);
+        for (float value : states) {
+          assertTrue(Float.isFinite(value), layout[0] + " computes finite states");
+        }
+      }
+    }
+  }
+
+  @Test
+  void aMissingTensorIsAnErrorNamingItAndTheFile() throws Exception {
+    Map<String, Weights.Tensor> tensors = tiny(TINY_BERT);
+    tensors.remove("encoder.layer.1.attention.self.key.bias");
+    Path folder = folder("missing", TINY_BERT, tensors, Dtype.F32);
+    IOException error = assertThrows(IOException.class, () -> load(folder));
+    assertMessage(error, folder.resolve("model.safetensors").toString(), "1 tensor of the BERT encoder missing",
+        "encoder.layer.1.attention.self.key.bias (8)");
+
+    Map<String, Weights.Tensor> distil = prefixed("distilbert.", tiny(TINY_DISTILBERT));
+    distil.remove("distilbert.transformer.layer.1.ffn.lin2.bias");
+    Path distilFolder = folder("missing-distil", TINY_DISTILBERT, distil, Dtype.F32);
+    error = assertThrows(IOException.class, () -> load(distilFolder));
+    assertMessage(error, distilFolder.resolve("model.safetensors").toString(),
+        "distilbert.transformer.layer.1.ffn.lin2.bias");
+  }
+
+  @Test
+  void anExtraTensorIsAnErrorNamingItAndTheFile() throws Exception {
+    Map<String, Weights.Tensor> tensors = prefixed("bert.", tiny(TINY_BERT));
+    tensors.put("bert.encoder.layer.2.output.dense.bias", new Weights.Tensor(new long[] {8}, new float[8]));
+    // The pooler and the masked-LM head outside the prefix are not the encoder's: skipped, not errors.
+    tensors.put("bert.pooler.dense.bias", new Weights.Tensor(new long[] {8}, new float[8]));
+    tensors.put("cls.predictions.bias", new Weights.Tensor(new long[] {30522}, new float[30522]));
+    Path folder = folder("extra", TINY_BERT, tensors, Dtype.F32);
+    IOException error = assertThrows(IOException.class, () -> load(folder));
+    assertMessage(error, folder.resolve("model.safetensors").toString(), "1 tensor the BERT encoder of 2 layers"
+        + " does not use: bert.encoder.layer.2.output.dense.bias;");
+
+    tensors.remove("bert.encoder.layer.2.output.dense.bias");
+    try (BertEncoder encoder = load(folder("head", TINY_BERT, tensors, Dtype.F32))) {
+      assertEquals(2, encoder.config().layers());
+    }
+  }
+
+  @Test
+  void aMisshapedTensorIsAnErrorNamingItTheFileAndBothShapes() throws Exception {
+    Map<String, Weights.Tensor> tensors = tiny(TINY_BERT);
+    tensors.put("encoder.layer.0.intermediate.dense.weight", new Weights.Tensor(new long[] {16, 7}, new float[16 * 7]));
+    Path folder = folder("misshaped", TINY_BERT, tensors, Dtype.F32);
+    IOException error = assertThrows(IOException.class, () -> load(folder));
+    assertMessage(error, folder.resolve("model.safetensors").toString(),
+        "tensor encoder.layer.0.intermediate.dense.weight has shape (16, 7)", "gives it (16, 8)");
+  }
+
+  @Test
+  void aCheckpointOfAnotherLayoutIsNamedAsSuch() throws Exception {
+    Path folder = folder("distil-as-bert", TINY_BERT, prefixed("distilbert.", tiny(TINY_DISTILBERT)), Dtype.F32);
+    IOException error = assertThrows(IOException.class, () -> load(folder));
+    assertMessage(error, "tensors of the BERT encoder missing", "embeddings.word_embeddings.weight",
+        "the file has distilbert.embeddings.word_embeddings.weight: is model_type in config.json the checkpoint's?");
+  }
+
+  @Test
+  void halfPrecisionWeightsComputeAsTheFloatsTheyHold() throws Exception {
+    Map<String, Weights.Tensor> f16 = tiny(TINY_BERT, value -> SafetensorsWeights.halfToFloat(SafetensorsFile.toHalf(value)));
+    Map<String, Weights.Tensor> bf16 = tiny(TINY_BERT, SafetensorsFile::roundToBfloat16);
+    try (BertEncoder halves = load(folder("f16", TINY_BERT, f16, Dtype.F16));
+        BertEncoder floats = load(folder("f16-as-f32", TINY_BERT, f16, Dtype.F32))) {
+      assertArrayEquals(tokenStates(floats), tokenStates(halves));
+    }
+    // BF16 of unrounded values: the file rounds them, so the model holds the bf16-rounded floats.
+    try (BertEncoder bfloats = load(folder("bf16", TINY_BERT, tiny(TINY_BERT), Dtype.BF16));
+        BertEncoder floats = load(folder("bf16-as-f32", TINY_BERT, bf16, Dtype.F32))) {
+      assertArrayEquals(tokenStates(floats), tokenStates(bfloats));
+    }
+  }
+
+  @Test
+  void olderCheckpointsNameLayerNormGammaAndBeta() throws Exception {
+    Map<String, Weights.Tensor> tensors = tiny(TINY_BERT);
+    Map<String, Weights.Tensor> old = new LinkedHashMap<>();
+    tensors.forEach((name, tensor) -> old.put(
+        name.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta"), tensor));
+    try (BertEncoder current = load(folder("current", TINY_BERT, tensors, Dtype.F32));
+        BertEncoder older = load(folder("older", TINY_BERT, old, Dtype.F32))) {
+      assertArrayEquals(tokenStates(current), tokenStates(older));
+    }
+  }
+
+  @Test
+  void robertaPadsWithItsPaddingToken() throws Exception {
+    try (BertEncoder encoder = load(folder("roberta-pad", TINY_ROBERTA, tiny(TINY_ROBERTA), Dtype.F32));
+        NDManager scope = manager.newSubManager()) {
+      assertEquals(64, encoder.config().maxTokens());
+      NDArray row = encoder.inputs().pack(scope, List.of("ok"));
+      assertEquals(3, row.get("0, 1, :").sum().getLong());
+      long[] ids = row.get("0, 0, :").toLongArray();
+      assertEquals(1, ids[3]);
+      assertEquals(1, ids[31]);
+    }
+  }
+
+  @Test
+  void anIncompleteFolderIsNamedWithWhatItLacks() throws Exception {
+    Path folder = folder("incomplete", TINY_BERT, tiny(TINY_BERT), Dtype.F32);
+    IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+        () -> BertEncoder.fromFolder(folder, "test/tiny", Pooling.mean(), 65));
+    assertMessage(tooLong, "maxLength must be in [2, 64]", "got 65");
+
+    Files.delete(folder.resolve("tokenizer.json"));
+    assertMessage(assertThrows(IOException.class, () -> load(folder)), "tokenizer.json does not exist");
+    Files.move(folder.resolve("model.safetensors"), folder.resolve("pytorch_model.bin"));
+    assertMessage(assertThrows(IOException.class, () -> load(folder)), "pytorch_model.bin", "safe_serialization=True");
+    Files.delete(folder.resolve("config.json"));
+    assertMessage(assertThrows(IOException.class, () -> load(folder)), "config.json does not exist");
+    assertMessage(assertThrows(IOException.class, () -> load(folder.resolve("nowhere"))), "is not a folder");
+  }
+
+  @Test
+  void activationsAreTheirFormulas() {
+    float[] xs = {-4f, -1.5f, -0.3f, 0f, 0.2f, 1f, 2.5f, 6f};
+    for (HiddenAct activation : HiddenAct.values()) {
+      BertConfig config = new BertConfig(Layout.BERT, 1, 8, 2, 16, activation, 1e-12f, 8, 1, 10, 0);
+      try (NDManager scope = manager.newSubManager()) {
+        float[] actual = BertModel.activate(config, scope.create(xs)).toFloatArray();
+        for (int i = 0; i < xs.length; i++) {
+          double x = xs[i];
+          double expected = switch (activation) {
+            case GELU -> 0.5 * x * (1 + erf(x / Math.sqrt(2)));
+            case GELU_TANH -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+            case RELU -> Math.max(0, x);
+            case SILU -> x / (1 + Math.exp(-x));
+            case QUICK_GELU -> x / (1 + Math.exp(-1.702 * x));
+          };
+          assertEquals(expected, actual[i], 1e-6, activation + " at " + x);
+        }
+      }
+    }
+  }
+
+  /** erf by Abramowitz and Stegun 7.1.26 would be too coarse; a series and continued fraction are exact enough. */
+  private static double erf(double x) {
+    double sign = Math.signum(x);
+    double z = Math.abs(x);
+    if (z < 3) {
+      double term = z;
+      double sum = z;
+      for (int n = 1; n < 100; n++) {
+        term *= -z * z / n;
+        sum += term / (2 * n + 1);
+      }
+      return sign * 2 / Math.sqrt(Math.PI) * sum;
+    }
+    return sign * (1 - Math.exp(-z * z) / (z * Math.sqrt(Math.PI)) * (1 - 1 / (2 * z * z)));
+  }
+
+  private static void assertMessage(Exception error, String... fragments) {
+    for (String fragment : fragments) {
+      assertTrue(error.getMessage().contains(fragment), error.getMessage() + "\n  should name: " + fragment);
+    }
+  }
+}
