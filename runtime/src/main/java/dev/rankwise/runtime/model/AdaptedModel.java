@@ -15,10 +15,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -323,9 +325,16 @@ public final class AdaptedModel {
     for (Pair<String, Parameter> parameter : block.getParameters()) {
       parameter.getValue().freeze(true);
     }
+    // The adapters (after addTasks: the added tasks' parts) and the included parameters train.
+    Set<Parameter> trainable = Collections.newSetFromMap(new IdentityHashMap<>());
+    trainable.addAll(namedTrainableParameters().values());
+    for (AdapterLayer layer : layers.values()) {
+      for (Parameter parameter : layer.adapterParameters().values()) {
+        parameter.freeze(!trainable.contains(parameter));
+      }
+    }
     kept.values().forEach(parameter -> parameter.freeze(true));
-    // The adapters (after addTasks: the added tasks' parameters) and the included parameters.
-    namedTrainableParameters().values().forEach(parameter -> parameter.freeze(false));
+    included.values().forEach(parameter -> parameter.freeze(false));
   }
 
   /** Trainable and total parameter counts, printable as PEFT prints them. */

@@ -52,7 +52,7 @@ public final class ClassifierBlock extends AbstractBlock {
     super(VERSION);
     this.encoder = addChildBlock("encoder", new RoutedBlock(encoder));
     this.heads = addChildBlock("heads", heads);
-    this.routes = routes == null ? null : java.util.Arrays.stream(routes).asLongStream().toArray();
+    this.routes = routes == null ? null : Arrays.stream(routes).asLongStream().toArray();
   }
 
   /** The logits of task {@code task}'s rows in an output of this block. */

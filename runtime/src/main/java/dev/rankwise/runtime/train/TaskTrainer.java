@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,7 +98,7 @@ public final class TaskTrainer {
   }
 
   private static int[] identity(int tasks) {
-    return java.util.stream.IntStream.range(0, tasks).toArray();
+    return IntStream.range(0, tasks).toArray();
   }
 
   /**

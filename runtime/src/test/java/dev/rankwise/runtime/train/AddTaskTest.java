@@ -158,6 +158,8 @@ class AddTaskTest extends ManagedArrays {
     assertEquals(List.of("base_model.model.0.task_embedding.weight", "base_model.model.0.task_gate.weight"),
         List.copyOf(added.trainableRows().keySet()));
     assertEquals(8 + 6, added.summary().trainable(), "one embedding row of 8 and one offset row of 6");
+    added.layers().get("0").adapterParameters().forEach((name, parameter) ->
+        assertEquals(name.startsWith("task_"), parameter.requiresGradient(), name + " trains or is frozen"));
   }
 
   /** The toy encoder's block, the same weights every time. */
