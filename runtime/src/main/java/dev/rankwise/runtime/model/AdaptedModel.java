@@ -7,6 +7,7 @@ import ai.djl.util.Pair;
 import dev.rankwise.runtime.AdapterKind;
 import dev.rankwise.runtime.AdapterLayer;
 import dev.rankwise.runtime.AdapterLayer.TaskRows;
+import dev.rankwise.runtime.internal.ParameterValues;
 import dev.rankwise.runtime.io.AdapterFiles;
 import dev.rankwise.runtime.io.ClassifierRecord;
 import dev.rankwise.runtime.route.TaskRouterConfig;
@@ -286,7 +287,7 @@ public final class AdaptedModel {
       Shape fromShape = parameter.getValue().getArray().getShape();
       Shape toShape = target.getArray().getShape();
       if (fromShape.equals(toShape)) {
-        target.getArray().set(values);
+        ParameterValues.overwrite(target.getArray(), values);
         continue;
       }
       long[] rest = Arrays.copyOfRange(fromShape.getShape(), 1, fromShape.dimension());
@@ -312,7 +313,7 @@ public final class AdaptedModel {
         throw new IllegalStateException("layer '" + path + "': parameter '" + name + "' has rows no task owns,"
             + " so it cannot grow with the tasks");
       }
-      target.getArray().set(merged);
+      ParameterValues.overwrite(target.getArray(), merged);
     }
   }
 

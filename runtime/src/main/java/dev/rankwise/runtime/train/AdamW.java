@@ -68,10 +68,21 @@ final class AdamW {
       NDArray partMean = copy(mean, index, scratch);
       NDArray partVariance = copy(variance, index, scratch);
       fused(new NDList(part, gradient, partMean, partVariance), weight);
-      weight.set(index, part);
-      mean.set(index, partMean);
-      variance.set(index, partVariance);
+      overwriteRows(weight, index, part, scratch);
+      overwriteRows(mean, index, partMean, scratch);
+      overwriteRows(variance, index, partVariance, scratch);
     }
+  }
+
+  /**
+   * {@code target.detach()[rows] = values}: {@code index_put_} into the same storage, allowed on a
+   * leaf that requires grad, and not the native {@code torchSet} that makes libtorch warn
+   * (docs/DESIGN.md §7, as {@code internal.ParameterValues} for whole arrays).
+   */
+  private static void overwriteRows(NDArray target, NDIndex rows, NDArray values, NDManager scratch) {
+    NDArray alias = target.stopGradient();
+    alias.attach(scratch);
+    alias.set(rows, values);
   }
 
   /** The rows of {@code array} as a new array of {@code manager}, sharing no memory with it. */
