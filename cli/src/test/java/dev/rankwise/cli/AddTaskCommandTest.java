@@ -6,11 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rankwise.cli.job.EncoderSession;
-import dev.rankwise.cli.job.Method;
-import dev.rankwise.cli.job.MethodTrainer;
-import dev.rankwise.cli.job.RunSettings;
-import dev.rankwise.cli.job.TaskTexts;
 import dev.rankwise.runtime.io.ClassifierRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code rankwise add-task} end to end on the real model and data, cut short: adapters trained on
- * two tasks take a third; the new folder predicts the new task, the earlier tasks exactly as the
+ * {@code rankwise train}, {@code add-task} and {@code predict} end to end on the real model and data,
+ * cut short: adapters trained on two tasks take a third; the new folder predicts the new task, the earlier tasks exactly as the
  * source folder does, and the source folder is left as it was. Adapters shared by every task are
  * refused with a user error that names the methods that can.
  */
@@ -83,21 +78,12 @@ class AddTaskCommandTest {
     assertTrue(Files.notExists(out.resolve("adapters").resolve("shared-lora+corn")), "nothing written");
   }
 
-  /** Trains a method on the earlier tasks only, with the small settings, into --out/adapters/<method>. */
-  private Path train(String method) throws Exception {
-    RunOptions options = new RunOptions();
-    options.trainRows = 32;
-    options.testRows = 40;
-    options.epochs = 1;
-    options.maxLength = 32;
-    RunSettings settings = options.settings(3);
-    Path folder = out.resolve("adapters").resolve(method);
-    try (EncoderSession session = new EncoderSession(TaskTexts.read(Path.of("../data"), EARLIER,
-        settings.trainRows(), settings.testRows(), settings.seed()), settings.maxLength(), false)) {
-      new MethodTrainer(session, settings.trainingConfig(), settings.sampling())
-          .train(Method.byId(method).forTasks(EARLIER), folder);
-    }
-    return folder;
+  /** {@code rankwise train} of a method on the earlier tasks only, into --out/adapters/<method>. */
+  private Path train(String method) {
+    CliRun train = run(with(new String[] {"train", "--method", method, "--tasks", String.join(",", EARLIER),
+        "--out", out.toString()}, SMALL));
+    assertEquals(0, train.code(), train.err());
+    return out.resolve("adapters").resolve(method);
   }
 
   private static CliRun predict(Path adapters, String task) {

@@ -3,6 +3,7 @@ package dev.rankwise.cli.job;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.rankwise.encoders.minilm.MiniLm;
+import dev.rankwise.runtime.infer.TextEncoder;
 import dev.rankwise.runtime.io.ClassifierRecord;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
@@ -72,6 +73,13 @@ public final class TaskAdder {
       throw new IllegalArgumentException("the adapters in " + source + " were trained on " + record.encoder()
           + ", not on " + session.encoder().name());
     }
+    for (Map.Entry<String, Object> setting : record.encoderSettings().entrySet()) {
+      Object current = session.encoder().settings().get(setting.getKey());
+      if (!TextEncoder.INFORMATIVE_SETTINGS.contains(setting.getKey()) && !same(setting.getValue(), current)) {
+        throw new IllegalArgumentException("the adapters in " + source + " were trained on " + record.encoder()
+            + " with " + setting.getKey() + " " + setting.getValue() + ", not " + current);
+      }
+    }
     if (record.tasks().contains(task)) {
       throw new IllegalArgumentException("the adapters in " + source + " route task '" + task + "' already;"
           + " their tasks are " + record.tasks());
@@ -103,8 +111,15 @@ public final class TaskAdder {
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, List<String>> labels = new LinkedHashMap<>(record.labels());
       labels.putAll(session.labels(List.of(task)));
-      added.save(target, new ClassifierRecord(record.encoder(), labels));
+      added.save(target, new ClassifierRecord(record.encoder(), record.encoderSettings(), labels));
       return new AddedTask(List.copyOf(labels.keySet()), added.summary().trainable(), result, seconds);
     }
+  }
+
+  private static boolean same(Object saved, Object current) {
+    if (saved instanceof Number a && current instanceof Number b) {
+      return a.doubleValue() == b.doubleValue();
+    }
+    return saved.equals(current);
   }
 }
