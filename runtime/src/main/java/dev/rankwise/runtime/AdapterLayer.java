@@ -32,6 +32,40 @@ public interface AdapterLayer extends Block {
   }
 
   /**
+   * What of this layer belongs to task {@code task} alone, by parameter file name: the rows of the
+   * parameter's first axis that only this task reads (all of them for a parameter that is the
+   * task's own, such as per-task LoRA's {@code lora_A.<task>}; one row of a task-indexed matrix,
+   * such as rank experts' {@code task_embedding}). Changing only these leaves every other task's
+   * output as it was, which is what lets a task be added to a trained model (PEFT's {@code
+   * add_adapter}). Empty for a layer whose parameters every task reads (shared or decomposed LoRA,
+   * token-routed experts): such a layer cannot take a new task without changing the others.
+   *
+   * @param task the task's index in the declaration's {@code @TaskRouter}
+   */
+  default Map<String, TaskRows> taskParameters(int task) {
+    return Map.of();
+  }
+
+  /**
+   * Rows {@code [from, to)} of a parameter's first axis.
+   *
+   * @param from the first row
+   * @param to one past the last row
+   */
+  record TaskRows(long from, long to) {
+    public TaskRows {
+      if (from < 0 || to <= from) {
+        throw new IllegalArgumentException("rows must be a non-empty range [from, to), got [" + from + ", " + to + ")");
+      }
+    }
+
+    /** The number of rows. */
+    public long count() {
+      return to - from;
+    }
+  }
+
+  /**
    * The experts each task uses now, by task name in declaration order, best first; empty for kinds
    * that do not select experts per task.
    */

@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import dev.rankwise.runtime.AdaptedLinear;
+import dev.rankwise.runtime.AdapterLayer;
 import dev.rankwise.runtime.internal.Initializers;
 import dev.rankwise.runtime.internal.RoutingContext;
 import dev.rankwise.runtime.route.TaskRouterConfig;
@@ -69,6 +70,18 @@ abstract class AbstractTaskGate implements ExpertGate {
     named.put(RankExpertsLinear.GATE, projection);
     named.put(RankExpertsLinear.TASK_GATE, offsets);
     return named;
+  }
+
+  /**
+   * Row {@code task} of the embeddings and of the offsets; the gate projection is every task's, so
+   * it is not among them.
+   */
+  @Override
+  public Map<String, AdapterLayer.TaskRows> taskRows(int task) {
+    Map<String, AdapterLayer.TaskRows> own = new LinkedHashMap<>();
+    own.put(RankExpertsLinear.TASK_EMBEDDING, new AdapterLayer.TaskRows(task, task + 1));
+    own.put(RankExpertsLinear.TASK_GATE, new AdapterLayer.TaskRows(task, task + 1));
+    return own;
   }
 
   /** Per-row gates (batch, 1, ..., 1, R) from each row's task. */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import dev.rankwise.runtime.AdapterLayer;
 import dev.rankwise.runtime.internal.RoutingContext;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.util.Map;
@@ -45,6 +46,14 @@ final class AdaptiveTaskGate extends AbstractTaskGate {
     Map<String, Parameter> named = super.parameters();
     named.put(RankExpertsLinear.RANK_LOGITS, rankLogits);
     return named;
+  }
+
+  /** As the fixed gate's, and row {@code task} of the rank logits. */
+  @Override
+  public Map<String, AdapterLayer.TaskRows> taskRows(int task) {
+    Map<String, AdapterLayer.TaskRows> own = super.taskRows(task);
+    own.put(RankExpertsLinear.RANK_LOGITS, new AdapterLayer.TaskRows(task, task + 1));
+    return own;
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.rankwise.runtime.experts;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import dev.rankwise.runtime.AdapterLayer;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.util.Map;
 import java.util.Optional;
@@ -27,6 +28,14 @@ interface ExpertGate {
    * @param input the layer's input in its own shape, before dropout
    */
   NDArray gates(ParameterStore store, NDArray input, boolean training);
+
+  /**
+   * The rows of the gate's parameters that only task {@code task} reads, by file name; empty for a
+   * gate that routes by token (see {@code AdapterLayer.taskParameters}).
+   */
+  default Map<String, AdapterLayer.TaskRows> taskRows(int task) {
+    return Map.of();
+  }
 
   /** The task routing, empty for a gate that routes by token. */
   Optional<TaskRouterConfig> router();

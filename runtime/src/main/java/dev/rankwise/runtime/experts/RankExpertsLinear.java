@@ -129,6 +129,15 @@ public final class RankExpertsLinear extends AdaptedLinear {
     return named;
   }
 
+  /**
+   * Task-routed experts: the task's rows of the embeddings, offsets (and rank logits); the experts
+   * and the gate projection are every task's. Empty for a token router.
+   */
+  @Override
+  public Map<String, TaskRows> taskParameters(int task) {
+    return gate.taskRows(task);
+  }
+
   @Override
   public Map<String, Object> fileRecord() {
     Map<String, Object> record = new LinkedHashMap<>();

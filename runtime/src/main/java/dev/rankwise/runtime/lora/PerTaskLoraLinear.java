@@ -61,6 +61,15 @@ public final class PerTaskLoraLinear extends AdaptedLinear {
     return named;
   }
 
+  /** The task's own {@code lora_A.<task>}, {@code lora_T.<task>} and {@code lora_B.<task>}, whole. */
+  @Override
+  public Map<String, TaskRows> taskParameters(int task) {
+    Map<String, TaskRows> own = new LinkedHashMap<>();
+    updates.get(task).parameters().forEach((name, parameter) ->
+        own.put(name, new TaskRows(0, parameter.getArray().getShape().get(0))));
+    return own;
+  }
+
   @Override
   public Map<String, Object> fileRecord() {
     return config.fileRecord();

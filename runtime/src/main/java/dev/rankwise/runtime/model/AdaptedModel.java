@@ -1,20 +1,27 @@
 package dev.rankwise.runtime.model;
 
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import dev.rankwise.runtime.AdapterKind;
 import dev.rankwise.runtime.AdapterLayer;
+import dev.rankwise.runtime.AdapterLayer.TaskRows;
+import dev.rankwise.runtime.internal.ParameterValues;
 import dev.rankwise.runtime.io.AdapterFiles;
 import dev.rankwise.runtime.io.ClassifierRecord;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -27,6 +34,10 @@ public final class AdaptedModel {
   private final Block block;
   private final Map<String, AdapterLayer> layers;
   private final Map<String, Parameter> included = new LinkedHashMap<>();
+  /** Saved and loaded with the adapters, never trained: what was included before {@link #addTasks}. */
+  private final Map<String, Parameter> kept = new LinkedHashMap<>();
+  /** The task ids whose parameters train; null when every adapter parameter trains. */
+  private List<Integer> trainedTasks;
   private boolean routingFrozen;
   private boolean unloaded;
 
@@ -68,14 +79,71 @@ public final class AdaptedModel {
     List<Parameter> frozen = frozenRouting();
     Map<String, Parameter> trainable = new LinkedHashMap<>();
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      Map<String, TaskRows> rows = trainedRows(layer.getValue());
       for (Map.Entry<String, Parameter> parameter : layer.getValue().adapterParameters().entrySet()) {
-        if (!frozen.contains(parameter.getValue())) {
+        if (!frozen.contains(parameter.getValue()) && (rows == null || rows.containsKey(parameter.getKey()))) {
           trainable.put(AdapterFiles.key(layer.getKey(), parameter.getKey()), parameter.getValue());
         }
       }
     }
     trainable.putAll(included);
     return trainable;
+  }
+
+  /**
+   * The trainable parameters of which only some rows train, by key (a subset of {@link
+   * #namedTrainableParameters()}): after {@link #addTasks}, the new tasks' rows of matrices indexed
+   * by task, such as rank experts' {@code task_embedding}. Every other row must stay as it is, so
+   * a trainer updates these rows only, weight decay and optimizer state included. Empty when every
+   * trainable parameter trains whole.
+   */
+  public Map<String, TaskRows> trainableRows() {
+    Map<String, TaskRows> partial = new LinkedHashMap<>();
+    Map<String, Parameter> trainable = namedTrainableParameters();
+    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      Map<String, TaskRows> rows = trainedRows(layer.getValue());
+      if (rows == null) {
+        continue;
+      }
+      rows.forEach((name, range) -> {
+        String key = AdapterFiles.key(layer.getKey(), name);
+        Parameter parameter = trainable.get(key);
+        if (parameter != null && range.count() < parameter.getArray().getShape().get(0)) {
+          partial.put(key, range);
+        }
+      });
+    }
+    return partial;
+  }
+
+  /**
+   * The tasks whose parameters train, in router order: every task the declaration routes, or after
+   * {@link #addTasks} only the added ones. Empty without a {@code @TaskRouter}.
+   */
+  public List<String> trainedTasks() {
+    List<String> tasks = tasks();
+    return trainedTasks == null ? tasks : trainedTasks.stream().map(tasks::get).toList();
+  }
+
+  /**
+   * The rows of a layer's parameters that train, by file name: the trained tasks' rows taken
+   * together (added tasks are contiguous); null when all of them train.
+   */
+  private Map<String, TaskRows> trainedRows(AdapterLayer layer) {
+    if (trainedTasks == null) {
+      return null;
+    }
+    Map<String, TaskRows> rows = new LinkedHashMap<>();
+    for (int task : trainedTasks) {
+      layer.taskParameters(task).forEach((name, range) -> rows.merge(name, range, (a, b) -> {
+        if (b.from() != a.to()) {
+          throw new IllegalStateException("the trained tasks' rows of '" + name + "' are not contiguous: "
+              + a + " and " + b);
+        }
+        return new TaskRows(a.from(), b.to());
+      }));
+    }
+    return rows;
   }
 
   /**
@@ -112,13 +180,141 @@ public final class AdaptedModel {
    * heads of multi-task training ({@code heads.<task>.weight}). Including a key again replaces it.
    */
   public AdaptedModel include(Map<String, Parameter> parameters) {
-    included.putAll(parameters);
+    // A key kept from before addTasks (an earlier task's head) stays kept: it is replaced, not trained.
+    parameters.forEach((key, parameter) -> (kept.containsKey(key) ? kept : included).put(key, parameter));
     return this;
   }
 
   /** The included parameters by key. */
   public Map<String, Parameter> includedParameters() {
     return Collections.unmodifiableMap(included);
+  }
+
+  /**
+   * The parameters saved and loaded with the adapters but never trained: after {@link #addTasks},
+   * those included before (the earlier tasks' heads).
+   */
+  public Map<String, Parameter> keptParameters() {
+    return Collections.unmodifiableMap(kept);
+  }
+
+  /**
+   * Adds tasks to this trained model, as PEFT's {@code add_adapter} adds an adapter: the returned
+   * model routes this model's tasks followed by {@code tasks}; every earlier task keeps its
+   * parameters bit for bit, and the new tasks' parameters start as a fresh attach of the extended
+   * declaration with {@code seed} starts them. Only the new tasks' parameters train ({@link
+   * #trainedTasks()}): per-task LoRA's adapters of the new tasks; for task-routed rank experts the
+   * new rows of the task embeddings, offsets (and rank logits), over the frozen shared experts and
+   * gate projection ({@link #trainableRows()}); and what is included from now on (the new tasks'
+   * heads). What was included before (the earlier tasks' heads) is kept: saved with the adapters,
+   * never trained. So every earlier task's outputs stay exactly as they were (docs/DESIGN.md §6).
+   *
+   * <p>This model is spent afterwards, as after {@link #mergeAndUnload()}: the returned model's
+   * adapters take the place of its adapters in the block. All or nothing: if the tasks cannot be
+   * added, nothing changes.
+   *
+   * @param seed seed of the new tasks' initialisation, as {@link AdapterSpec#attach(Block, long)}
+   * @throws IllegalStateException if the declaration has no {@code @TaskRouter}, a layer's
+   *     parameters are shared by every task (shared or decomposed LoRA, token-routed experts: the
+   *     message names the methods that can add a task), or the adapters are merged
+   * @throws IllegalArgumentException if {@code tasks} is empty or names a task routed already
+   */
+  public AdaptedModel addTasks(List<String> tasks, long seed) {
+    checkAttached();
+    TaskRouterConfig router = spec.taskRouter().orElseThrow(() -> new IllegalStateException(
+        spec.declaringType() + " declares no @TaskRouter, so it has no tasks to add one to; " + CAN_ADD_TASKS));
+    if (tasks.isEmpty()) {
+      throw new IllegalArgumentException("name at least one task to add to " + router.tasks());
+    }
+    if (isMerged()) {
+      throw new IllegalStateException(spec.declaringType() + " is merged; call unmerge() before adding tasks");
+    }
+    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      if (layer.getValue().taskParameters(0).isEmpty()) {
+        throw new IllegalStateException("cannot add a task to " + spec.declaringType() + ": layer '"
+            + layer.getKey() + "' (" + AdapterKind.of(layer.getValue().config()).name() + ") is shared by"
+            + " every task, so training a new task would change the others; " + CAN_ADD_TASKS);
+      }
+    }
+    int before = router.tasks().size();
+    List<String> all = new ArrayList<>(router.tasks());
+    all.addAll(tasks);
+    AdapterSpec extended = spec.withTasks(all);
+    Map<String, AdapterLayer> replacements = Attacher.replace(extended, block, layers, seed);
+    try {
+      for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+        copyTasks(layer.getKey(), layer.getValue(), replacements.get(layer.getKey()), before);
+      }
+    } catch (RuntimeException e) {
+      Attacher.replaceBack(block, replacements, layers);
+      throw e;
+    }
+    layers.values().forEach(AdapterLayer::releaseAdapter);
+    unloaded = true;
+    AdaptedModel added = new AdaptedModel(extended, block, replacements);
+    added.trainedTasks = new ArrayList<>();
+    for (int task = before; task < all.size(); task++) {
+      added.trainedTasks.add(task);
+    }
+    added.kept.putAll(kept);
+    added.kept.putAll(included);
+    added.freezeBase();
+    return added;
+  }
+
+  /** As {@link #addTasks(List, long)} with {@link AdapterSpec#DEFAULT_SEED}. */
+  public AdaptedModel addTasks(List<String> tasks) {
+    return addTasks(tasks, AdapterSpec.DEFAULT_SEED);
+  }
+
+  private static final String CAN_ADD_TASKS = "per-task LoRA (@Lora(perTask = true)) and task-routed rank"
+      + " experts (@RankExperts with @TaskRouter) can add a task without changing the others";
+
+  /**
+   * Copies what a layer learned into its replacement that routes more tasks: parameters of equal
+   * shape whole (the shared experts and projection, each earlier task's own adapters); a matrix
+   * indexed by task row by row, each earlier task's rows into the same task's rows.
+   */
+  private static void copyTasks(String path, AdapterLayer from, AdapterLayer to, int tasks) {
+    Map<String, Parameter> targets = to.adapterParameters();
+    for (Map.Entry<String, Parameter> parameter : from.adapterParameters().entrySet()) {
+      String name = parameter.getKey();
+      Parameter target = targets.get(name);
+      if (target == null) {
+        throw new IllegalStateException("layer '" + path + "' routing more tasks has no parameter '" + name + "'");
+      }
+      float[] values = parameter.getValue().getArray().toFloatArray();
+      Shape fromShape = parameter.getValue().getArray().getShape();
+      Shape toShape = target.getArray().getShape();
+      if (fromShape.equals(toShape)) {
+        ParameterValues.overwrite(target.getArray(), values);
+        continue;
+      }
+      long[] rest = Arrays.copyOfRange(fromShape.getShape(), 1, fromShape.dimension());
+      if (!Arrays.equals(rest, Arrays.copyOfRange(toShape.getShape(), 1, toShape.dimension()))) {
+        throw new IllegalStateException("layer '" + path + "': parameter '" + name + "' is " + fromShape
+            + " for the earlier tasks but " + toShape + " for more, not a matrix indexed by task");
+      }
+      int rowSize = Math.toIntExact(values.length / fromShape.get(0));
+      float[] merged = target.getArray().toFloatArray();
+      long copied = 0;
+      for (int task = 0; task < tasks; task++) {
+        TaskRows source = from.taskParameters(task).get(name);
+        TaskRows destination = to.taskParameters(task).get(name);
+        if (source == null || destination == null || source.count() != destination.count()) {
+          throw new IllegalStateException("layer '" + path + "': parameter '" + name + "' changes shape with"
+              + " the tasks but does not keep task " + task + "'s rows (" + source + ", " + destination + ")");
+        }
+        System.arraycopy(values, Math.toIntExact(source.from() * rowSize), merged,
+            Math.toIntExact(destination.from() * rowSize), Math.toIntExact(source.count() * rowSize));
+        copied += source.count();
+      }
+      if (copied != fromShape.get(0)) {
+        throw new IllegalStateException("layer '" + path + "': parameter '" + name + "' has rows no task owns,"
+            + " so it cannot grow with the tasks");
+      }
+      ParameterValues.overwrite(target.getArray(), merged);
+    }
   }
 
   /**
@@ -130,13 +326,16 @@ public final class AdaptedModel {
     for (Pair<String, Parameter> parameter : block.getParameters()) {
       parameter.getValue().freeze(true);
     }
+    // The adapters (after addTasks: the added tasks' parts) and the included parameters train.
+    Set<Parameter> trainable = Collections.newSetFromMap(new IdentityHashMap<>());
+    trainable.addAll(namedTrainableParameters().values());
     for (AdapterLayer layer : layers.values()) {
       for (Parameter parameter : layer.adapterParameters().values()) {
-        parameter.freeze(false);
+        parameter.freeze(!trainable.contains(parameter));
       }
     }
+    kept.values().forEach(parameter -> parameter.freeze(true));
     included.values().forEach(parameter -> parameter.freeze(false));
-    frozenRouting().forEach(parameter -> parameter.freeze(true));
   }
 
   /** Trainable and total parameter counts, printable as PEFT prints them. */
@@ -145,12 +344,15 @@ public final class AdaptedModel {
     for (Pair<String, Parameter> parameter : block.getParameters()) {
       all += parameter.getValue().getArray().size();
     }
-    for (Parameter parameter : included.values()) {
+    for (Parameter parameter : filedExtra().values()) {
       all += parameter.getArray().size();
     }
+    Map<String, TaskRows> rows = trainableRows();
     long trainable = 0;
-    for (Parameter parameter : trainableParameters()) {
-      trainable += parameter.getArray().size();
+    for (Map.Entry<String, Parameter> parameter : namedTrainableParameters().entrySet()) {
+      Shape shape = parameter.getValue().getArray().getShape();
+      TaskRows partial = rows.get(parameter.getKey());
+      trainable += partial == null ? shape.size() : shape.size() / shape.get(0) * partial.count();
     }
     return new ParameterSummary(trainable, all);
   }
@@ -285,7 +487,7 @@ public final class AdaptedModel {
    */
   public void save(Path directory) throws IOException {
     checkAttached();
-    AdapterFiles.save(directory, spec.declaringType(), tasks(), layers, included, Optional.empty());
+    AdapterFiles.save(directory, spec.declaringType(), tasks(), layers, filedExtra(), Optional.empty());
   }
 
   /**
@@ -294,7 +496,7 @@ public final class AdaptedModel {
    */
   public void save(Path directory, ClassifierRecord classifier) throws IOException {
     checkAttached();
-    AdapterFiles.save(directory, spec.declaringType(), tasks(), layers, included, Optional.of(classifier));
+    AdapterFiles.save(directory, spec.declaringType(), tasks(), layers, filedExtra(), Optional.of(classifier));
   }
 
   /**
@@ -303,8 +505,15 @@ public final class AdaptedModel {
    */
   public AdaptedModel load(Path directory) throws IOException {
     checkAttached();
-    AdapterFiles.load(directory, tasks(), layers, included);
+    AdapterFiles.load(directory, tasks(), layers, filedExtra());
     return this;
+  }
+
+  /** What the files hold besides the adapters: the kept parameters, then the included ones. */
+  private Map<String, Parameter> filedExtra() {
+    Map<String, Parameter> extra = new LinkedHashMap<>(kept);
+    extra.putAll(included);
+    return extra;
   }
 
   private List<String> tasks() {

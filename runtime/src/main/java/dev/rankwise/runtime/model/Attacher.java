@@ -73,6 +73,44 @@ final class Attacher {
     }
   }
 
+  /**
+   * Puts a new adapter from {@code spec} in the place of each of {@code layers}, wrapping the same
+   * base layer with the same config under the spec's routing, initialised as {@link #attach} would
+   * with {@code seed}. All or nothing: every new adapter is built before the tree changes. The old
+   * adapters stay allocated (the caller copies from them, then releases them).
+   *
+   * @return the new adapters by block path, in the order of {@code layers}
+   */
+  static Map<String, AdapterLayer> replace(
+      AdapterSpec spec, Block root, Map<String, AdapterLayer> layers, long seed) {
+    Map<String, AdapterLayer> replacements = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+        replacements.put(layer.getKey(), AdapterKind.create(layer.getValue().baseLayer(),
+            layer.getValue().config(), spec.taskRouter(), layerSeed(seed, layer.getKey())));
+      }
+    } catch (RuntimeException e) {
+      replacements.values().forEach(AdapterLayer::releaseAdapter);
+      throw e;
+    }
+    Map<String, Block> paths = BlockPaths.of(root);
+    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      String path = layer.getKey();
+      ChildReplacer.replace(parent(root, paths, path), layer.getValue(), replacements.get(path), path);
+    }
+    return replacements;
+  }
+
+  /** Undoes {@link #replace}: the old adapters back in their places, the new ones released. */
+  static void replaceBack(Block root, Map<String, AdapterLayer> replacements, Map<String, AdapterLayer> layers) {
+    Map<String, Block> paths = BlockPaths.of(root);
+    for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
+      String path = layer.getKey();
+      ChildReplacer.replace(parent(root, paths, path), replacements.get(path), layer.getValue(), path);
+    }
+    replacements.values().forEach(AdapterLayer::releaseAdapter);
+  }
+
   /** A per-layer seed, so a layer's initialisation does not depend on the order of attachment. */
   static long layerSeed(long seed, String path) {
     return seed * 0x9E3779B97F4A7C15L + path.hashCode();

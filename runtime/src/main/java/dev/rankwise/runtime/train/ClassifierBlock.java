@@ -31,6 +31,7 @@ public final class ClassifierBlock extends AbstractBlock {
 
   private final RoutedBlock encoder;
   private final TaskHeads heads;
+  private final long[] routes;
 
   /**
    * Puts the heads on the encoder.
@@ -39,9 +40,19 @@ public final class ClassifierBlock extends AbstractBlock {
    * @param heads one head per task, in the order of the task ids
    */
   public ClassifierBlock(Block encoder, TaskHeads heads) {
+    this(encoder, heads, null);
+  }
+
+  /**
+   * As {@link #ClassifierBlock(Block, TaskHeads)} for heads of some of the encoder's tasks, such as
+   * the tasks added to a model that trains them alone: a row of head {@code t} is routed to task
+   * {@code routes[t]} of the encoder; null routes head {@code t} to task {@code t}.
+   */
+  ClassifierBlock(Block encoder, TaskHeads heads, int[] routes) {
     super(VERSION);
     this.encoder = addChildBlock("encoder", new RoutedBlock(encoder));
     this.heads = addChildBlock("heads", heads);
+    this.routes = routes == null ? null : Arrays.stream(routes).asLongStream().toArray();
   }
 
   /** The logits of task {@code task}'s rows in an output of this block. */
@@ -57,8 +68,17 @@ public final class ClassifierBlock extends AbstractBlock {
   @Override
   protected NDList forwardInternal(
       ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray features = encoder.forward(store, inputs, training, params).singletonOrThrow();
     long[] taskIds = inputs.get(inputs.size() - 1).toType(DataType.INT64, false).toLongArray();
+    NDList encoderInputs = inputs;
+    if (routes != null) {
+      long[] routed = new long[taskIds.length];
+      for (int row = 0; row < taskIds.length; row++) {
+        routed[row] = taskIds[row] >= 0 && taskIds[row] < routes.length ? routes[(int) taskIds[row]] : -1;
+      }
+      encoderInputs = new NDList(inputs.subList(0, inputs.size() - 1));
+      encoderInputs.add(inputs.get(inputs.size() - 1).getManager().create(routed));
+    }
+    NDArray features = encoder.forward(store, encoderInputs, training, params).singletonOrThrow();
     int tasks = heads.tasks().size();
     if (features.getShape().get(0) != taskIds.length) {
       throw new IllegalArgumentException("the encoder returned " + features.getShape().get(0)

@@ -2,7 +2,9 @@ package dev.rankwise.runtime.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
+import dev.rankwise.runtime.AdapterLayer.TaskRows;
 import dev.rankwise.runtime.internal.ParameterValues;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,6 +19,7 @@ import java.util.Map;
 final class ParameterUpdate {
 
   private final Map<String, Parameter> trainable;
+  private final Map<String, TaskRows> rows;
   private final AdamW optimizer;
   private final double maxGradNorm;
 
@@ -24,14 +27,17 @@ final class ParameterUpdate {
    * Prepares the update of the named parameters.
    *
    * @param trainable the parameters to train by stable name (the optimizer's state is keyed by it)
+   * @param rows the parameters of which only these rows train, by name; every other row stays as
+   *     it is, bit for bit
    * @param runManager owns the optimizer's state; must stay open for the run
    */
-  ParameterUpdate(Map<String, Parameter> trainable, TrainingConfig config, LearningRateSchedule schedule,
-      NDManager runManager) {
+  ParameterUpdate(Map<String, Parameter> trainable, Map<String, TaskRows> rows, TrainingConfig config,
+      LearningRateSchedule schedule, NDManager runManager) {
     if (trainable.isEmpty()) {
       throw new IllegalArgumentException("nothing to train: the list of trainable parameters is empty");
     }
     this.trainable = new LinkedHashMap<>(trainable);
+    this.rows = Map.copyOf(rows);
     this.maxGradNorm = config.maxGradNorm();
     this.optimizer = new AdamW(schedule, config.weightDecay(), runManager);
     for (Parameter parameter : trainable.values()) {
@@ -50,17 +56,28 @@ final class ParameterUpdate {
    *     gradients are zeroed
    */
   void apply(int step, String batch, NDManager stepManager) {
+    List<NDArray> whole = new ArrayList<>(trainable.size());
     List<NDArray> gradients = new ArrayList<>(trainable.size());
-    for (Parameter parameter : trainable.values()) {
-      NDArray gradient = parameter.getArray().getGradient();
+    for (Map.Entry<String, Parameter> parameter : trainable.entrySet()) {
+      NDArray gradient = parameter.getValue().getArray().getGradient();
       gradient.attach(stepManager);
-      gradients.add(gradient);
+      whole.add(gradient);
+      TaskRows part = rows.get(parameter.getKey());
+      if (part == null) {
+        gradients.add(gradient);
+      } else {
+        // Only these rows train: the others' gradient (a contrastive loss reaches them) neither
+        // clips nor updates anything.
+        NDArray rowsGradient = gradient.get(new NDIndex("{}:{}", part.from(), part.to()));
+        rowsGradient.attach(stepManager);
+        gradients.add(rowsGradient);
+      }
     }
     double norm = GradientClipping.clip(gradients, maxGradNorm);
     if (!Double.isFinite(norm)) {
       // The collector never zeroes gradients; leave none behind for a caller that goes on.
       // Not copyTo, which makes libtorch warn (docs/DESIGN.md §7).
-      gradients.forEach(gradient -> {
+      whole.forEach(gradient -> {
         try (NDArray zeros = gradient.zerosLike()) {
           ParameterValues.overwrite(gradient, zeros);
         }
@@ -70,7 +87,13 @@ final class ParameterUpdate {
     optimizer.beginUpdate();
     int i = 0;
     for (Map.Entry<String, Parameter> parameter : trainable.entrySet()) {
-      optimizer.update(parameter.getKey(), parameter.getValue().getArray(), gradients.get(i++));
+      TaskRows part = rows.get(parameter.getKey());
+      NDArray weight = parameter.getValue().getArray();
+      if (part == null) {
+        optimizer.update(parameter.getKey(), weight, gradients.get(i++));
+      } else {
+        optimizer.update(parameter.getKey(), weight, gradients.get(i++), part);
+      }
     }
   }
 

@@ -36,10 +36,14 @@ final class TaskEvaluation {
 
   private TaskEvaluation() {}
 
-  /** The metrics of every task on its {@code split} rows, in task order. */
+  /**
+   * The metrics of every task on its {@code split} rows, in task order.
+   *
+   * @param routes each task's id in the model's router
+   */
   static List<TaskMetrics> evaluate(
-      Block block, TaskHeads heads, List<TaskData> tasks, Split split, int batchSize) {
-    ClassifierBlock classifier = new ClassifierBlock(block, heads);
+      Block block, TaskHeads heads, List<TaskData> tasks, int[] routes, Split split, int batchSize) {
+    ClassifierBlock classifier = new ClassifierBlock(block, heads, routes);
     List<TaskMetrics> metrics = new ArrayList<>();
     for (int t = 0; t < tasks.size(); t++) {
       TaskData task = tasks.get(t);

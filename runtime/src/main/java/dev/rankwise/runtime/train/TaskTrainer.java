@@ -11,6 +11,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import dev.rankwise.runtime.AdapterLayer.TaskRows;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.internal.RoutingContext;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +85,20 @@ public final class TaskTrainer {
     checkTasks(model, heads, tasks);
     model.include(heads.namedParameters());
     model.freezeBase();
-    return run(model.block(), model.namedTrainableParameters(), heads, tasks);
+    return run(model.block(), model.namedTrainableParameters(), model.trainableRows(), routes(model, tasks),
+        heads, tasks);
+  }
+
+  /** Each task's id in the model's router (after {@code addTasks}, the trained tasks are not the first). */
+  private static int[] routes(AdaptedModel model, List<TaskData> tasks) {
+    if (model.spec().taskRouter().isEmpty()) {
+      return identity(tasks.size());
+    }
+    return tasks.stream().mapToInt(task -> model.spec().taskRouter().get().taskId(task.name())).toArray();
+  }
+
+  private static int[] identity(int tasks) {
+    return IntStream.range(0, tasks).toArray();
   }
 
   /**
@@ -112,7 +127,7 @@ public final class TaskTrainer {
       throw new IllegalArgumentException("nothing to train: every parameter of the model is frozen and the"
           + " heads have none; unfreeze what should train or give the tasks linear heads");
     }
-    return run(model, trainable, heads, tasks);
+    return run(model, trainable, Map.of(), identity(tasks.size()), heads, tasks);
   }
 
   /**
@@ -121,10 +136,16 @@ public final class TaskTrainer {
    */
   public List<TaskMetrics> evaluate(Block model, TaskHeads heads, List<TaskData> tasks) {
     checkHeads(heads, tasks);
-    return TaskEvaluation.evaluate(model, heads, tasks, TaskEvaluation.Split.TEST, config.batchSize());
+    return TaskEvaluation.evaluate(
+        model, heads, tasks, identity(tasks.size()), TaskEvaluation.Split.TEST, config.batchSize());
   }
 
-  private TrainingResult run(Block block, Map<String, Parameter> trainable, TaskHeads heads, List<TaskData> tasks) {
+  /**
+   * The run: {@code trainableRows} restricts parameters to rows that train ({@link
+   * AdaptedModel#trainableRows()}), {@code routes} is each task's id in the model's router.
+   */
+  private TrainingResult run(Block block, Map<String, Parameter> trainable, Map<String, TaskRows> trainableRows,
+      int[] routes, TaskHeads heads, List<TaskData> tasks) {
     checkValidation(tasks);
     Engine.getInstance().setRandomSeed((int) config.seed());
     List<Long> rows = tasks.stream().map(TaskData::trainRows).toList();
@@ -133,7 +154,7 @@ public final class TaskTrainer {
     long start = System.nanoTime();
     try (NDManager runManager = NDManager.newBaseManager()) {
       LearningRateSchedule schedule = new LearningRateSchedule(config, totalSteps);
-      ParameterUpdate update = new ParameterUpdate(trainable, config, schedule, runManager);
+      ParameterUpdate update = new ParameterUpdate(trainable, trainableRows, config, schedule, runManager);
       TrainingState state = new TrainingState(update, config, tasks);
       RunCheckpoints checkpoints = new RunCheckpoints(checkpointing,
           RunCheckpoints.describe(config, tasks, share, totalSteps, update.parameters()), listener);
@@ -146,12 +167,12 @@ public final class TaskTrainer {
         double[] value = {Double.NaN};
         state.guard.run(step, () -> {
           try (NDManager stepManager = runManager.newSubManager()) {
-            value[0] = step(block, heads, tasks, share, state, current, stepManager);
+            value[0] = step(block, heads, tasks, routes, share, state, current, stepManager);
           }
         });
         state.losses.add(value[0]);
         if (config.evaluates() && (step % config.evaluateEvery() == 0 || step == totalSteps)) {
-          validate(block, heads, tasks, state, step);
+          validate(block, heads, tasks, routes, state, step);
         }
         checkpoints.afterStep(state, step, step == totalSteps || stoppedEarly(state));
         listener.onStep(step, value[0]);
@@ -167,7 +188,7 @@ public final class TaskTrainer {
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       List<TaskMetrics> metrics =
-          TaskEvaluation.evaluate(block, heads, tasks, TaskEvaluation.Split.TEST, config.batchSize());
+          TaskEvaluation.evaluate(block, heads, tasks, routes, TaskEvaluation.Split.TEST, config.batchSize());
       List<Double> rates = new ArrayList<>();
       for (int step = 1; step <= state.losses.size(); step++) {
         rates.add(schedule.rate(step));
@@ -201,9 +222,10 @@ public final class TaskTrainer {
   }
 
   /** Evaluates on the validation rows after {@code step}: records it, keeps the best, stops early. */
-  private void validate(Block block, TaskHeads heads, List<TaskData> tasks, TrainingState state, int step) {
-    Evaluation evaluation = new Evaluation(step,
-        TaskEvaluation.evaluate(block, heads, tasks, TaskEvaluation.Split.VALIDATION, config.batchSize()));
+  private void validate(
+      Block block, TaskHeads heads, List<TaskData> tasks, int[] routes, TrainingState state, int step) {
+    Evaluation evaluation = new Evaluation(step, TaskEvaluation.evaluate(
+        block, heads, tasks, routes, TaskEvaluation.Split.VALIDATION, config.batchSize()));
     boolean improved = state.evaluations.record(evaluation, state.update.parameters());
     LOG.info("validation {}{}", evaluation, improved ? " (best so far)" : "");
     listener.onEvaluation(evaluation, improved);
@@ -213,7 +235,7 @@ public final class TaskTrainer {
     }
   }
 
-  private double step(Block block, TaskHeads heads, List<TaskData> tasks, int[] share,
+  private double step(Block block, TaskHeads heads, List<TaskData> tasks, int[] routes, int[] share,
       TrainingState state, int step, NDManager stepManager) {
     NDList inputs = new NDList();
     NDList labels = new NDList();
@@ -224,7 +246,7 @@ public final class TaskTrainer {
       inputs.add(take(tasks.get(t).trainInputs(), indices, stepManager));
       labels.add(take(tasks.get(t).trainLabels(), indices, stepManager));
       for (int i = 0; i < share[t]; i++) {
-        ids[row++] = t;
+        ids[row++] = routes[t];
       }
     }
     NDArray batch = NDArrays.concat(inputs);
@@ -287,9 +309,11 @@ public final class TaskTrainer {
       return;
     }
     List<String> routed = model.spec().taskRouter().get().tasks();
-    if (!names.equals(routed) || !heads.tasks().equals(routed)) {
+    List<String> trained = model.trainedTasks();
+    if (!names.equals(trained) || !heads.tasks().equals(trained)) {
       throw new IllegalArgumentException("the task data " + names + " and heads " + heads.tasks()
-          + " must follow the declaration's tasks " + routed + ", in that order");
+          + " must follow the declaration's tasks " + routed + ", in that order"
+          + (trained.equals(routed) ? "" : ", of which the model trains only the added " + trained));
     }
   }
 

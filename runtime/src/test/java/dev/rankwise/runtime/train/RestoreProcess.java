@@ -110,7 +110,7 @@ public final class RestoreProcess {
     Parameter weight = Parameter.builder().setName("w").setType(Parameter.Type.WEIGHT).build();
     weight.setArray(manager.create(new float[] {0, 1, 4}));
     TrainingConfig config = ToyTasks.config(1).build();
-    ParameterUpdate update = new ParameterUpdate(Map.of("w", weight), config,
+    ParameterUpdate update = new ParameterUpdate(Map.of("w", weight), Map.of(), config,
         new LearningRateSchedule(config, 1), manager);
     try (NDManager step = manager.newSubManager()) {
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
