@@ -2,8 +2,8 @@ package dev.rankwise.cli.job;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import dev.rankwise.encoders.minilm.MiniLm;
-import dev.rankwise.runtime.infer.TextEncoder;
+import dev.rankwise.encoders.bert.BertModel;
+import dev.rankwise.runtime.infer.TaskClassifier;
 import dev.rankwise.runtime.io.ClassifierRecord;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
@@ -22,7 +22,7 @@ import java.util.Map;
 
 /**
  * Adds a task to saved adapters ({@code AdaptedModel.addTasks}, PEFT's {@code add_adapter}): loads
- * the folder with its heads onto a fresh pretrained MiniLM, adds the task, trains only its
+ * the folder with its heads onto a fresh copy of the session's pretrained base, adds the task, trains only its
  * parameters and its head on the session's rows of that task (the frozen layers below the adapters
  * read from the session's cache, as {@link MethodTrainer} does), and saves everything, the earlier
  * tasks' adapters and heads unchanged, into a new folder with the extended labels.
@@ -68,28 +68,17 @@ public final class TaskAdder {
    * @throws IOException if the folder is missing or does not load
    */
   public AddedTask add(Path source, String task, Path target) throws IOException {
-    ClassifierRecord record = ClassifierRecord.read(source);
-    if (!record.encoder().equals(session.encoder().name())) {
-      throw new IllegalArgumentException("the adapters in " + source + " were trained on " + record.encoder()
-          + ", not on " + session.encoder().name());
-    }
-    for (Map.Entry<String, Object> setting : record.encoderSettings().entrySet()) {
-      Object current = session.encoder().settings().get(setting.getKey());
-      if (!TextEncoder.INFORMATIVE_SETTINGS.contains(setting.getKey()) && !same(setting.getValue(), current)) {
-        throw new IllegalArgumentException("the adapters in " + source + " were trained on " + record.encoder()
-            + " with " + setting.getKey() + " " + setting.getValue() + ", not " + current);
-      }
-    }
+    ClassifierRecord record = TaskClassifier.readRecord(source, session.encoder());
     if (record.tasks().contains(task)) {
       throw new IllegalArgumentException("the adapters in " + source + " route task '" + task + "' already;"
           + " their tasks are " + record.tasks());
     }
     try (NDManager manager = NDManager.newBaseManager()) {
-      MiniLm model = session.model(manager);
+      BertModel model = session.model(manager);
       AdaptedModel trained = AdapterSpec.read(source).attach(model);
       Map<String, Integer> classes = new LinkedHashMap<>();
       record.labels().forEach((name, labels) -> classes.put(name, labels.size()));
-      trained.include(new TaskHeads(classes, MiniLm.HIDDEN, manager).namedParameters()).load(source);
+      trained.include(new TaskHeads(classes, model.hidden(), manager).namedParameters()).load(source);
       AdaptedModel added;
       try {
         added = trained.addTasks(List.of(task), config.seed());
@@ -104,7 +93,7 @@ public final class TaskAdder {
       }
       // The head draws from the engine's generator: seed it, as MethodTrainer does.
       Engine.getInstance().setRandomSeed((int) config.seed());
-      TaskHeads head = TaskHeads.forTasks(data, MiniLm.HIDDEN, manager);
+      TaskHeads head = TaskHeads.forTasks(data, model.hidden(), manager);
       long start = System.nanoTime();
       TrainingResult result =
           TaskTrainer.builder().setConfig(config).optListener(listener).build().fit(added, head, data);
@@ -114,12 +103,5 @@ public final class TaskAdder {
       added.save(target, new ClassifierRecord(record.encoder(), record.encoderSettings(), labels));
       return new AddedTask(List.copyOf(labels.keySet()), added.summary().trainable(), result, seconds);
     }
-  }
-
-  private static boolean same(Object saved, Object current) {
-    if (saved instanceof Number a && current instanceof Number b) {
-      return a.doubleValue() == b.doubleValue();
-    }
-    return saved.equals(current);
   }
 }

@@ -84,9 +84,36 @@ public final class TaskClassifier implements AutoCloseable {
    *
    * @throws IOException if the folder is missing, was saved without its labels (the message says
    *     how to save it again), or does not fit the encoder
-   * @throws IllegalArgumentException if the adapters were trained on another encoder
+   * @throws IllegalArgumentException if the adapters were trained on another encoder or with other
+   *     settings ({@link #readRecord})
    */
   public static TaskClassifier load(Path directory, TextEncoder encoder) throws IOException {
+    ClassifierRecord record = readRecord(directory, encoder);
+    AdapterSpec spec = AdapterSpec.read(directory);
+    NDManager manager = NDManager.newBaseManager();
+    try {
+      AdaptedModel adapted = spec.attach(encoder.newBlock(manager));
+      Map<String, Integer> classes = new LinkedHashMap<>();
+      record.labels().forEach((task, labels) -> classes.put(task, labels.size()));
+      TaskHeads heads = new TaskHeads(classes, encoder.features(), manager);
+      adapted.include(heads.namedParameters()).load(directory);
+      return new TaskClassifier(adapted, heads, record, encoder.inputs(), manager);
+    } catch (IOException | RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Reads the record of the adapters in {@code directory} and checks that they were trained on
+   * {@code encoder}: its name, and every saved setting not in {@link
+   * TextEncoder#INFORMATIVE_SETTINGS}.
+   *
+   * @throws IOException if the folder is missing or was saved without its labels
+   * @throws IllegalArgumentException if the adapters were trained on another encoder or with other
+   *     settings; the message names each difference
+   */
+  public static ClassifierRecord readRecord(Path directory, TextEncoder encoder) throws IOException {
     ClassifierRecord record = ClassifierRecord.read(directory);
     if (!record.encoder().equals(encoder.name())) {
       throw new IllegalArgumentException("the adapters in " + directory + " were trained on "
@@ -104,19 +131,7 @@ public final class TaskClassifier implements AutoCloseable {
           + " with other settings: " + String.join(", ", differences) + "; load them with the encoder they"
           + " were trained on");
     }
-    AdapterSpec spec = AdapterSpec.read(directory);
-    NDManager manager = NDManager.newBaseManager();
-    try {
-      AdaptedModel adapted = spec.attach(encoder.newBlock(manager));
-      Map<String, Integer> classes = new LinkedHashMap<>();
-      record.labels().forEach((task, labels) -> classes.put(task, labels.size()));
-      TaskHeads heads = new TaskHeads(classes, encoder.features(), manager);
-      adapted.include(heads.namedParameters()).load(directory);
-      return new TaskClassifier(adapted, heads, record, encoder.inputs(), manager);
-    } catch (IOException | RuntimeException e) {
-      manager.close();
-      throw e;
-    }
+    return record;
   }
 
   /** Whether a saved setting equals the encoder's (numbers by value: a file reads them back as its own type). */
