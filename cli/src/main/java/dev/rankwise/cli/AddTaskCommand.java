@@ -5,6 +5,7 @@ import dev.rankwise.cli.job.EncoderSession;
 import dev.rankwise.cli.job.RunSettings;
 import dev.rankwise.cli.job.TaskAdder;
 import dev.rankwise.cli.job.TaskTexts;
+import dev.rankwise.runtime.io.ClassifierRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,6 +25,7 @@ final class AddTaskCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
   @Mixin RunOptions run;
   @Mixin AdapterOptions adapter;
+  @Mixin BaseOptions base;
 
   @Option(names = "--task", required = true, paramLabel = "NAME",
       description = "The task to add, as a tasks.json under --data names it.")
@@ -47,7 +49,8 @@ final class AddTaskCommand implements Callable<Integer> {
     List<TaskTexts> texts = TaskTexts.read(common.data, List.of(task), settings.trainRows(), settings.testRows(),
         settings.seed());
     TaskAdder.AddedTask added;
-    try (EncoderSession session = new EncoderSession(texts, settings.maxLength(), true)) {
+    ClassifierRecord record = ClassifierRecord.read(source);
+    try (EncoderSession session = new EncoderSession(texts, base.forAdapters().forAdapters(record, run.maxLength), true)) {
       added = new TaskAdder(session, settings.trainingConfig(), new TrainingProgress("add " + task))
           .add(source, task, target);
     }

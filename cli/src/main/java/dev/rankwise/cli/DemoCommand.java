@@ -13,12 +13,13 @@ import picocli.CommandLine.Option;
 
 /** Trains every method and the probe on all tasks and writes the report. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Fine-tune all-MiniLM-L6-v2 with every method on all tasks, compare them with the"
+    description = "Fine-tune a base (all-MiniLM-L6-v2 unless --base) with every method on all tasks, compare them with the"
         + " frozen encoder, and write report.md, results.json, charts and adapters into --out.")
 final class DemoCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
   @Mixin RunOptions run;
+  @Mixin BaseOptions base;
 
   @Option(names = "--methods", paramLabel = "ID", split = ",",
       description = "Only these methods, comma-separated (default: all).")
@@ -27,7 +28,7 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     common.applyToEngine();
-    DemoReport report = new DemoJob(common.data, run.settings(common.seed), true)
+    DemoReport report = new DemoJob(common.data, base.forTraining(), run.settings(common.seed), true)
         .run(methods == null ? Method.ALL : methods.stream().map(Method::byId).toList(), common.out);
     System.out.println();
     System.out.println(report.table());

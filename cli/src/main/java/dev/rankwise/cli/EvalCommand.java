@@ -21,6 +21,7 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
   @Mixin RunOptions run;
   @Mixin AdapterOptions adapter;
+  @Mixin BaseOptions base;
 
   @Override
   public Integer call() throws Exception {
@@ -38,7 +39,7 @@ final class EvalCommand implements Callable<Integer> {
             + "; evaluate with the data they were trained on");
       }
     }
-    try (EncoderSession session = new EncoderSession(texts, settings.maxLength(), true);
+    try (EncoderSession session = new EncoderSession(texts, base.forAdapters().forAdapters(saved, run.maxLength), true);
         TaskClassifier classifier = TaskClassifier.load(folder, session.encoder())) {
       List<TaskMetrics> metrics = TaskTrainer.builder().setConfig(settings.trainingConfig()).build()
           .evaluate(classifier.adapted().block(), classifier.heads(), session.taskData(tasks));

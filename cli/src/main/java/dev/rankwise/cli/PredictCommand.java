@@ -24,13 +24,14 @@ final class PredictCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
   @Mixin AdapterOptions adapter;
+  @Mixin BaseOptions base;
 
   @Option(names = "--task", required = true, paramLabel = "NAME", description = "The task to label for.")
   String task;
 
-  @Option(names = "--max-length", paramLabel = "N", defaultValue = "128",
-      description = "Tokens per text. Default: ${DEFAULT-VALUE}.")
-  int maxLength;
+  @Option(names = "--max-length", paramLabel = "N",
+      description = "Tokens per text (default: as many as the adapters were trained with).")
+  Integer maxLength;
 
   @Parameters(paramLabel = "TEXT", arity = "0..*", description = "Texts (default: lines of standard input).")
   List<String> texts = new ArrayList<>();
@@ -39,7 +40,8 @@ final class PredictCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     common.applyToEngine();
     Path folder = adapter.folder(common);
-    List<String> tasks = ClassifierRecord.read(folder).tasks();
+    ClassifierRecord record = ClassifierRecord.read(folder);
+    List<String> tasks = record.tasks();
     if (!tasks.contains(task)) {
       throw new IllegalArgumentException("--task " + task + " is not routed by the adapters in " + folder
           + "; their tasks are " + tasks);
@@ -48,7 +50,7 @@ final class PredictCommand implements Callable<Integer> {
     if (inputs.isEmpty()) {
       throw new IllegalArgumentException("no text to label: give texts as arguments or lines on standard input");
     }
-    try (BertEncoder encoder = BertEncoder.allMiniLmL6V2(maxLength);
+    try (BertEncoder encoder = base.forAdapters().forAdapters(record, maxLength);
         TaskClassifier classifier = TaskClassifier.load(folder, encoder)) {
       for (Prediction prediction : classifier.predict(task, inputs)) {
         System.out.println(prediction);

@@ -32,6 +32,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class SoakCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
+  @Mixin BaseOptions base;
 
   @Spec CommandSpec spec;
 
@@ -72,7 +73,7 @@ final class SoakCommand implements Callable<Integer> {
     List<MemorySample> samples = new ArrayList<>();
     long start = System.nanoTime();
     try (EncoderSession session = new EncoderSession(TaskTexts.read(common.data, chosen.tasks(),
-        settings.trainRows(), settings.testRows(), settings.seed()), settings.maxLength(), true)) {
+        settings.trainRows(), settings.testRows(), settings.seed()), base.forTraining().open(settings.maxLength()), true)) {
       TrainingProgress sampling = new TrainingProgress("multi-task") {
         @Override
         public void onStep(int step, double loss) {

@@ -25,12 +25,13 @@ import picocli.CommandLine.Option;
 
 /** Trains one method on its tasks and saves its adapters and heads. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Fine-tune all-MiniLM-L6-v2 with one method on the tasks --data declares (or --tasks);"
+    description = "Fine-tune a base (all-MiniLM-L6-v2 unless --base) with one method on the tasks --data declares (or --tasks);"
         + " save adapters and heads into --out/adapters/<method> and the run into --out/train-<method>.json.")
 final class TrainCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
   @Mixin RunOptions run;
+  @Mixin BaseOptions base;
 
   @Option(names = "--method", required = true, paramLabel = "ID",
       description = "shared-lora, per-task-lora, decomposed-16x16, decomposed-12x20, rank-experts,"
@@ -97,8 +98,10 @@ final class TrainCommand implements Callable<Integer> {
     Path checkpoints = common.out.resolve("checkpoints").resolve(chosen.id());
     prepare(checkpoints);
     MethodResult result;
-    try (EncoderSession session = new EncoderSession(texts, settings.maxLength(), true);
+    String baseName;
+    try (EncoderSession session = new EncoderSession(texts, base.forTraining().open(settings.maxLength()), true);
         StopOnSignal stop = new StopOnSignal()) {
+      baseName = session.encoder().name();
       Checkpointing checkpointing = Checkpointing.into(checkpoints).withEvery(checkpointEvery)
           .withKeep(keepCheckpoints).withResume(resume).withStop(stop);
       try {
@@ -119,7 +122,7 @@ final class TrainCommand implements Callable<Integer> {
     for (TaskMetrics metrics : result.metrics()) {
       System.out.println("  " + metrics);
     }
-    System.out.println("Report: " + ReportWriter.writeTrainingRun(common.out, settings, result));
+    System.out.println("Report: " + ReportWriter.writeTrainingRun(common.out, baseName, settings, result));
     System.out.println("Adapters and heads: " + adapters);
     System.out.println("Checkpoints: " + checkpoints);
     return 0;

@@ -1,5 +1,6 @@
 package dev.rankwise.cli;
 
+import dev.rankwise.cli.job.BaseModel;
 import dev.rankwise.cli.job.EncoderSession;
 import dev.rankwise.cli.job.Method;
 import dev.rankwise.cli.job.MethodResult;
@@ -51,7 +52,7 @@ public final class AddTaskMeasurement {
     List<String> others = all.stream().filter(task -> !task.equals(added)).toList();
     StringBuilder table = new StringBuilder();
     try (EncoderSession session = new EncoderSession(TaskTexts.read(data, all, settings.trainRows(),
-        settings.testRows(), settings.seed()), settings.maxLength(), false)) {
+        settings.testRows(), settings.seed()), BaseModel.DEFAULT.open(settings.maxLength()), false)) {
       for (String id : methods) {
         Method method = Method.byId(id);
         MethodResult together = new MethodTrainer(session, config, settings.sampling())
@@ -82,7 +83,7 @@ public final class AddTaskMeasurement {
         preset.epochs(), batchSize, preset.learningRate(), preset.probeSteps(), preset.seed());
     StringBuilder table = new StringBuilder();
     try (EncoderSession session = new EncoderSession(TaskTexts.read(data, List.of(added), settings.trainRows(),
-        settings.testRows(), settings.seed()), settings.maxLength(), false)) {
+        settings.testRows(), settings.seed()), BaseModel.DEFAULT.open(settings.maxLength()), false)) {
       for (String id : methods) {
         Path source = out.resolve(id + "-without-" + added);
         TaskAdder.AddedTask after = new TaskAdder(session, settings.trainingConfig(), TrainerListener.NONE)

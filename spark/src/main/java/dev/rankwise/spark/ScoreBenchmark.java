@@ -140,7 +140,7 @@ public final class ScoreBenchmark implements Callable<Integer> {
   }
 
   private ScoringSpec spec(Strategy strategy) {
-    return new ScoringSpec(maxLength, 32, strategy, threads);
+    return new ScoringSpec(null, maxLength, 32, strategy, threads);
   }
 
   private int child() throws Exception {

@@ -42,9 +42,14 @@ public final class ScoreJob implements Callable<Integer> {
       description = "Folder for the scored rows (JSON lines); must not exist.")
   String output;
 
-  @Option(names = "--max-length", paramLabel = "N", defaultValue = "128",
-      description = "Tokens per text, as rankwise predict's. Default: ${DEFAULT-VALUE}.")
-  int maxLength;
+  @Option(names = "--max-length", paramLabel = "N",
+      description = "Tokens per text (default: as many as the adapters were trained with, as rankwise predict).")
+  Integer maxLength;
+
+  @Option(names = "--base", paramLabel = "FOLDER",
+      description = "The Hugging Face model folder the adapters were trained on, at a path every executor can"
+          + " read; not needed for a shipped base, which the adapter folder names.")
+  String base;
 
   @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32",
       description = "Rows per forward pass. Default: ${DEFAULT-VALUE}.")
@@ -95,7 +100,7 @@ public final class ScoreJob implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ScoringSpec spec = new ScoringSpec(maxLength, batchSize, Strategy.byId(strategy), threads);
+    ScoringSpec spec = new ScoringSpec(base, maxLength, batchSize, Strategy.byId(strategy), threads);
     // Before Spark starts: a folder without adapters or labels is a one-line error.
     SparkScoring.tasks(adapters);
     if (master == null && System.getProperty("spark.master") == null) {

@@ -7,14 +7,18 @@ import java.io.Serializable;
  * tasks and labels): shipped in the task closure, so executors need nothing from the driver's
  * file system but the shipped folder.
  *
- * @param maxLength tokens per text, [CLS] and [SEP] included
+ * @param base the model folder the adapters were trained on, as a path the executors can read, or
+ *     null for the shipped base their record names
+ * @param maxLength tokens per text, special tokens included, or null for as many as the adapters
+ *     were trained with
  * @param batchSize rows per forward pass
  * @param strategy merged weights per task, or mixed-task batches
  * @param threads PyTorch intra-op threads of the executor's engine
  */
-public record ScoringSpec(int maxLength, int batchSize, Strategy strategy, int threads) implements Serializable {
+public record ScoringSpec(String base, Integer maxLength, int batchSize, Strategy strategy, int threads)
+    implements Serializable {
 
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
 
   /** Validates the values; the message names the one that is wrong. */
   public ScoringSpec {

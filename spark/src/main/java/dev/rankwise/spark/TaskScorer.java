@@ -6,13 +6,15 @@ import dev.rankwise.encoders.bert.BertEncoder;
 import dev.rankwise.runtime.infer.Prediction;
 import dev.rankwise.runtime.infer.TaskClassifier;
 import dev.rankwise.runtime.infer.TaskText;
+import dev.rankwise.runtime.io.ClassifierRecord;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A frozen all-MiniLM-L6-v2 with the saved adapters and heads of a folder, scoring (task, text)
+ * The frozen base a folder's adapters were trained on (as its record names it) with those adapters
+ * and their heads, scoring (task, text)
  * rows through a {@link TaskClassifier}, as {@code rankwise predict} does. Spark-free: an executor
  * holds one per task slot ({@link ExecutorModels}); the benchmark runs it alone as the
  * single-process engine. Not thread-safe: merged weights and its predictor are state.
@@ -26,13 +28,15 @@ public final class TaskScorer implements AutoCloseable {
   private String mergedTask;
 
   /**
-   * Loads the base and the adapters in {@code adapters}.
+   * Loads the adapters in {@code adapters} and the base they were trained on.
    *
    * @throws IOException if the adapter files are missing, malformed or saved without their labels
+   * @throws IllegalArgumentException if the base is not the one the adapters were trained on, or
+   *     they were trained on a model folder and {@code spec.base()} does not give it
    */
   public TaskScorer(ScoringSpec spec, Path adapters) throws IOException {
     this.spec = spec;
-    encoder = BertEncoder.allMiniLmL6V2(spec.maxLength());
+    encoder = BertEncoder.forAdapters(ClassifierRecord.read(adapters), spec.base(), spec.maxLength());
     try {
       classifier = TaskClassifier.load(adapters, encoder);
     } catch (IOException | RuntimeException e) {

@@ -88,7 +88,7 @@ final class Fixtures {
   }
 
   static ScoringSpec spec(Strategy strategy) {
-    return new ScoringSpec(MAX_LENGTH, 32, strategy, 1);
+    return new ScoringSpec(null, MAX_LENGTH, 32, strategy, 1);
   }
 
   /**

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The main job: every method of {@link Method#ALL} fine-tunes all-MiniLM-L6-v2 on all tasks at
+ * The main job: every method of {@link Method#ALL} fine-tunes a base (all-MiniLM-L6-v2 unless told) on all tasks at
  * once, the frozen encoder with linear heads is the baseline, and a report with the table, charts
  * and adapter files is written to the output folder.
  */
@@ -17,12 +17,14 @@ public final class DemoJob {
   private static final double PROBE_LEARNING_RATE = 1e-2;
 
   private final Path dataRoot;
+  private final BaseModel base;
   private final RunSettings settings;
   private final boolean progress;
 
-  /** A job over the task sets under {@code dataRoot}. */
-  public DemoJob(Path dataRoot, RunSettings settings, boolean progress) {
+  /** A job fine-tuning {@code base} on the task sets under {@code dataRoot}. */
+  public DemoJob(Path dataRoot, BaseModel base, RunSettings settings, boolean progress) {
     this.dataRoot = dataRoot;
+    this.base = base;
     this.settings = settings;
     this.progress = progress;
   }
@@ -47,7 +49,9 @@ public final class DemoJob {
     List<MethodResult> results = new ArrayList<>();
     MethodResult probe;
     double cacheSeconds;
-    try (EncoderSession session = new EncoderSession(texts, settings.maxLength(), progress)) {
+    String baseName;
+    try (EncoderSession session = new EncoderSession(texts, base.open(settings.maxLength()), progress)) {
+      baseName = session.encoder().name();
       if (progress) {
         System.err.println("== frozen encoder + linear probe");
       }
@@ -63,7 +67,7 @@ public final class DemoJob {
       }
       cacheSeconds = session.cacheSeconds();
     }
-    DemoReport report = new DemoReport(settings, texts, probe, results, cacheSeconds,
+    DemoReport report = new DemoReport(baseName, settings, texts, probe, results, cacheSeconds,
         (System.nanoTime() - start) / 1e9);
     new ReportWriter(out).write(report);
     return report;

@@ -10,6 +10,7 @@ import java.util.Map;
 /**
  * The results of a main-job run and their tables.
  *
+ * @param base the name of the base encoder the methods fine-tuned
  * @param settings the run's settings
  * @param tasks the tasks' texts (for their row counts)
  * @param probe the frozen-encoder baseline
@@ -18,7 +19,7 @@ import java.util.Map;
  * @param seconds the run's wall time
  */
 public record DemoReport(
-    RunSettings settings, List<TaskTexts> tasks, MethodResult probe, List<MethodResult> methods,
+    String base, RunSettings settings, List<TaskTexts> tasks, MethodResult probe, List<MethodResult> methods,
     double cacheSeconds, double seconds) {
 
   /** The probe first, then the methods. */

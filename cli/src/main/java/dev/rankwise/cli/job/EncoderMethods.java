@@ -4,10 +4,15 @@ import dev.rankwise.annotations.Lora;
 import dev.rankwise.annotations.Mixer;
 import dev.rankwise.annotations.RankExperts;
 import dev.rankwise.annotations.TaskRouter;
+import dev.rankwise.encoders.bert.BertConfig;
+import dev.rankwise.encoders.bert.BertConfig.Layout;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The main job's methods: declarations on all-MiniLM-L6-v2's attention query and value
- * projections of its top two layers, all trained on the same four tasks. Each adapted 384 × 384
+ * projections of its top two layers, all trained on the same four tasks (on another base, its top
+ * two layers: {@link #onBase}). Each adapted 384 × 384
  * layer gets about 12,300 trainable parameters, so the methods compare at matched size (the run
  * prints each count and its difference from shared LoRA's):
  *
@@ -32,6 +37,32 @@ public final class EncoderMethods {
   public static final String V4 = "encoder.layer.4.attention.self.value";
   public static final String Q5 = "encoder.layer.5.attention.self.query";
   public static final String V5 = "encoder.layer.5.attention.self.value";
+
+  /**
+   * The declarations' targets on another base. Layers 4 and 5 are all-MiniLM-L6-v2's top two; on a
+   * base of L layers the same methods adapt layers L − 2 and L − 1, under the base's names for its
+   * query and value projections (DistilBERT's {@code q_lin} and {@code v_lin}). On MiniLM it changes
+   * nothing.
+   *
+   * @throws IllegalArgumentException if the base has fewer than two layers
+   */
+  public static UnaryOperator<String> onBase(BertConfig config) {
+    if (config.layers() < 2) {
+      throw new IllegalArgumentException("the methods adapt a base's top two layers; this base has "
+          + config.layers());
+    }
+    Layout layout = config.layout();
+    int top = config.layers() - 1;
+    Map<String, String> moved = Map.of(Q4, layout.queryPath(top - 1), V4, layout.valuePath(top - 1),
+        Q5, layout.queryPath(top), V5, layout.valuePath(top));
+    return pattern -> {
+      String target = moved.get(pattern);
+      if (target == null) {
+        throw new IllegalStateException("'" + pattern + "' is not one of the methods' targets " + moved.keySet());
+      }
+      return target;
+    };
+  }
 
   /** The tasks, as their {@code tasks.json} files under {@code data/} name them. */
   public static final String SPAM = "spam";

@@ -15,17 +15,15 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.OptionalInt;
 
 /**
- * What every method of a run shares: all-MiniLM-L6-v2's weights (read once), the tokenized task
+ * What every method of a run shares: the base encoder's weights (read once), the tokenized task
  * texts, and the token states of the frozen layers below the adapters, computed once per text
  * and reused by every method, epoch and test pass.
  */
 public final class EncoderSession implements AutoCloseable {
 
-  private static final Pattern LAYER = Pattern.compile("^encoder\\.layer\\.(\\d+)\\.");
   private static final int ENCODE_BATCH = 32;
 
   private final NDManager manager = NDManager.newBaseManager();
@@ -37,15 +35,14 @@ public final class EncoderSession implements AutoCloseable {
   private double cacheSeconds;
 
   /**
-   * Reads the model's weights; texts are tokenized when first used.
+   * A session on {@code encoder}, which it owns and closes; texts are tokenized when first used.
    *
-   * @param maxLength tokens per text, [CLS] and [SEP] included
    * @param progress whether to show progress bars on standard error
    */
-  public EncoderSession(List<TaskTexts> tasks, int maxLength, boolean progress) throws IOException {
+  public EncoderSession(List<TaskTexts> tasks, BertEncoder encoder, boolean progress) {
     this.tasks = List.copyOf(tasks);
     this.progress = progress;
-    encoder = BertEncoder.allMiniLmL6V2(maxLength);
+    this.encoder = encoder;
   }
 
   /** The tasks, in order. */
@@ -65,10 +62,18 @@ public final class EncoderSession implements AutoCloseable {
     return labels;
   }
 
+  /**
+   * The method on this session's base: its targets on the base's top two layers ({@link
+   * Method#onBase}).
+   */
+  public Method onBase(Method method) {
+    return method.onBase(encoder.config());
+  }
+
   /** The lowest encoder layer that holds one of the method's adapters (attached to a scratch model). */
   public int firstAdaptedLayer(Method method) throws IOException {
     try (NDManager scratch = NDManager.newBaseManager()) {
-      return firstAdaptedLayer(method.spec().attach(model(scratch)));
+      return firstAdaptedLayer(onBase(method).spec().attach(model(scratch)));
     }
   }
 
@@ -84,16 +89,16 @@ public final class EncoderSession implements AutoCloseable {
 
   /**
    * The lowest encoder layer that holds an adapter; every layer below it is frozen and its output
-   * can be computed once.
+   * can be computed once. 0 if an adapter lies outside the layers (in the embeddings).
    */
-  public static int firstAdaptedLayer(AdaptedModel adapted) {
+  public int firstAdaptedLayer(AdaptedModel adapted) {
     int first = Integer.MAX_VALUE;
     for (String path : adapted.layers().keySet()) {
-      Matcher matcher = LAYER.matcher(path);
-      if (!matcher.find()) {
+      OptionalInt layer = encoder.config().layout().layerOf(path);
+      if (layer.isEmpty()) {
         return 0;
       }
-      first = Math.min(first, Integer.parseInt(matcher.group(1)));
+      first = Math.min(first, layer.getAsInt());
     }
     return first == Integer.MAX_VALUE ? 0 : first;
   }

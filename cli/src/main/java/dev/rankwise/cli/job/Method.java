@@ -1,5 +1,6 @@
 package dev.rankwise.cli.job;
 
+import dev.rankwise.encoders.bert.BertConfig;
 import dev.rankwise.runtime.model.AdapterSpec;
 import java.util.List;
 import dev.rankwise.cli.study.StudyMethods_Decomposed12x4_Adapter;
@@ -66,6 +67,11 @@ public record Method(String id, String label, AdapterSpec spec, boolean frozenRo
   /** The same method routing only {@code tasks}, such as one task trained alone. */
   public Method forTasks(List<String> tasks) {
     return tasks.equals(tasks()) ? this : new Method(id, label, spec.withTasks(tasks), frozenRouting);
+  }
+
+  /** The same method on another base: its targets moved to that base's top two layers ({@link EncoderMethods#onBase}). */
+  public Method onBase(BertConfig config) {
+    return new Method(id, label, spec.withTargets(EncoderMethods.onBase(config)), frozenRouting);
   }
 
   /** The tasks the declaration routes, in order. */

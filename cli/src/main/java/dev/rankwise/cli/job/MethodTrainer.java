@@ -18,7 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Trains one method on every task of a session: a fresh pretrained MiniLM, the method's adapters
+ * Trains one method on every task of a session: a fresh pretrained base, the method's adapters
  * attached, the frozen layers below them read from the session's cache, one head per task; then
  * evaluates each task on its test rows and saves adapters and heads.
  */
@@ -63,12 +63,12 @@ public final class MethodTrainer {
   public MethodResult train(Method method, Path adapters, Checkpointing checkpointing) throws IOException {
     try (NDManager manager = NDManager.newBaseManager()) {
       BertModel model = session.model(manager);
-      AdaptedModel adapted = method.spec().attach(model, config.seed());
+      AdaptedModel adapted = session.onBase(method).spec().attach(model, config.seed());
       if (method.frozenRouting()) {
         adapted.freezeRouting();
       }
       long adapterParameters = adapted.summary().trainable();
-      int layer = EncoderSession.firstAdaptedLayer(adapted);
+      int layer = session.firstAdaptedLayer(adapted);
       List<TaskData> data = session.taskData(model, layer, method.tasks());
       if (layer > 0) {
         model.startAt(layer);

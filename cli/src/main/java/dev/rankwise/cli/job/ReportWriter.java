@@ -95,7 +95,7 @@ public final class ReportWriter {
 
   private String markdown(DemoReport report, List<String> charts) {
     RunSettings s = report.settings();
-    StringBuilder md = new StringBuilder("# rankwise main job: all-MiniLM-L6-v2 on ")
+    StringBuilder md = new StringBuilder("# rankwise main job: ").append(report.base()).append(" on ")
         .append(report.tasks().size()).append(" tasks\n\n");
     md.append("Run ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
         .append(" on ").append(Machine.describe()).append("; wall time ")
@@ -113,7 +113,7 @@ public final class ReportWriter {
           .append(task.testTexts().size()).append(" | ").append(String.join(", ", task.labels())).append(" |\n");
     }
     md.append("\n## Test results\n\nAccuracy and F1 of the positive class (the second label) on each task's"
-        + " test rows; adapter parameters exclude the task heads (385 × classes each).\n\n");
+        + " test rows; adapter parameters exclude the task heads (one linear layer per task).\n\n");
     md.append(report.table()).append('\n');
     md.append("## Charts\n\n");
     charts.forEach(image -> md.append(image).append("\n\n"));
@@ -127,6 +127,7 @@ public final class ReportWriter {
 
   private static String results(DemoReport report) {
     Map<String, Object> json = new LinkedHashMap<>();
+    json.put("base", report.base());
     json.put("settings", report.settings());
     json.put("machine", Machine.describe());
     json.put("seconds", report.seconds());
@@ -156,8 +157,10 @@ public final class ReportWriter {
    * Writes one training run's settings, machine and result as {@code train-<method>.json} into
    * {@code out}, atomically; returns the file.
    */
-  public static Path writeTrainingRun(Path out, RunSettings settings, MethodResult result) throws IOException {
+  public static Path writeTrainingRun(Path out, String base, RunSettings settings, MethodResult result)
+      throws IOException {
     Map<String, Object> json = new LinkedHashMap<>();
+    json.put("base", base);
     json.put("settings", settings);
     json.put("machine", Machine.describe());
     json.put("method", json(result));

@@ -86,7 +86,7 @@ public final class TaskAdder {
         throw new IllegalArgumentException("the adapters in " + source + " cannot take a new task: "
             + e.getMessage(), e);
       }
-      int layer = EncoderSession.firstAdaptedLayer(added);
+      int layer = session.firstAdaptedLayer(added);
       List<TaskData> data = session.taskData(model, layer, List.of(task));
       if (layer > 0) {
         model.startAt(layer);

@@ -2,6 +2,7 @@ package dev.rankwise.cli.study;
 
 import dev.rankwise.cli.console.ProgressBar;
 import dev.rankwise.runtime.train.TaskMetrics;
+import dev.rankwise.cli.job.BaseModel;
 import dev.rankwise.cli.job.EncoderSession;
 import dev.rankwise.cli.job.Method;
 import dev.rankwise.cli.job.MethodResult;
@@ -83,7 +84,7 @@ public final class ExperimentRunner implements AutoCloseable {
     EncoderSession session = sessions.get(key);
     if (session == null) {
       session = new EncoderSession(TaskTexts.read(dataRoot, StudyGrid.ALL_TASKS, settings.trainRows(),
-          settings.testRows(), StudyGrid.DATA_SEED), settings.maxLength(), true);
+          settings.testRows(), StudyGrid.DATA_SEED), BaseModel.DEFAULT.open(settings.maxLength()), true);
       sessions.put(key, session);
     }
     return session;

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.OptionalInt;
 
 /**
  * The shape of a BERT-family encoder, as a Hugging Face {@code config.json} gives it: BERT,
@@ -63,6 +64,34 @@ public record BertConfig(
 
     Layout(String checkpointPrefix) {
       this.checkpointPrefix = checkpointPrefix;
+    }
+
+    /** The path of encoder layer {@code layer}: {@code encoder.layer.N}, DistilBERT's {@code transformer.layer.N}. */
+    public String layerPath(int layer) {
+      return (this == DISTILBERT ? "transformer" : "encoder") + ".layer." + layer;
+    }
+
+    /** The path of layer {@code layer}'s attention query projection, an adapter target. */
+    public String queryPath(int layer) {
+      return layerPath(layer) + (this == DISTILBERT ? ".attention.q_lin" : ".attention.self.query");
+    }
+
+    /** The path of layer {@code layer}'s attention value projection, an adapter target. */
+    public String valuePath(int layer) {
+      return layerPath(layer) + (this == DISTILBERT ? ".attention.v_lin" : ".attention.self.value");
+    }
+
+    /** The encoder layer a block path lies in, if it lies in one (not the embeddings). */
+    public OptionalInt layerOf(String path) {
+      String start = layerPath(0);
+      start = start.substring(0, start.length() - 1);
+      if (!path.startsWith(start)) {
+        return OptionalInt.empty();
+      }
+      int end = path.indexOf('.', start.length());
+      String digits = path.substring(start.length(), end < 0 ? path.length() : end);
+      return digits.isEmpty() || !digits.chars().allMatch(Character::isDigit)
+          ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(digits));
     }
 
     /**

@@ -2,9 +2,14 @@ package dev.rankwise.encoders.bert;
 
 import ai.djl.ndarray.NDManager;
 import dev.rankwise.runtime.infer.TextEncoder;
+import dev.rankwise.runtime.io.ClassifierRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * A BERT-family sentence encoder for task adapters: its config, its weights (read once), the
@@ -16,11 +21,15 @@ import java.nio.file.Path;
  */
 public final class BertEncoder implements TextEncoder, AutoCloseable {
 
+  /** Tokens per text when neither the caller nor a saved record says: the CLI's default. */
+  public static final int DEFAULT_MAX_LENGTH = 128;
+
   private final String name;
   private final BertConfig config;
   private final Pooling pooling;
   private final Weights weights;
   private final TextTokenizer tokenizer;
+  private String fingerprint;
 
   private BertEncoder(String name, BertConfig config, Pooling pooling, Weights weights,
       TextTokenizer tokenizer) {
@@ -63,6 +72,80 @@ public final class BertEncoder implements TextEncoder, AutoCloseable {
    */
   public static BertEncoder e5SmallV2(int maxLength) throws IOException {
     return shipped(ShippedBase.E5_SMALL_V2, maxLength);
+  }
+
+  /**
+   * The base a user names, as the CLI's {@code --base} does: a shipped base by its Hugging Face id
+   * or its short name ({@link #shippedNames}), else a Hugging Face model folder ({@link
+   * #fromFolder}), named after the folder, whose pooling is its sentence-transformers one ({@link
+   * Pooling#readSentenceTransformers}) or {@code pooling}.
+   *
+   * @param pooling for a folder without sentence-transformers files; must be null for a shipped
+   *     base or a folder that declares its own, so that no setting is silently ignored
+   * @throws IllegalArgumentException if {@code base} is neither a shipped name nor a folder, or the
+   *     pooling is missing or given twice
+   * @throws IOException if the folder's files are missing or malformed
+   */
+  public static BertEncoder open(String base, Pooling pooling, int maxLength) throws IOException {
+    Optional<ShippedBase> shipped = ShippedBase.named(base);
+    if (shipped.isPresent()) {
+      if (pooling != null) {
+        throw new IllegalArgumentException(base + " is a shipped base with its own pooling ("
+            + shipped.get().pooling() + "); a pooling is given only for a model folder");
+      }
+      return shipped(shipped.get(), maxLength);
+    }
+    Path folder = Path.of(base);
+    if (!Files.isDirectory(folder)) {
+      throw new IllegalArgumentException("base '" + base + "' is neither a shipped base (" + String.join(", ",
+          shippedNames()) + ") nor a folder; a model folder holds config.json, model.safetensors and tokenizer.json");
+    }
+    Optional<Pooling> declared = Pooling.readSentenceTransformers(folder);
+    if (declared.isPresent() && pooling != null) {
+      throw new IllegalArgumentException(folder + " declares its pooling (" + declared.get()
+          + ", in modules.json); do not give another");
+    }
+    if (declared.isEmpty() && pooling == null) {
+      throw new IllegalArgumentException(folder + " has no sentence-transformers modules.json to say how its"
+          + " model pools a sentence: give the pooling it was trained with (mean or cls, normalised or not)");
+    }
+    Path name = folder.toAbsolutePath().normalize().getFileName();
+    return fromFolder(folder, name == null ? base : name.toString(), declared.orElse(pooling), maxLength);
+  }
+
+  /**
+   * The encoder that adapters were trained on, from their folder's record: the shipped base it
+   * names, or the model folder {@code base} (with the recorded pooling, under the recorded name);
+   * the recorded {@code max_length} unless {@code maxLength} is given. {@code
+   * TaskClassifier.load} then checks the rest of the record, the weights' fingerprint among it.
+   *
+   * @param base a shipped name or a model folder, or null to take the record's shipped base
+   * @param maxLength tokens per text, or null for the length the adapters were trained with
+   * @throws IllegalArgumentException if the record names a model folder and {@code base} is null
+   */
+  public static BertEncoder forAdapters(ClassifierRecord record, String base, Integer maxLength)
+      throws IOException {
+    Map<String, Object> settings = record.encoderSettings();
+    int length = maxLength != null ? maxLength
+        : settings.get("max_length") instanceof Number trained ? trained.intValue() : DEFAULT_MAX_LENGTH;
+    Optional<ShippedBase> shipped = ShippedBase.named(base != null ? base : record.encoder());
+    if (shipped.isPresent()) {
+      return shipped(shipped.get(), length);
+    }
+    if (base == null) {
+      throw new IllegalArgumentException("the adapters were trained on " + record.encoder() + ", a model folder,"
+          + " not a shipped base: give its folder (--base FOLDER)");
+    }
+    Path folder = Path.of(base);
+    Pooling pooling = settings.containsKey("pooling") ? Pooling.fromSettings(settings)
+        : Pooling.readSentenceTransformers(folder).orElseThrow(() -> new IllegalArgumentException(
+            "the adapters' record has no pooling and " + folder + " declares none"));
+    return fromFolder(folder, record.encoder(), pooling, length);
+  }
+
+  /** The names {@link #open} takes for the shipped bases: Hugging Face ids, then short names. */
+  public static List<String> shippedNames() {
+    return ShippedBase.names();
   }
 
   static BertEncoder shipped(ShippedBase base, int maxLength) throws IOException {
@@ -159,6 +242,34 @@ public final class BertEncoder implements TextEncoder, AutoCloseable {
   @Override
   public BertModel newBlock(NDManager manager) throws IOException {
     return BertModel.builder().setConfig(config).optPooling(pooling).build().load(weights, manager);
+  }
+
+  /**
+   * What shapes the features besides the name, saved with adapters trained on this encoder and
+   * checked when they are loaded: {@code pooling} ({@code mean} or {@code cls}), {@code normalize},
+   * {@code prefix}, {@code weights_sha256} (the weights' fingerprint: the same for the model read
+   * from its ONNX export or its float32 safetensors, another for fine-tuned or float16 weights) and
+   * {@code max_length}, which is recorded but may differ on load.
+   */
+  @Override
+  public Map<String, Object> settings() {
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.putAll(pooling.settings());
+    settings.put("weights_sha256", fingerprint());
+    settings.put("max_length", tokenizer.maxLength());
+    return settings;
+  }
+
+  /** The SHA-256 of the weights in the model's terms, computed once (a fraction of a second). */
+  public synchronized String fingerprint() {
+    if (fingerprint == null) {
+      try {
+        fingerprint = WeightFingerprint.of(BertModel.builder().setConfig(config).build(), weights);
+      } catch (IOException e) {
+        throw new IllegalStateException("the weights bound when the encoder was made", e);
+      }
+    }
+    return fingerprint;
   }
 
   /** The weights, as read. */

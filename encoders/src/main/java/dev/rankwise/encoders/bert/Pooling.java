@@ -1,5 +1,21 @@
 package dev.rankwise.encoders.bert;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
 /**
  * How an encoder turns token states into one sentence vector, as its model was trained to
  * (sentence-transformers' {@code Pooling} and {@code Normalize} modules), and the text its inputs
@@ -48,5 +64,103 @@ public record Pooling(Mode mode, boolean normalize, String prefix) {
   /** This pooling with every text prefixed by {@code prefix} before tokenizing. */
   public Pooling withPrefix(String prefix) {
     return new Pooling(mode, normalize, prefix);
+  }
+
+  /**
+   * The pooling a sentence-transformers model folder declares: its {@code modules.json} lists a
+   * {@code Pooling} module (whose {@code config.json} sets {@code pooling_mode_mean_tokens} or
+   * {@code pooling_mode_cls_token}) and, if its vectors are normalised, a {@code Normalize} module.
+   * Empty if the folder has no {@code modules.json} (a plain Hugging Face model folder).
+   *
+   * @throws IOException if the files are malformed or declare a pooling rankwise does not compute
+   *     (max, weighted mean, last token), naming the file
+   */
+  public static Optional<Pooling> readSentenceTransformers(Path folder) throws IOException {
+    Path modules = folder.resolve("modules.json");
+    if (!Files.isRegularFile(modules)) {
+      return Optional.empty();
+    }
+    Path poolingFolder = null;
+    boolean normalize = false;
+    for (JsonElement module : json(modules, JsonArray.class)) {
+      String type = module.isJsonObject() && module.getAsJsonObject().has("type")
+          ? module.getAsJsonObject().get("type").getAsString() : "";
+      if (type.endsWith(".Pooling")) {
+        poolingFolder = folder.resolve(module.getAsJsonObject().get("path").getAsString());
+      } else if (type.endsWith(".Normalize")) {
+        normalize = true;
+      }
+    }
+    if (poolingFolder == null) {
+      throw new IOException(modules + " lists no sentence_transformers.models.Pooling module; give the pooling"
+          + " the model was trained with instead");
+    }
+    Path config = poolingFolder.resolve("config.json");
+    JsonObject modes = json(config, JsonObject.class);
+    List<String> on = new ArrayList<>();
+    for (Map.Entry<String, JsonElement> entry : modes.entrySet()) {
+      if (entry.getKey().startsWith("pooling_mode_") && entry.getValue().isJsonPrimitive()
+          && entry.getValue().getAsJsonPrimitive().isBoolean() && entry.getValue().getAsBoolean()) {
+        on.add(entry.getKey());
+      }
+    }
+    Pooling pooling;
+    if (on.equals(List.of("pooling_mode_mean_tokens"))) {
+      pooling = mean();
+    } else if (on.equals(List.of("pooling_mode_cls_token"))) {
+      pooling = cls();
+    } else {
+      throw new IOException(config + " sets " + (on.isEmpty() ? "no pooling mode" : String.join(" and ", on))
+          + "; rankwise pools by exactly one of pooling_mode_mean_tokens and pooling_mode_cls_token");
+    }
+    return Optional.of(normalize ? pooling.normalized() : pooling);
+  }
+
+  private static <T extends JsonElement> T json(Path file, Class<T> type) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(file + " does not exist");
+    }
+    JsonElement element;
+    try {
+      element = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (JsonParseException e) {
+      throw new IOException(file + " is not valid JSON: " + e.getMessage(), e);
+    }
+    if (!type.isInstance(element)) {
+      throw new IOException(file + " must hold a JSON " + (type == JsonArray.class ? "array" : "object"));
+    }
+    return type.cast(element);
+  }
+
+  /**
+   * The pooling recorded with adapters ({@code BertEncoder.settings()}: {@code pooling}, {@code
+   * normalize}, {@code prefix}).
+   *
+   * @throws IllegalArgumentException if a setting is missing or not one this class writes
+   */
+  public static Pooling fromSettings(Map<String, Object> settings) {
+    Object mode = settings.get("pooling");
+    Object normalize = settings.get("normalize");
+    Object prefix = settings.get("prefix");
+    if (!(mode instanceof String name) || !(normalize instanceof Boolean norm) || !(prefix instanceof String text)) {
+      throw new IllegalArgumentException("the encoder settings " + settings + " do not record a pooling:"
+          + " pooling (mean or cls), normalize (a boolean) and prefix (a string) are needed");
+    }
+    Mode parsed;
+    try {
+      parsed = Mode.valueOf(name.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("pooling '" + name + "' is not mean or cls", e);
+    }
+    return new Pooling(parsed, norm, text);
+  }
+
+  /** What {@link #fromSettings} reads: the mode in lower case, normalize, prefix. */
+  Map<String, Object> settings() {
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("pooling", mode.name().toLowerCase(Locale.ROOT));
+    settings.put("normalize", normalize);
+    settings.put("prefix", prefix);
+    return settings;
   }
 }

@@ -1,6 +1,9 @@
 package dev.rankwise.encoders.bert;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The encoders rankwise ships: each one's ONNX file and {@code tokenizer.json} from a langchain4j
@@ -45,6 +48,28 @@ enum ShippedBase {
     this.onnx = onnx;
     this.tokenizer = tokenizer;
     this.pooling = pooling;
+  }
+
+  /** The base of this Hugging Face id or short name ({@code bge-small-en-v1.5}), if one ships. */
+  static Optional<ShippedBase> named(String name) {
+    for (ShippedBase base : values()) {
+      if (base.id.equals(name) || base.folder.equals(name)) {
+        return Optional.of(base);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Every shipped base's Hugging Face id, then every short name. */
+  static List<String> names() {
+    List<String> names = new ArrayList<>();
+    for (ShippedBase base : values()) {
+      names.add(base.id);
+    }
+    for (ShippedBase base : values()) {
+      names.add(base.folder);
+    }
+    return names;
   }
 
   /** The Hugging Face id, the encoder's name in adapter folders. */

@@ -55,6 +55,19 @@ class BertConfigTest {
   }
 
   @Test
+  void eachLayoutNamesItsLayersAndTheirQueryAndValueProjections() {
+    assertEquals("encoder.layer.11.attention.self.query", Layout.BERT.queryPath(11));
+    assertEquals("encoder.layer.0.attention.self.value", Layout.ROBERTA.valuePath(0));
+    assertEquals("transformer.layer.5.attention.q_lin", Layout.DISTILBERT.queryPath(5));
+    assertEquals("transformer.layer.5.attention.v_lin", Layout.DISTILBERT.valuePath(5));
+    assertEquals(java.util.OptionalInt.of(10), Layout.BERT.layerOf("encoder.layer.10.attention.self.query"));
+    assertEquals(java.util.OptionalInt.of(3), Layout.DISTILBERT.layerOf("transformer.layer.3.ffn.lin1"));
+    assertEquals(java.util.OptionalInt.empty(), Layout.BERT.layerOf("embeddings.word_embeddings"));
+    assertEquals(java.util.OptionalInt.empty(), Layout.BERT.layerOf("encoder.layers.1.x"));
+    assertEquals(java.util.OptionalInt.empty(), Layout.DISTILBERT.layerOf("encoder.layer.1.attention.self.query"));
+  }
+
+  @Test
   void distilbertKeys() throws Exception {
     BertConfig config = BertConfig.parse(DISTILBERT_BASE, "distilbert-base-uncased/config.json");
     assertEquals(new BertConfig(Layout.DISTILBERT, 6, 768, 12, 3072, HiddenAct.GELU, 1e-12f, 512, 0, 30522, 0),

@@ -15,6 +15,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.rankwise.encoders.bert.BertConfig.HiddenAct;
 import dev.rankwise.encoders.bert.BertConfig.Layout;
+import dev.rankwise.runtime.io.ClassifierRecord;
 import dev.rankwise.runtime.model.BlockPaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -253,6 +254,91 @@ class ModelFolderTest {
     Files.delete(folder.resolve("config.json"));
     assertMessage(assertThrows(IOException.class, () -> load(folder)), "config.json does not exist");
     assertMessage(assertThrows(IOException.class, () -> load(folder.resolve("nowhere"))), "is not a folder");
+  }
+
+  @Test
+  void settingsRecordThePoolingTheLengthAndAFingerprintOfTheWeights() throws Exception {
+    Map<String, Weights.Tensor> tensors = tiny(TINY_BERT);
+    Path folder = folder("settings", TINY_BERT, tensors, Dtype.F32);
+    Pooling pooling = Pooling.cls().normalized().withPrefix("query: ");
+    String fingerprint;
+    try (BertEncoder encoder = BertEncoder.fromFolder(folder, "test/tiny", pooling, 32)) {
+      Map<String, Object> settings = encoder.settings();
+      fingerprint = encoder.fingerprint();
+      assertTrue(fingerprint.matches("[0-9a-f]{64}"), fingerprint);
+      assertEquals(Map.of("pooling", "cls", "normalize", true, "prefix", "query: ", "weights_sha256", fingerprint,
+          "max_length", 32), settings);
+      assertEquals(pooling, Pooling.fromSettings(settings), "the settings give the pooling back");
+    }
+    try (BertEncoder again = BertEncoder.fromFolder(folder, "test/tiny", Pooling.mean(), 16)) {
+      assertEquals(fingerprint, again.fingerprint(), "the fingerprint is the weights', not the pooling's");
+    }
+    Map<String, Weights.Tensor> tuned = new LinkedHashMap<>(tensors);
+    Weights.Tensor query = tuned.get("encoder.layer.1.attention.self.query.weight");
+    float[] values = query.values().clone();
+    values[5] += 1e-3f;
+    tuned.put("encoder.layer.1.attention.self.query.weight", new Weights.Tensor(query.shape(), values));
+    try (BertEncoder changed = load(folder("tuned", TINY_BERT, tuned, Dtype.F32))) {
+      assertTrue(!fingerprint.equals(changed.fingerprint()), "one weight changed, another fingerprint");
+    }
+    try (BertEncoder renamed = load(folder("prefixed", TINY_BERT, prefixed("bert.", tensors), Dtype.F32))) {
+      assertEquals(fingerprint, renamed.fingerprint(), "tensor names in the file do not change the fingerprint");
+    }
+  }
+
+  @Test
+  void aBaseIsAShippedNameOrAFolderWithItsPooling() throws Exception {
+    Path folder = folder("my-model", TINY_BERT, tiny(TINY_BERT), Dtype.F32);
+    IllegalArgumentException noPooling = assertThrows(IllegalArgumentException.class,
+        () -> BertEncoder.open(folder.toString(), null, 32));
+    assertMessage(noPooling, folder.toString(), "no sentence-transformers modules.json", "mean or cls");
+    try (BertEncoder encoder = BertEncoder.open(folder.toString(), Pooling.mean(), 32)) {
+      assertEquals("my-model", encoder.name(), "a folder's encoder is named after the folder");
+    }
+
+    Files.writeString(folder.resolve("modules.json"), """
+        [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+         {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}]""");
+    Files.createDirectories(folder.resolve("1_Pooling"));
+    Files.writeString(folder.resolve("1_Pooling/config.json"), """
+        {"word_embedding_dimension": 8, "pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false,
+         "pooling_mode_max_tokens": false, "pooling_mode_mean_sqrt_len_tokens": false}""");
+    try (BertEncoder encoder = BertEncoder.open(folder.toString(), null, 32)) {
+      assertEquals(Pooling.cls().normalized(), encoder.pooling(), "the folder's own pooling, normalised");
+    }
+    assertMessage(assertThrows(IllegalArgumentException.class,
+        () -> BertEncoder.open(folder.toString(), Pooling.mean(), 32)), "declares its pooling", "do not give another");
+    Files.writeString(folder.resolve("1_Pooling/config.json"), """
+        {"pooling_mode_cls_token": false, "pooling_mode_max_tokens": true}""");
+    assertMessage(assertThrows(IOException.class, () -> BertEncoder.open(folder.toString(), null, 32)),
+        "1_Pooling", "pooling_mode_max_tokens", "exactly one of");
+
+    assertMessage(assertThrows(IllegalArgumentException.class, () -> BertEncoder.open("bge-small", null, 32)),
+        "'bge-small' is neither a shipped base", "BAAI/bge-small-en-v1.5", "e5-small-v2", "nor a folder");
+    assertMessage(assertThrows(IllegalArgumentException.class,
+        () -> BertEncoder.open("e5-small-v2", Pooling.cls(), 32)), "shipped base with its own pooling");
+    assertEquals(List.of("sentence-transformers/all-MiniLM-L6-v2", "BAAI/bge-small-en-v1.5", "intfloat/e5-small-v2",
+        "all-MiniLM-L6-v2", "bge-small-en-v1.5", "e5-small-v2"), BertEncoder.shippedNames());
+  }
+
+  @Test
+  void adaptersOnAFolderBaseFindTheirEncoderFromTheirRecordAndTheFolder() throws Exception {
+    Path folder = folder("base", TINY_BERT, tiny(TINY_BERT), Dtype.F32);
+    Map<String, Object> trained;
+    try (BertEncoder encoder = BertEncoder.fromFolder(folder, "team/tiny", Pooling.cls().withPrefix("q: "), 24)) {
+      trained = encoder.settings();
+    }
+    ClassifierRecord record = new ClassifierRecord("team/tiny", trained, Map.of("topic", List.of("no", "yes")));
+    assertMessage(assertThrows(IllegalArgumentException.class, () -> BertEncoder.forAdapters(record, null, null)),
+        "trained on team/tiny, a model folder", "--base FOLDER");
+    try (BertEncoder encoder = BertEncoder.forAdapters(record, folder.toString(), null)) {
+      assertEquals("team/tiny", encoder.name());
+      assertEquals(trained, encoder.settings(), "the recorded pooling, prefix and length");
+    }
+    try (BertEncoder encoder = BertEncoder.forAdapters(record, folder.toString(), 40)) {
+      assertEquals(40, encoder.inputs().maxLength(), "a length given overrides the recorded one");
+    }
   }
 
   @Test

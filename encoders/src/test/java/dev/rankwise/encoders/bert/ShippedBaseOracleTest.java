@@ -231,6 +231,8 @@ abstract class ShippedBaseOracleTest {
     try (BertEncoder fromFolder = BertEncoder.fromFolder(folder, base().id(), base().pooling(), MAX_LENGTH);
         NDManager scope = manager.newSubManager()) {
       assertEquals(encoder.config(), fromFolder.config());
+      assertEquals(encoder.settings(), fromFolder.settings(),
+          "the same settings, the weights' fingerprint among them: adapters trained on one load on the other");
       assertTrue(fromFolder.inputs().pack(scope, SENTENCES).contentEquals(encoder.inputs().pack(scope, SENTENCES)),
           "the folder's tokenizer.json packs as the jar's");
       assertTrue(Arrays.equals(sentenceFeatures(encoder.newBlock(scope), scope),

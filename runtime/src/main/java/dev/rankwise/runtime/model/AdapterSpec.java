@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * A whole adapter declaration, as the processor generates it from one annotated type: which linear
@@ -135,9 +136,25 @@ public final class AdapterSpec {
   public AdapterSpec withTasks(List<String> tasks) {
     TaskRouterConfig router = taskRouter().orElseThrow(() -> new IllegalStateException(
         declaringType + " declares no @TaskRouter whose tasks could change"));
-    Builder builder = builder(declaringType)
-        .optTaskRouter(new TaskRouterConfig(tasks, router.adaptive(), router.contrastive()));
-    targetRules.forEach(rule -> builder.target(rule.config(), rule.patterns().toArray(String[]::new)));
+    return copy(new TaskRouterConfig(tasks, router.adaptive(), router.contrastive()), UnaryOperator.identity());
+  }
+
+  /**
+   * The same declaration on other layers: each target pattern replaced by what {@code retarget}
+   * makes of it, such as the top two layers of a deeper model, or another model's names for its
+   * projections. Declarations on fields keep their fields.
+   */
+  public AdapterSpec withTargets(UnaryOperator<String> retarget) {
+    return copy(taskRouter, retarget);
+  }
+
+  private AdapterSpec copy(TaskRouterConfig router, UnaryOperator<String> retarget) {
+    Builder builder = builder(declaringType);
+    if (router != null) {
+      builder.optTaskRouter(router);
+    }
+    targetRules.forEach(rule -> builder.target(rule.config(),
+        rule.patterns().stream().map(retarget).toArray(String[]::new)));
     fieldConfigs.forEach(builder::field);
     return builder.build();
   }

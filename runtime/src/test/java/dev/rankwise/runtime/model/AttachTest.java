@@ -63,6 +63,20 @@ class AttachTest extends ManagedArrays {
   }
 
   @Test
+  void retargetedSpecsAttachToTheirNewLayersWithTheSameConfigsAndRouting() {
+    TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
+    AdapterSpec spec = AdapterSpec.builder("test.Spec").target(SMALL, "query", "head.0")
+        .optTaskRouter(new dev.rankwise.runtime.route.TaskRouterConfig(List.of("a", "b"), false, 0)).build();
+
+    AdapterSpec moved = spec.withTargets(pattern -> pattern.equals("query") ? "value" : "head.2");
+
+    assertEquals(List.of(new AdapterSpec.TargetRule(SMALL, List.of("value", "head.2"))), moved.targetRules());
+    assertEquals(spec.taskRouter(), moved.taskRouter());
+    assertEquals(spec.declaringType(), moved.declaringType());
+    assertEquals(List.of("value", "head.2"), List.copyOf(moved.attach(tower).layers().keySet()));
+  }
+
+  @Test
   void theForwardPassReallyGoesThroughTheAdapters() {
     TwoTower tower = TwoTower.initialised(manager, 6, 8, 3);
     NDArray input = manager.randomNormal(new Shape(4, 6));
