@@ -86,4 +86,29 @@ class OwnTasksTest {
         + " were trained with labels [calm, busy, alarm] (in that order), but " + data + " declares"
         + " [busy, calm, alarm]"), eval.err());
   }
+
+  @Test
+  void aBaseThatIsNotTheAdaptersOrDoesNotExistIsRefusedWithWhatDiffers(@TempDir Path work) throws IOException {
+    Path data = moodData(work.resolve("mood"));
+    Path out = work.resolve("out");
+    String[] settings = {"--data", data.toString(), "--out", out.toString(), "--train-rows", "12",
+        "--test-rows", "6", "--epochs", "1", "--max-length", "8"};
+
+    CliRun nowhere = run(with(new String[] {"train", "--method", "shared-lora", "--base", "no-such-model"}, settings));
+    assertEquals(2, nowhere.code(), nowhere.out());
+    assertTrue(nowhere.err().contains("base 'no-such-model' is neither a shipped base"), nowhere.err());
+    CliRun pooled = run(with(new String[] {"train", "--method", "shared-lora", "--pooling", "cls"}, settings));
+    assertEquals(2, pooled.code(), pooled.out());
+    assertTrue(pooled.err().contains("is a shipped base with its own pooling"), pooled.err());
+
+    assertEquals(0, run(with(new String[] {"train", "--method", "shared-lora"}, settings)).code());
+    Path adapters = out.resolve("adapters/shared-lora");
+    CliRun other = run("predict", "--adapters", adapters.toString(), "--base", "e5-small-v2", "--task", "mood", "hi");
+    assertEquals(2, other.code(), other.out());
+    assertTrue(other.err().contains("were trained on sentence-transformers/all-MiniLM-L6-v2, not on"
+        + " intfloat/e5-small-v2"), other.err());
+    CliRun prefixed = run("predict", "--adapters", adapters.toString(), "--pooling", "mean", "--task", "mood", "hi");
+    assertEquals(2, prefixed.code(), prefixed.out());
+    assertTrue(prefixed.err().contains("saved adapters record their pooling"), prefixed.err());
+  }
 }
