@@ -1,4 +1,4 @@
-package dev.rankwise.spark;
+package dev.rankwise.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +7,12 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.rankwise.cli.RankwiseCli;
 import dev.rankwise.runtime.io.ClassifierRecord;
+import dev.rankwise.spark.ScoreJob;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -83,7 +88,7 @@ class OwnTasksOnEachBaseTest {
         "24", "--epochs", "2", "--max-length", "16", "--seed", "1"};
 
     long start = System.nanoTime();
-    Fixtures.Captured train = cli(with(settings, "train", "--base", base, "--method", "per-task-lora",
+    Captured train = cli(with(settings, "train", "--base", base, "--method", "per-task-lora",
         "--tasks", "mood"));
     assertEquals(0, train.code(), train.err());
     Path adapters = out.resolve("adapters/per-task-lora");
@@ -96,7 +101,7 @@ class OwnTasksOnEachBaseTest {
     assertEquals(16, ((Number) record.encoderSettings().get("max_length")).intValue());
     assertTrue(record.encoderSettings().get("weights_sha256").toString().matches("[0-9a-f]{64}"));
 
-    Fixtures.Captured eval = cli("eval", "--adapters", adapters.toString(), "--data", data.toString(),
+    Captured eval = cli("eval", "--adapters", adapters.toString(), "--data", data.toString(),
         "--test-rows", "24", "--seed", "1");
     assertEquals(0, eval.code(), eval.err());
     List<String> metrics = eval.out().lines().filter(line -> line.contains("accuracy")).map(String::strip).toList();
@@ -106,7 +111,7 @@ class OwnTasksOnEachBaseTest {
     List<String> moods = predict(adapters, "mood", MOOD_TEXTS);
 
     Path added = work.resolve("added");
-    Fixtures.Captured addTask = cli(with(settings, "add-task", "--adapters", adapters.toString(), "--task",
+    Captured addTask = cli(with(settings, "add-task", "--adapters", adapters.toString(), "--task",
         "urgency", "--into", added.toString()));
     assertEquals(0, addTask.code(), addTask.err());
     ClassifierRecord extended = ClassifierRecord.read(added);
@@ -129,7 +134,7 @@ class OwnTasksOnEachBaseTest {
   private static List<String> predict(Path adapters, String task, List<String> texts) {
     List<String> args = new ArrayList<>(List.of("predict", "--adapters", adapters.toString(), "--task", task));
     args.addAll(texts);
-    Fixtures.Captured predict = cli(args.toArray(String[]::new));
+    Captured predict = cli(args.toArray(String[]::new));
     assertEquals(0, predict.code(), predict.err());
     List<String> lines = predict.out().lines().toList();
     assertEquals(texts.size(), lines.size(), predict.out());
@@ -146,7 +151,7 @@ class OwnTasksOnEachBaseTest {
     }
     Files.writeString(input, rows);
     Path output = work.resolve("scored");
-    Fixtures.Captured job = Fixtures.run(() -> ScoreJob.run("--master", "local[2]", "--input", input.toString(),
+    Captured job = captured(() -> ScoreJob.run("--master", "local[2]", "--input", input.toString(),
         "--adapters", adapters.toString(), "--output", output.toString()));
     assertEquals(0, job.code(), job.err());
     Map<String, String> scored = new LinkedHashMap<>();
@@ -166,8 +171,28 @@ class OwnTasksOnEachBaseTest {
     return scored;
   }
 
-  private static Fixtures.Captured cli(String... args) {
-    return Fixtures.run(() -> RankwiseCli.run(args));
+  /** What a command printed, and its exit code. */
+  private record Captured(int code, String out, String err) {}
+
+  /** Runs {@code command} in this JVM with standard output and error captured. */
+  private static Captured captured(IntSupplier command) {
+    PrintStream stdout = System.out;
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = command.getAsInt();
+      return new Captured(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(stdout);
+      System.setErr(stderr);
+    }
+  }
+
+  private static Captured cli(String... args) {
+    return captured(() -> RankwiseCli.run(args));
   }
 
   private static String[] with(String[] tail, String... head) {
