@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * {@code Add} node following its {@code MatMul} adds ({@code encoder.layer.0.attention.self.query.bias}
  * → {@code ….query.weight}) and transposed to DJL's (out, in). Optimised or quantized graphs
  * (fused {@code Attention}, {@code SkipLayerNormalization}, integer {@code MatMul}s) hold their
- * weights in other forms and are refused.
+ * weights in other forms and are refused, as are initializers of another floating type (fp16, double);
+ * integer initializers are buffers ({@code position_ids}), skipped. A malformed file is an {@link
+ * IOException} naming the byte offset or the tensor.
  */
 final class OnnxWeights {
 
@@ -31,6 +34,17 @@ final class OnnxWeights {
   private static final Set<String> REFUSED_OPS = Set.of("Attention", "MultiHeadAttention",
       "SkipLayerNormalization", "EmbedLayerNormalization", "FastGelu", "QuantizeLinear",
       "DynamicQuantizeLinear", "DequantizeLinear", "MatMulInteger", "QLinearMatMul", "MatMulNBits");
+
+  /** TensorProto.DataType: FLOAT is read, the integer types are buffers (skipped), the rest refused. */
+  private static final long FLOAT = 1;
+  private static final Set<Long> INTEGER_TYPES = Set.of(2L, 3L, 4L, 5L, 6L, 7L, 9L, 12L, 13L, 21L, 22L);
+  private static final List<String> TYPE_NAMES = List.of("UNDEFINED", "FLOAT", "UINT8", "INT8", "UINT16",
+      "INT16", "INT32", "INT64", "STRING", "BOOL", "FLOAT16", "DOUBLE", "UINT32", "UINT64", "COMPLEX64",
+      "COMPLEX128", "BFLOAT16", "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ", "UINT4",
+      "INT4");
+
+  /** The most values a tensor may have: a Java array's. */
+  private static final long MAX_VALUES = Integer.MAX_VALUE - 8;
 
   private OnnxWeights() {}
 
@@ -54,14 +68,15 @@ final class OnnxWeights {
    * Reads a model.
    *
    * @param source names the model in messages
-   * @throws IOException if the bytes are not an ONNX model of the expected form
+   * @throws IOException if the bytes are not an ONNX model of the expected form; the message names
+   *     the byte offset or the tensor
    */
   static Weights read(InputStream in, String source) throws IOException {
     ByteBuffer model = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
     Map<String, Tensor> initializers = new LinkedHashMap<>();
-    List<String[]> nodes = new ArrayList<>(); // op, inputs..., "->", outputs...
+    List<Node> nodes = new ArrayList<>();
     Reader graph = null;
-    for (Reader reader = new Reader(model, source); reader.hasMore(); ) {
+    for (Reader reader = new Reader(model, 0, source); reader.hasMore(); ) {
       int field = reader.tag();
       if (field == 7) {
         graph = reader.message();
@@ -75,18 +90,11 @@ final class OnnxWeights {
     while (graph.hasMore()) {
       int field = graph.tag();
       if (field == 5) {
-        Reader tensor = graph.message();
-        String[] name = new String[1];
-        Tensor value = tensor(tensor, source, name);
-        if (value == null) {
-          LOG.debug("{}: skipping {}, which is not float32 (a buffer, not a weight)", source, name[0]);
-        } else {
-          initializers.put(name[0], value);
-        }
+        tensor(graph.message(), source, initializers);
       } else if (field == 1) {
-        String[] node = node(graph.message());
-        if (REFUSED_OPS.contains(node[0])) {
-          throw new IOException(source + ": the graph has a " + node[0] + " node, so it is an"
+        Node node = node(graph.message());
+        if (REFUSED_OPS.contains(node.op())) {
+          throw new IOException(source + ": the graph has a " + node.op() + " node, so it is an"
               + " optimised or quantized export; rankwise reads the weights of plain fp32 exports");
         }
         nodes.add(node);
@@ -97,32 +105,49 @@ final class OnnxWeights {
     return new Weights(source, nameLinearWeights(initializers, nodes, source));
   }
 
+  /** A NodeProto's operator, inputs and outputs. */
+  private record Node(String op, List<String> inputs, List<String> outputs) {}
+
   private static Map<String, Tensor> nameLinearWeights(
-      Map<String, Tensor> initializers, List<String[]> nodes, String source) throws IOException {
+      Map<String, Tensor> initializers, List<Node> nodes, String source) throws IOException {
     Map<String, String> addBiasByInput = new LinkedHashMap<>();
-    for (String[] node : nodes) {
-      if (node[0].equals("Add")) {
-        for (int i = 1; i <= 2 && i < node.length; i++) {
-          String other = node[3 - i];
+    for (Node node : nodes) {
+      if (node.op().equals("Add") && node.inputs().size() == 2) {
+        for (int i = 0; i < 2; i++) {
+          String other = node.inputs().get(1 - i);
           if (other.endsWith(".bias") && initializers.containsKey(other)) {
-            addBiasByInput.put(node[i], other);
+            addBiasByInput.put(node.inputs().get(i), other);
           }
         }
       }
     }
-    Map<String, Tensor> named = new LinkedHashMap<>();
     Map<String, String> renamed = new LinkedHashMap<>();
-    for (String[] node : nodes) {
-      if (node[0].equals("MatMul") && initializers.containsKey(node[2]) && node[2].startsWith("onnx::MatMul")) {
-        String output = node[4];
-        String bias = addBiasByInput.get(output);
-        if (bias == null) {
-          throw new IOException(source + ": MatMul weight " + node[2] + " is not followed by an Add of a"
-              + " named bias, so it cannot be named");
-        }
-        renamed.put(node[2], bias.substring(0, bias.length() - ".bias".length()) + ".weight");
+    for (Node node : nodes) {
+      if (!node.op().equals("MatMul")) {
+        continue;
       }
+      String weight = node.inputs().stream()
+          .filter(input -> input.startsWith("onnx::MatMul") && initializers.containsKey(input))
+          .findFirst().orElse(null);
+      if (weight == null) {
+        continue;
+      }
+      if (node.inputs().size() != 2 || !node.inputs().get(1).equals(weight) || node.outputs().size() != 1) {
+        throw new IOException(source + ": the MatMul of weight " + weight + " has inputs " + node.inputs()
+            + " and outputs " + node.outputs() + ", not (activations, weight) and one output");
+      }
+      String bias = addBiasByInput.get(node.outputs().get(0));
+      if (bias == null) {
+        throw new IOException(source + ": MatMul weight " + weight + " is not followed by an Add of a"
+            + " named bias, so it cannot be named");
+      }
+      if (initializers.get(weight).shape().length != 2) {
+        throw new IOException(source + ": MatMul weight " + weight + " has shape "
+            + Arrays.toString(initializers.get(weight).shape()) + ", not a matrix");
+      }
+      renamed.put(weight, bias.substring(0, bias.length() - ".bias".length()) + ".weight");
     }
+    Map<String, Tensor> named = new LinkedHashMap<>();
     for (Map.Entry<String, Tensor> entry : initializers.entrySet()) {
       String name = renamed.get(entry.getKey());
       named.put(name == null ? entry.getKey() : name,
@@ -143,8 +168,8 @@ final class OnnxWeights {
     return new Tensor(new long[] {columns, rows}, out);
   }
 
-  /** NodeProto: op type, then the inputs (field 1), then "->", then the outputs (field 2). */
-  private static String[] node(Reader node) throws IOException {
+  /** NodeProto: inputs (field 1), outputs (2), op type (4). */
+  private static Node node(Reader node) throws IOException {
     List<String> inputs = new ArrayList<>();
     List<String> outputs = new ArrayList<>();
     String op = "";
@@ -157,19 +182,24 @@ final class OnnxWeights {
         default -> node.skip();
       }
     }
-    List<String> all = new ArrayList<>();
-    all.add(op);
-    all.addAll(inputs);
-    all.add("->");
-    all.addAll(outputs);
-    return all.toArray(String[]::new);
+    return new Node(op, inputs, outputs);
   }
 
-  /** TensorProto: dims (1), data_type (2), float_data (4), name (8), raw_data (9). */
-  private static Tensor tensor(Reader tensor, String source, String[] name) throws IOException {
+  /**
+   * TensorProto: dims (1), data_type (2), float_data (4), name (8), raw_data (9). Adds a float32
+   * initializer to {@code initializers}; skips an integer one (a buffer such as {@code
+   * position_ids}, not a weight).
+   *
+   * @throws IOException naming the tensor if it is of another type, its dims are negative or too
+   *     many values, or its data does not hold them
+   */
+  private static void tensor(Reader tensor, String source, Map<String, Tensor> initializers)
+      throws IOException {
+    int at = tensor.offset();
     List<Long> dims = new ArrayList<>();
-    long type = 1;
-    float[] values = null;
+    long type = 0;
+    String name = null;
+    ByteBuffer raw = null;
     List<Float> floatData = new ArrayList<>();
     while (tensor.hasMore()) {
       int field = tensor.tag();
@@ -186,55 +216,95 @@ final class OnnxWeights {
         }
         case 2 -> type = tensor.varint();
         case 4 -> {
-          Reader packed = tensor.message();
-          while (packed.hasMore()) {
-            floatData.add(packed.fixed32());
+          if (tensor.wireType() == 5) {
+            floatData.add(tensor.fixed32());
+          } else {
+            Reader packed = tensor.message();
+            while (packed.hasMore()) {
+              floatData.add(packed.fixed32());
+            }
           }
         }
-        case 8 -> name[0] = tensor.string();
-        case 9 -> {
-          ByteBuffer raw = tensor.bytes();
-          values = new float[raw.remaining() / 4];
-          raw.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
-        }
+        case 8 -> name = tensor.string();
+        case 9 -> raw = tensor.bytes();
         default -> tensor.skip();
       }
     }
-    long elements = 1;
+    String what = source + ": tensor " + (name != null ? name : "at byte " + at);
+    if (name == null) {
+      throw new IOException(what + " has no name");
+    }
+    if (INTEGER_TYPES.contains(type)) {
+      LOG.debug("{} is {}, a buffer, not a weight: skipped", what, typeName(type));
+      return;
+    }
+    if (type != FLOAT) {
+      throw new IOException(what + " is " + typeName(type) + "; rankwise reads the weights of fp32 exports");
+    }
     long[] shape = new long[dims.size()];
+    long elements = 1;
     for (int i = 0; i < shape.length; i++) {
       shape[i] = dims.get(i);
-      elements *= shape[i];
+      if (shape[i] < 0 || shape[i] > MAX_VALUES) {
+        throw new IOException(what + " has dimensions " + dims + "; each must be in [0, " + MAX_VALUES + "]");
+      }
+      // Both factors are below 2^31, so the product cannot overflow.
+      elements = Math.min(MAX_VALUES + 1, elements * shape[i]);
     }
-    if (type != 1) {
-      return null; // not float32 (e.g. int64 position ids)
+    if (elements > MAX_VALUES) {
+      throw new IOException(what + " has dimensions " + dims + ": more than " + MAX_VALUES + " values");
     }
-    if (values == null) {
+    float[] values;
+    if (raw != null) {
+      if (raw.remaining() % Float.BYTES != 0) {
+        throw new IOException(what + " has " + raw.remaining() + " bytes of raw data, not a whole number of"
+            + " float32 values");
+      }
+      values = new float[raw.remaining() / Float.BYTES];
+      raw.asFloatBuffer().get(values);
+    } else {
       values = new float[floatData.size()];
       for (int i = 0; i < values.length; i++) {
         values[i] = floatData.get(i);
       }
     }
     if (values.length != elements) {
-      throw new IOException(source + ": tensor " + name[0] + " declares " + elements + " values but holds "
-          + values.length);
+      throw new IOException(what + " declares " + elements + " values but holds " + values.length);
     }
-    return new Tensor(shape, values);
+    initializers.put(name, new Tensor(shape, values));
   }
 
-  /** A protobuf wire-format reader over a slice of the model. */
+  private static String typeName(long type) {
+    return type >= 0 && type < TYPE_NAMES.size() ? TYPE_NAMES.get((int) type) + " (data type " + type + ")"
+        : "of data type " + type;
+  }
+
+  /**
+   * A protobuf wire-format reader over a slice of the model. Every read is bounds-checked: a field
+   * that runs past the end of its message is an {@link IOException} naming its offset in the file.
+   */
   private static final class Reader {
     private final ByteBuffer buffer;
+    private final int base;
     private final String source;
     private int wireType;
 
-    Reader(ByteBuffer buffer, String source) {
+    /**
+     * @param base the offset of the slice's first byte in the file, for messages
+     */
+    Reader(ByteBuffer buffer, int base, String source) {
       this.buffer = buffer;
+      this.base = base;
       this.source = source;
     }
 
     boolean hasMore() {
       return buffer.hasRemaining();
+    }
+
+    /** The offset in the file of the next byte. */
+    int offset() {
+      return base + buffer.position();
     }
 
     int tag() throws IOException {
@@ -248,10 +318,11 @@ final class OnnxWeights {
     }
 
     long varint() throws IOException {
+      int start = offset();
       long value = 0;
       for (int shift = 0; shift < 64; shift += 7) {
         if (!buffer.hasRemaining()) {
-          throw new IOException(source + ": truncated varint at byte " + buffer.position());
+          throw new IOException(source + ": truncated varint at byte " + start);
         }
         byte b = buffer.get();
         value |= (long) (b & 0x7f) << shift;
@@ -259,17 +330,24 @@ final class OnnxWeights {
           return value;
         }
       }
-      throw new IOException(source + ": malformed varint at byte " + buffer.position());
+      throw new IOException(source + ": malformed varint at byte " + start);
     }
 
-    float fixed32() {
+    float fixed32() throws IOException {
+      require(Float.BYTES);
       return buffer.getFloat();
     }
 
     ByteBuffer bytes() throws IOException {
+      if (wireType != 2) {
+        throw new IOException(source + ": the field before byte " + offset() + " has wire type " + wireType
+            + ", not a length-delimited one");
+      }
+      int at = offset();
       long length = varint();
       if (length < 0 || length > buffer.remaining()) {
-        throw new IOException(source + ": a field of " + length + " bytes runs past the end of its message");
+        throw new IOException(source + ": a field of " + Long.toUnsignedString(length) + " bytes at byte " + at
+            + " runs past the end of its message (" + buffer.remaining() + " bytes left)");
       }
       ByteBuffer slice = buffer.slice(buffer.position(), (int) length).order(ByteOrder.LITTLE_ENDIAN);
       buffer.position(buffer.position() + (int) length);
@@ -277,7 +355,8 @@ final class OnnxWeights {
     }
 
     Reader message() throws IOException {
-      return new Reader(bytes(), source);
+      ByteBuffer bytes = bytes();
+      return new Reader(bytes, offset() - bytes.remaining(), source);
     }
 
     String string() throws IOException {
@@ -290,10 +369,23 @@ final class OnnxWeights {
     void skip() throws IOException {
       switch (wireType) {
         case 0 -> varint();
-        case 1 -> buffer.position(buffer.position() + 8);
+        case 1 -> advance(Long.BYTES);
         case 2 -> bytes();
-        case 5 -> buffer.position(buffer.position() + 4);
-        default -> throw new IOException(source + ": unsupported protobuf wire type " + wireType);
+        case 5 -> advance(Float.BYTES);
+        default -> throw new IOException(source + ": unsupported protobuf wire type " + wireType
+            + " before byte " + offset());
+      }
+    }
+
+    private void advance(int bytes) throws IOException {
+      require(bytes);
+      buffer.position(buffer.position() + bytes);
+    }
+
+    private void require(int bytes) throws IOException {
+      if (buffer.remaining() < bytes) {
+        throw new IOException(source + ": a " + bytes + "-byte field at byte " + offset()
+            + " runs past the end of its message (" + buffer.remaining() + " bytes left)");
       }
     }
   }
