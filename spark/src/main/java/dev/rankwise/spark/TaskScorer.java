@@ -35,15 +35,42 @@ public final class TaskScorer implements AutoCloseable {
    *     they were trained on a model folder and {@code spec.base()} does not give it
    */
   public TaskScorer(ScoringSpec spec, Path adapters) throws IOException {
+    this(spec, adapters, record -> BertEncoder.forAdapters(record, spec.base(), spec.maxLength()));
+  }
+
+  /**
+   * As {@link #TaskScorer(ScoringSpec, Path)}, with the base opened by {@code openBase}. Whatever
+   * fails after the base is open closes what was opened, so a folder that fails to load leaves
+   * nothing behind however often Spark retries it.
+   */
+  TaskScorer(ScoringSpec spec, Path adapters, BaseOpener openBase) throws IOException {
     this.spec = spec;
-    encoder = BertEncoder.forAdapters(ClassifierRecord.read(adapters), spec.base(), spec.maxLength());
+    encoder = openBase.open(ClassifierRecord.read(adapters));
+    TaskClassifier loaded = null;
     try {
-      classifier = TaskClassifier.load(adapters, encoder);
-    } catch (IOException | RuntimeException e) {
-      encoder.close();
+      loaded = TaskClassifier.load(adapters, encoder);
+      predictor = loaded.model().newPredictor();
+    } catch (Throwable e) {
+      closeAfterFailure(loaded, e);
+      closeAfterFailure(encoder, e);
       throw e;
     }
-    predictor = classifier.model().newPredictor();
+    classifier = loaded;
+  }
+
+  /** Opens the base of the adapters whose record is given. */
+  interface BaseOpener {
+    BertEncoder open(ClassifierRecord record) throws IOException;
+  }
+
+  private static void closeAfterFailure(AutoCloseable resource, Throwable failure) {
+    if (resource != null) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        failure.addSuppressed(e);
+      }
+    }
   }
 
   /** What this scorer was loaded for. */
