@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
 /** Labels texts of one task with saved adapters. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
     description = "Label texts of a task with saved adapters: prints label<TAB>probability per text. Texts"
-        + " come from the arguments, or one per line from standard input.")
+        + " come from the arguments, or one per line from standard input (blank lines skipped); a blank"
+        + " text is refused, as training refuses one.")
 final class PredictCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;

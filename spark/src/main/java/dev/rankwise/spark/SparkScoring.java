@@ -3,8 +3,12 @@ package dev.rankwise.spark;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.when;
 
 import dev.rankwise.runtime.infer.Prediction;
@@ -51,14 +55,16 @@ public final class SparkScoring {
 
   private static final String ORDER = "_rankwise_order";
   private static final String CORRUPT = "_corrupt_record";
+  /** A blank text as {@link String#isBlank} (and so training) sees one: only Character.isWhitespace code points. */
+  private static final String BLANK = "\\A\\p{javaWhitespace}*\\z";
   private static final int BATCHES_PER_CHUNK = 8;
 
   private SparkScoring() {}
 
   /**
    * The input's rows with {@code label} and {@code probability} added, lazily (nothing runs until an
-   * action). Checks the input first (one pass): its columns, no null task or text, only tasks the
-   * adapters route, no malformed JSON line.
+   * action). Checks the input first (one pass): its columns, no missing task, no missing or blank
+   * text, only tasks the adapters route, no malformed JSON line.
    *
    * @param adapters the adapter folder on the driver's file system; it names its tasks and labels
    * @param partitions partitions to score in (rows spread round-robin), or 0 to keep the input's
@@ -67,7 +73,9 @@ public final class SparkScoring {
    */
   public static Dataset<Row> score(SparkSession spark, Dataset<Row> input, ScoringSpec spec, Path adapters,
       int partitions, LongAccumulator scoredRows) {
-    check(input, adapters);
+    List<String> tasks = tasks(adapters);
+    checkColumns(input);
+    checkRows(input, adapters, tasks);
     spark.sparkContext().addFile(adapters.toString(), true);
     String shipped = adapters.getFileName().toString();
 
@@ -95,8 +103,8 @@ public final class SparkScoring {
     return spark.createDataFrame(scored, schema).drop(ORDER);
   }
 
-  private static void check(Dataset<Row> input, Path adapters) {
-    List<String> tasks = tasks(adapters);
+  /** The task and text columns are there, as strings; reads no row. */
+  private static void checkColumns(Dataset<Row> input) {
     List<String> columns = List.of(input.columns());
     for (String column : List.of(TASK, TEXT)) {
       if (!columns.contains(column)) {
@@ -108,13 +116,21 @@ public final class SparkScoring {
             + input.schema().apply(column).dataType().simpleString());
       }
     }
-    // One pass over the input. Spark refuses a query on raw JSON that reads only the corrupt-record
-    // column, so it is counted alongside the task.
+  }
+
+  /**
+   * One pass over the rows: no malformed line, a task the adapters route on every row, a text that
+   * is not blank (training refuses blank texts, so no adapter has learnt what one means).
+   */
+  private static void checkRows(Dataset<Row> input, Path adapters, List<String> tasks) {
+    List<String> columns = List.of(input.columns());
     Column malformed = columns.contains(CORRUPT) ? col(CORRUPT).isNotNull() : lit(false);
-    List<Row> groups = input.groupBy(col(TASK)).agg(count(lit(1)),
-        sum(when(col(TEXT).isNull().and(malformed.unary_$bang()), 1).otherwise(0)),
-        sum(when(malformed, 1).otherwise(0))).collectAsList();
-    long badLines = groups.stream().mapToLong(row -> row.getLong(3)).sum();
+    Column textless = col(TEXT).isNull().or(col(TEXT).rlike(BLANK)).and(not(malformed));
+    Column row = to_json(struct(columns.stream().filter(c -> !c.equals(CORRUPT))
+        .map(c -> input.col("`" + c.replace("`", "``") + "`")).toArray(Column[]::new)));
+    List<Row> groups = input.groupBy(col(TASK)).agg(count(lit(1)), sum(when(textless, 1).otherwise(0)),
+        sum(when(malformed, 1).otherwise(0)), min(when(textless, row))).collectAsList();
+    long badLines = groups.stream().mapToLong(group -> group.getLong(3)).sum();
     if (badLines > 0) {
       throw new IllegalArgumentException("the input has " + badLines + " malformed line(s): each line must be a"
           + " JSON object such as {\"task\": \"spam\", \"text\": \"...\"}");
@@ -133,9 +149,12 @@ public final class SparkScoring {
       throw new IllegalArgumentException("the input has rows of task(s) " + unknown + " that the adapters in "
           + adapters + " do not route; their tasks are " + tasks);
     }
-    long noText = groups.stream().mapToLong(row -> row.getLong(2)).sum();
+    long noText = groups.stream().mapToLong(group -> group.getLong(2)).sum();
     if (noText > 0) {
-      throw new IllegalArgumentException("the input has " + noText + " row(s) without a text");
+      String example = groups.stream().filter(group -> !group.isNullAt(4)).map(group -> group.getString(4))
+          .min(String::compareTo).orElseThrow();
+      throw new IllegalArgumentException("the input has " + noText + " row(s) without a text (missing or blank),"
+          + " such as " + example + "; every row needs a text to label, as in training");
     }
   }
 

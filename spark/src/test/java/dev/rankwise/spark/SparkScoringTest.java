@@ -97,6 +97,16 @@ class SparkScoringTest {
         + " do not route; their tasks are [spam, finefood, grain, corn]", e.getMessage());
   }
 
+  @Test
+  void rowsWithABlankTextAreRejectedBeforeScoringAsTrainingRejectsThem() throws Exception {
+    Dataset<Row> input = spark.createDataFrame(List.of(new Task("spam", "Hello"), new Task("spam", "\t"),
+        new Task("corn", "  ")), Task.class);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SparkScoring.score(spark, input, Fixtures.spec(Strategy.MIXED), Fixtures.adapters(), 2, null));
+    assertEquals("the input has 2 row(s) without a text (missing or blank), such as {\"task\":\"corn\",\"text\":\"  \"};"
+        + " every row needs a text to label, as in training", e.getMessage());
+  }
+
   /** A row as a Java bean, for createDataFrame. */
   public static final class Task implements java.io.Serializable {
     private String task;

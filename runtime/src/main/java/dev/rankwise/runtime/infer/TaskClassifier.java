@@ -176,11 +176,22 @@ public final class TaskClassifier implements AutoCloseable {
     return model;
   }
 
-  /** Labels texts for one task, in batches of {@link #BATCH_SIZE}. */
+  /**
+   * Labels texts for one task, in batches of {@link #BATCH_SIZE}.
+   *
+   * @throws IllegalArgumentException naming the tasks if there is no such task, or naming the text
+   *     by its position (from 1) if it is blank ({@link TaskText})
+   */
   public List<Prediction> predict(String task, List<String> texts) {
     translator.taskId(task);
     List<TaskText> rows = new ArrayList<>(texts.size());
-    texts.forEach(text -> rows.add(new TaskText(task, text)));
+    for (int i = 0; i < texts.size(); i++) {
+      try {
+        rows.add(new TaskText(task, texts.get(i)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("text " + (i + 1) + " of " + texts.size() + ": " + e.getMessage(), e);
+      }
+    }
     return predict(rows);
   }
 

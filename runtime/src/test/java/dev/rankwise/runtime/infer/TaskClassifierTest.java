@@ -250,6 +250,17 @@ class TaskClassifierTest extends ManagedArrays {
   }
 
   @Test
+  void aBlankTextIsRefusedNamingItAsTrainingRefusesIt() {
+    try (TaskClassifier classifier = classifier()) {
+      IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+          () -> classifier.predict("spam", List.of("Win a free prize now", " \t")));
+      assertEquals("text 2 of 2: the text of a spam row is blank; a text to label must not be blank, as"
+          + " training's must not", error.getMessage());
+      assertThrows(IllegalArgumentException.class, () -> new TaskText("topic", ""));
+    }
+  }
+
+  @Test
   void labelsMustFitTheHeadsAndTheRouter() {
     Map<String, List<String>> wrongCount = new LinkedHashMap<>(LABELS);
     wrongCount.put("topic", List.of("grain", "corn", "other"));
