@@ -62,9 +62,12 @@ public final class SparkScoring {
   private SparkScoring() {}
 
   /**
-   * The input's rows with {@code label} and {@code probability} added, lazily (nothing runs until an
-   * action). Checks the input first (one pass): its columns, no missing task, no missing or blank
-   * text, only tasks the adapters route, no malformed JSON line.
+   * The input's rows with {@code label} and {@code probability} added. Reads the input once, now:
+   * its rows are kept on the executors (a local checkpoint, memory and disk) and checked there (its
+   * columns, no missing task, no missing or blank text, only tasks the adapters route, no malformed
+   * JSON line), and the scoring, lazy (it runs at the caller's action), reads those same rows, so
+   * an input that changes between reads (a file rewritten, a non-deterministic query) cannot send
+   * rows to the scorers that the check never saw.
    *
    * @param adapters the adapter folder on the driver's file system; it names its tasks and labels
    * @param partitions partitions to score in (rows spread round-robin), or 0 to keep the input's
@@ -75,11 +78,12 @@ public final class SparkScoring {
       int partitions, LongAccumulator scoredRows) {
     List<String> tasks = tasks(adapters);
     checkColumns(input);
-    checkRows(input, adapters, tasks);
+    Dataset<Row> once = input.localCheckpoint(true);
+    checkRows(once, adapters, tasks);
     spark.sparkContext().addFile(adapters.toString(), true);
     String shipped = adapters.getFileName().toString();
 
-    Dataset<Row> rows = input.withColumn(ORDER, monotonically_increasing_id());
+    Dataset<Row> rows = once.withColumn(ORDER, monotonically_increasing_id());
     if (partitions > 0) {
       rows = rows.repartition(partitions);
     }

@@ -5,14 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.apache.spark.SparkFiles;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,6 +115,36 @@ class SparkScoringTest {
         () -> SparkScoring.score(spark, input, Fixtures.spec(Strategy.MIXED), Fixtures.adapters(), 2, null));
     assertEquals("the input has 2 row(s) without a text (missing or blank), such as {\"task\":\"corn\",\"text\":\"  \"};"
         + " every row needs a text to label, as in training", e.getMessage());
+  }
+
+  /** How many times each partition of {@link #changingInput} has been computed. */
+  private static final Map<Integer, AtomicInteger> READS = new ConcurrentHashMap<>();
+
+  /**
+   * An input that changes between reads, as a file rewritten during the job or a non-deterministic
+   * query would: spam rows the first time a partition is computed, rows of a task the adapters do
+   * not route after.
+   */
+  private static Dataset<Row> changingInput() {
+    StructType schema = new StructType().add("task", DataTypes.StringType).add("text", DataTypes.StringType);
+    return spark.range(0, 8, 1, 2).mapPartitions((MapPartitionsFunction<Long, Row>) ids -> {
+      int read = READS.computeIfAbsent(TaskContext.getPartitionId(), id -> new AtomicInteger()).incrementAndGet();
+      List<Row> rows = new ArrayList<>();
+      ids.forEachRemaining(id -> rows.add(RowFactory.create(read == 1 ? "spam" : "urgent", "Free entry " + id)));
+      return rows.iterator();
+    }, Encoders.row(schema));
+  }
+
+  @Test
+  void theInputIsReadOnceSoTheRowsCheckedAreTheRowsScored() throws Exception {
+    READS.clear();
+    List<Row> output = SparkScoring.score(spark, changingInput(), Fixtures.spec(Strategy.MIXED),
+        Fixtures.adapters(), 2, null).collectAsList();
+    assertEquals(8, output.size());
+    assertTrue(output.stream().allMatch(row -> row.getString(row.fieldIndex("task")).equals("spam")),
+        "the rows scored are the rows checked");
+    assertEquals(Map.of(0, 1, 1, 1), READS.entrySet().stream()
+        .collect(Collectors.toMap(Map.Entry::getKey, entry -> entry.getValue().get())), "each partition read once");
   }
 
   /** A row as a Java bean, for createDataFrame. */
