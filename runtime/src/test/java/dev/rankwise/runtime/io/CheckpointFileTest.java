@@ -71,6 +71,37 @@ class CheckpointFileTest {
     assertSame(checkpoint(20), folder.newestValid(message -> { }).orElseThrow().checkpoint());
   }
 
+  private static List<String> names(Path directory) throws Exception {
+    try (var files = Files.list(directory)) {
+      return files.map(file -> file.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void pruningCountsOnlyValidCheckpointsAndNeverDeletesTheOneJustWritten(@TempDir Path directory)
+      throws Exception {
+    Files.writeString(directory.resolve("checkpoint-00000100.safetensors"), "unreadable");
+    CheckpointDirectory one = new CheckpointDirectory(directory, 1);
+    Path written = one.write(checkpoint(60));
+    assertTrue(Files.exists(written), "the checkpoint just written was deleted: " + names(directory));
+    assertEquals(List.of("checkpoint-00000060.safetensors", "checkpoint-00000100.safetensors"), names(directory),
+        "the unreadable one is left for the user to inspect");
+    List<String> skipped = new java.util.ArrayList<>();
+    assertSame(checkpoint(60), one.newestValid(skipped::add).orElseThrow().checkpoint());
+    assertTrue(skipped.size() == 1 && skipped.get(0).contains("checkpoint-00000100"), skipped.toString());
+
+    CheckpointDirectory two = new CheckpointDirectory(directory, 2);
+    two.write(checkpoint(70));
+    Files.writeString(directory.resolve("checkpoint-00000075.safetensors"), "torn");
+    two.write(checkpoint(80));
+    assertEquals(List.of("checkpoint-00000070.safetensors", "checkpoint-00000075.safetensors",
+        "checkpoint-00000080.safetensors", "checkpoint-00000100.safetensors"), names(directory),
+        "keep 2 counts the valid 70 and 80, not the unreadable 75");
+    two.write(checkpoint(90));
+    assertEquals(List.of("checkpoint-00000080.safetensors", "checkpoint-00000090.safetensors",
+        "checkpoint-00000100.safetensors"), names(directory), "beyond the newest 2 valid ones all go");
+  }
+
   @Test
   void aRenamedCheckpointIsNotTakenForItsName(@TempDir Path directory) throws Exception {
     CheckpointDirectory folder = new CheckpointDirectory(directory, 5);
