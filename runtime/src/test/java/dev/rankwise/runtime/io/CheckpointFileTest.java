@@ -103,6 +103,38 @@ class CheckpointFileTest {
   }
 
   @Test
+  void oddNamesAreSkippedAndReportedAndOnlyThisWritersTemporaryFilesAreRemoved(@TempDir Path directory)
+      throws Exception {
+    List<String> odd = List.of("checkpoint-99999999999999999999.safetensors", "checkpoint-000000007.safetensors",
+        "checkpoint-00000000.safetensors", "checkpoint-x.safetensors");
+    for (String name : odd) {
+      Files.writeString(directory.resolve(name), "a user's file");
+    }
+    List<String> others = List.of(".notes.tmp", ".adapter_model.safetensors.8812.tmp",
+        ".checkpoint-00000090.safetensors.77.tmp");
+    for (String name : others) {
+      Files.writeString(directory.resolve(name), "not this writer's");
+    }
+    Files.writeString(directory.resolve(".checkpoint-00000005.safetensors.123.tmp"), "left by a killed writer");
+    CheckpointDirectory folder = new CheckpointDirectory(directory, 1);
+
+    folder.write(checkpoint(5));
+    folder.write(checkpoint(6));
+    assertEquals(List.of(directory.resolve("checkpoint-00000006.safetensors")), folder.files());
+    List<String> skipped = new java.util.ArrayList<>();
+    assertSame(checkpoint(6), folder.newestValid(skipped::add).orElseThrow().checkpoint());
+    for (String name : odd) {
+      assertTrue(skipped.stream().anyMatch(reason -> reason.contains(name) && reason.contains("not a checkpoint name")),
+          name + " not reported: " + skipped);
+    }
+    List<String> expected = new java.util.ArrayList<>(odd);
+    expected.addAll(others);
+    expected.add("checkpoint-00000006.safetensors");
+    assertEquals(expected.stream().sorted().toList(), names(directory),
+        "odd names, a user's and another writer's temporary files stay; the killed writer's is gone");
+  }
+
+  @Test
   void aRenamedCheckpointIsNotTakenForItsName(@TempDir Path directory) throws Exception {
     CheckpointDirectory folder = new CheckpointDirectory(directory, 5);
     Path file = folder.write(checkpoint(5));
