@@ -104,7 +104,8 @@ public final class CheckpointDirectory {
         load(file);
         valid++;
       } catch (AdapterFileException e) {
-        LOG.warn("not counting an unreadable checkpoint towards the {} to keep (left in place): {}", keep, e.getMessage());
+        LOG.warn("not counting an unreadable checkpoint towards the {} to keep (left in place): {}",
+            keep, e.getMessage());
       }
     }
   }
