@@ -125,6 +125,32 @@ class TrainSafetyTest {
     assertTrue(again.err().contains("--resume continues it, --restart discards them"), again.err());
   }
 
+  @Test
+  void resumeRefusesTrainingDataWithOneLabelFlipped(@TempDir Path work) throws Exception {
+    Path data = work.resolve("data");
+    Files.createDirectories(data.resolve("spam"));
+    Files.copy(Path.of("../data/spam/tasks.json"), data.resolve("spam/tasks.json"));
+    Files.write(data.resolve("spam/test.jsonl"), Files.readAllLines(Path.of("../data/spam/test.jsonl")).subList(0, 40));
+    List<String> rows = new ArrayList<>(Files.readAllLines(Path.of("../data/spam/train.jsonl")).subList(0, 32));
+    Path train = data.resolve("spam/train.jsonl");
+    Files.write(train, rows);
+    String[] command = {"train", "--method", "shared-lora", "--tasks", "spam", "--data", data.toString(),
+        "--out", work.resolve("out").toString(), "--train-rows", "0", "--test-rows", "0", "--epochs", "1",
+        "--max-length", "16", "--seed", "3"};
+    CliRun first = run(command);
+    assertEquals(0, first.code(), first.err());
+
+    String row = rows.get(4);
+    rows.set(4, row.contains("\"label\": \"ham\"") ? row.replace("\"label\": \"ham\"", "\"label\": \"spam\"")
+        : row.replace("\"label\": \"spam\"", "\"label\": \"ham\""));
+    assertTrue(!rows.get(4).equals(row), "the label was flipped");
+    Files.write(train, rows);
+    CliRun flipped = run(with(command, "--resume"));
+    assertEquals(RankwiseCli.USER_ERROR, flipped.code(), flipped.err());
+    assertTrue(flipped.err().contains("belongs to another run: the training rows of task 'spam' differ from the"
+        + " checkpoint's"), flipped.err());
+  }
+
   private static Process start(String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

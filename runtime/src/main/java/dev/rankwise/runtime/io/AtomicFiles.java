@@ -8,6 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Writes files so that a reader, a crash or a kill never leaves half a file under the target's
@@ -19,6 +22,8 @@ import java.nio.file.StandardOpenOption;
 public final class AtomicFiles {
 
   private static final String SUFFIX = ".tmp";
+  /** {@code .<target>.<random>.tmp}: {@link Files#createTempFile} puts an unsigned decimal number between. */
+  private static final Pattern TEMPORARY = Pattern.compile("\\.(.+)\\.\\d+\\.tmp");
 
   private AtomicFiles() {}
 
@@ -50,8 +55,16 @@ public final class AtomicFiles {
 
   /** Whether {@code file} is a temporary file of this class (left behind if a writer was killed). */
   public static boolean isTemporary(Path file) {
-    String name = file.getFileName().toString();
-    return name.startsWith(".") && name.endsWith(SUFFIX);
+    return temporaryTarget(file).isPresent();
+  }
+
+  /**
+   * The name of the file a temporary file of this class was to become, {@code <name>} of {@code
+   * .<name>.<random>.tmp}; empty for any other file (a user's {@code .notes.tmp}, say).
+   */
+  public static Optional<String> temporaryTarget(Path file) {
+    Matcher matcher = TEMPORARY.matcher(file.getFileName().toString());
+    return matcher.matches() ? Optional.of(matcher.group(1)) : Optional.empty();
   }
 
   /** Forces a directory's entries to disk where the platform allows it (Linux does; Windows does not). */

@@ -1,19 +1,13 @@
 package dev.rankwise.runtime.train;
 
-import ai.djl.nn.Parameter;
 import dev.rankwise.runtime.io.Checkpoint;
 import dev.rankwise.runtime.io.CheckpointDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,17 +22,27 @@ final class RunCheckpoints {
 
   private final Checkpointing settings;
   private final CheckpointDirectory folder;
-  private final String run;
+  private final Supplier<String> describe;
   private final TrainerListener listener;
+  private String run;
 
   /**
-   * @param run what the run is ({@link #describe}); a checkpoint of another run is refused
+   * @param describe what the run is ({@link RunIdentity#describe}), asked once and only if the run
+   *     checkpoints (it reads every row); a checkpoint of another run is refused
    */
-  RunCheckpoints(Checkpointing settings, String run, TrainerListener listener) {
+  RunCheckpoints(Checkpointing settings, Supplier<String> describe, TrainerListener listener) {
     this.settings = settings;
     this.folder = settings.enabled() ? new CheckpointDirectory(settings.directory(), settings.keep()) : null;
-    this.run = run;
+    this.describe = describe;
     this.listener = listener;
+  }
+
+  /** What the run is, described on first use. */
+  private String run() {
+    if (run == null) {
+      run = describe.get();
+    }
+    return run;
   }
 
   /**
@@ -69,9 +73,9 @@ final class RunCheckpoints {
         return 0;
       }
       Checkpoint checkpoint = newest.get().checkpoint();
-      if (!checkpoint.run().equals(run)) {
+      if (!checkpoint.run().equals(run())) {
         throw new IllegalArgumentException(newest.get().file() + " belongs to another run: "
-            + firstDifference(checkpoint.run(), run)
+            + RunIdentity.difference(checkpoint.run(), run())
             + "; resume with the settings and data it was written with, or use another folder");
       }
       state.restore(checkpoint);
@@ -104,72 +108,13 @@ final class RunCheckpoints {
 
   private Path save(TrainingState state, int step) {
     try {
-      Path file = folder.write(state.save(step, run));
+      Path file = folder.write(state.save(step, run()));
       LOG.debug("saved {} after step {}", file, step);
       listener.onCheckpointSaved(step, file);
       return file;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write a checkpoint into " + folder.directory()
           + " after step " + step + " (the earlier checkpoints are intact): " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * What a run is, as {@code key=value} pairs: the settings, each task's rows, classes, batch
-   * share and input shape, and the trained parameters' names and shapes. Settings added since the
-   * first checkpoints appear only when they differ from their defaults, so that those still resume.
-   */
-  static String describe(TrainingConfig config, List<TaskData> tasks, int[] share, int totalSteps,
-      Map<String, Parameter> parameters) {
-    List<String> parts = new ArrayList<>();
-    parts.add("steps=" + totalSteps);
-    parts.add("batch=" + config.batchSize());
-    parts.add("learningRate=" + config.learningRate());
-    parts.add("weightDecay=" + config.weightDecay());
-    parts.add("warmup=" + config.warmupSteps());
-    parts.add("decay=" + config.decay() + "@" + config.finalRate());
-    parts.add("maxGradNorm=" + config.maxGradNorm());
-    parts.add("seed=" + config.seed());
-    if (!config.shuffle()) {
-      parts.add("shuffle=false");
-    }
-    if (config.evaluates()) {
-      parts.add("evaluateEvery=" + config.evaluateEvery());
-      parts.add("bestMetric=" + config.bestMetric());
-      parts.add("keepBest=" + config.keepBest());
-      parts.add("patience=" + config.patience());
-    }
-    for (int t = 0; t < tasks.size(); t++) {
-      TaskData task = tasks.get(t);
-      parts.add("task." + task.name() + "=" + task.trainRows() + " rows, " + task.classes() + " classes, "
-          + share[t] + " per batch, inputs " + task.trainInputs().getShape()
-          + (config.evaluates() ? ", " + task.validationInputs().getShape().get(0) + " validation rows" : ""));
-    }
-    MessageDigest digest = sha256();
-    parameters.forEach((name, parameter) ->
-        digest.update((name + parameter.getArray().getShape()).getBytes(StandardCharsets.UTF_8)));
-    parts.add("parameters=" + parameters.size() + " named " + HexFormat.of().formatHex(digest.digest(), 0, 8));
-    return String.join("; ", parts);
-  }
-
-  private static String firstDifference(String saved, String current) {
-    List<String> before = List.of(saved.split("; "));
-    List<String> now = List.of(current.split("; "));
-    for (int i = 0; i < Math.max(before.size(), now.size()); i++) {
-      String was = i < before.size() ? before.get(i) : "(nothing)";
-      String is = i < now.size() ? now.get(i) : "(nothing)";
-      if (!was.equals(is)) {
-        return "it has " + was + ", this run " + is;
-      }
-    }
-    return "(no difference found)";
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
     }
   }
 }

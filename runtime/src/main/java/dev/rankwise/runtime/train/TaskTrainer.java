@@ -157,7 +157,7 @@ public final class TaskTrainer {
       ParameterUpdate update = new ParameterUpdate(trainable, trainableRows, config, schedule, runManager);
       TrainingState state = new TrainingState(update, config, tasks);
       RunCheckpoints checkpoints = new RunCheckpoints(checkpointing,
-          RunCheckpoints.describe(config, tasks, share, totalSteps, update.parameters()), listener);
+          () -> RunIdentity.describe(config, tasks, share, totalSteps, update.parameters()), listener);
       int first = 1 + checkpoints.resume(state);
       listener.onTrainingBegin(first, totalSteps);
       for (int step = first; step <= totalSteps && !stoppedEarly(state); step++) {

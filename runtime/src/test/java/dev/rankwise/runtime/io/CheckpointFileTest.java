@@ -71,6 +71,69 @@ class CheckpointFileTest {
     assertSame(checkpoint(20), folder.newestValid(message -> { }).orElseThrow().checkpoint());
   }
 
+  private static List<String> names(Path directory) throws Exception {
+    try (var files = Files.list(directory)) {
+      return files.map(file -> file.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void pruningCountsOnlyValidCheckpointsAndNeverDeletesTheOneJustWritten(@TempDir Path directory)
+      throws Exception {
+    Files.writeString(directory.resolve("checkpoint-00000100.safetensors"), "unreadable");
+    CheckpointDirectory one = new CheckpointDirectory(directory, 1);
+    Path written = one.write(checkpoint(60));
+    assertTrue(Files.exists(written), "the checkpoint just written was deleted: " + names(directory));
+    assertEquals(List.of("checkpoint-00000060.safetensors", "checkpoint-00000100.safetensors"), names(directory),
+        "the unreadable one is left for the user to inspect");
+    List<String> skipped = new java.util.ArrayList<>();
+    assertSame(checkpoint(60), one.newestValid(skipped::add).orElseThrow().checkpoint());
+    assertTrue(skipped.size() == 1 && skipped.get(0).contains("checkpoint-00000100"), skipped.toString());
+
+    CheckpointDirectory two = new CheckpointDirectory(directory, 2);
+    two.write(checkpoint(70));
+    Files.writeString(directory.resolve("checkpoint-00000075.safetensors"), "torn");
+    two.write(checkpoint(80));
+    assertEquals(List.of("checkpoint-00000070.safetensors", "checkpoint-00000075.safetensors",
+        "checkpoint-00000080.safetensors", "checkpoint-00000100.safetensors"), names(directory),
+        "keep 2 counts the valid 70 and 80, not the unreadable 75");
+    two.write(checkpoint(90));
+    assertEquals(List.of("checkpoint-00000080.safetensors", "checkpoint-00000090.safetensors",
+        "checkpoint-00000100.safetensors"), names(directory), "beyond the newest 2 valid ones all go");
+  }
+
+  @Test
+  void oddNamesAreSkippedAndReportedAndOnlyThisWritersTemporaryFilesAreRemoved(@TempDir Path directory)
+      throws Exception {
+    List<String> odd = List.of("checkpoint-99999999999999999999.safetensors", "checkpoint-000000007.safetensors",
+        "checkpoint-00000000.safetensors", "checkpoint-x.safetensors");
+    for (String name : odd) {
+      Files.writeString(directory.resolve(name), "a user's file");
+    }
+    List<String> others = List.of(".notes.tmp", ".adapter_model.safetensors.8812.tmp",
+        ".checkpoint-00000090.safetensors.77.tmp");
+    for (String name : others) {
+      Files.writeString(directory.resolve(name), "not this writer's");
+    }
+    Files.writeString(directory.resolve(".checkpoint-00000005.safetensors.123.tmp"), "left by a killed writer");
+    CheckpointDirectory folder = new CheckpointDirectory(directory, 1);
+
+    folder.write(checkpoint(5));
+    folder.write(checkpoint(6));
+    assertEquals(List.of(directory.resolve("checkpoint-00000006.safetensors")), folder.files());
+    List<String> skipped = new java.util.ArrayList<>();
+    assertSame(checkpoint(6), folder.newestValid(skipped::add).orElseThrow().checkpoint());
+    for (String name : odd) {
+      assertTrue(skipped.stream().anyMatch(reason -> reason.contains(name) && reason.contains("not a checkpoint name")),
+          name + " not reported: " + skipped);
+    }
+    List<String> expected = new java.util.ArrayList<>(odd);
+    expected.addAll(others);
+    expected.add("checkpoint-00000006.safetensors");
+    assertEquals(expected.stream().sorted().toList(), names(directory),
+        "odd names, a user's and another writer's temporary files stay; the killed writer's is gone");
+  }
+
   @Test
   void aRenamedCheckpointIsNotTakenForItsName(@TempDir Path directory) throws Exception {
     CheckpointDirectory folder = new CheckpointDirectory(directory, 5);

@@ -53,17 +53,7 @@ class CheckpointTest extends ManagedArrays {
   }
 
   private static void assertSameRun(Run expected, Run actual) {
-    assertEquals(expected.weights().keySet(), actual.weights().keySet());
-    double largest = 0;
-    for (String name : expected.weights().keySet()) {
-      float[] a = expected.weights().get(name);
-      float[] b = actual.weights().get(name);
-      for (int i = 0; i < a.length; i++) {
-        largest = Math.max(largest, Math.abs(a[i] - b[i]));
-      }
-    }
-    System.out.println("resumed vs uninterrupted: largest weight difference " + largest);
-    assertTrue(largest <= 1e-6, "largest weight difference " + largest);
+    assertBitForBit(expected.weights(), actual.weights());
     assertEquals(expected.result().losses(), actual.result().losses());
     assertEquals(expected.result().taskLosses(), actual.result().taskLosses());
     assertEquals(expected.result().auxiliaryLosses(), actual.result().auxiliaryLosses());
@@ -71,6 +61,33 @@ class CheckpointTest extends ManagedArrays {
     assertEquals(expected.result().evaluations(), actual.result().evaluations());
     assertEquals(expected.result().bestStep(), actual.result().bestStep());
     assertEquals(expected.result().stoppedEarly(), actual.result().stoppedEarly());
+  }
+
+  /**
+   * The same names and, for each, the same float32 bits (docs/DESIGN.md §5: a resumed run equals the
+   * run that never stopped, bit for bit), reporting how many values differ and by how much at most.
+   */
+  static void assertBitForBit(Map<String, float[]> expected, Map<String, float[]> actual) {
+    assertEquals(expected.keySet(), actual.keySet());
+    int differing = 0;
+    int values = 0;
+    double largest = 0;
+    String first = null;
+    for (String name : expected.keySet()) {
+      float[] a = expected.get(name);
+      float[] b = actual.get(name);
+      assertEquals(a.length, b.length, name);
+      values += a.length;
+      for (int i = 0; i < a.length; i++) {
+        if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i])) {
+          differing++;
+          largest = Math.max(largest, Math.abs((double) a[i] - b[i]));
+          first = first == null ? name + "[" + i + "]: " + a[i] + " vs " + b[i] : first;
+        }
+      }
+    }
+    assertEquals(0, differing, differing + " of " + values + " trained values differ from the uninterrupted run's"
+        + " (largest difference " + largest + ", first " + first + ")");
   }
 
   private static List<String> names(Path directory) throws Exception {
@@ -146,6 +163,61 @@ class CheckpointTest extends ManagedArrays {
     assertTrue(other.getMessage().contains("belongs to another run: it has learningRate=0.02, this run learningRate=0.01"),
         other.getMessage());
     assertArrayEquals(before, Files.readAllBytes(directory.resolve("checkpoint-00000010.safetensors")));
+  }
+
+  /** The toy tasks with {@code change} applied to task "second"'s training or validation arrays. */
+  private List<TaskData> changed(boolean validation, boolean labels) {
+    List<TaskData> tasks = new ArrayList<>(contradicted());
+    TaskData second = tasks.get(1);
+    var source = validation ? (labels ? second.validationLabels() : second.validationInputs())
+        : (labels ? second.trainLabels() : second.trainInputs());
+    float[] values = source.toFloatArray();
+    values[5] = labels ? 1 - values[5] : values[5] + 1e-3f;
+    var changedArray = manager.create(values, source.getShape());
+    tasks.set(1, validation
+        ? second.withValidation(labels ? second.validationInputs() : changedArray,
+            labels ? changedArray : second.validationLabels())
+        : new TaskData(second.name(), 2, labels ? second.trainInputs() : changedArray,
+            labels ? changedArray : second.trainLabels(), second.testInputs(), second.testLabels(),
+            second.validationInputs(), second.validationLabels()));
+    return tasks;
+  }
+
+  @Test
+  void aResumeWithOtherRowsIsRefusedNamingTheTask(@TempDir Path directory) throws Exception {
+    Checkpointing checkpoints = Checkpointing.into(directory).withEvery(5);
+    TrainingConfig.Builder config = ToyTasks.config(STEPS).optEvaluateEvery(5);
+    assertThrows(TrainingStoppedException.class,
+        () -> train(STEPS, stopAfter(checkpoints, 10), config, contradicted()));
+    byte[] before = Files.readAllBytes(directory.resolve("checkpoint-00000010.safetensors"));
+
+    for (boolean labels : new boolean[] {true, false}) {
+      IllegalArgumentException train = assertThrows(IllegalArgumentException.class,
+          () -> train(STEPS, checkpoints.withResume(true), ToyTasks.config(STEPS).optEvaluateEvery(5),
+              changed(false, labels)));
+      assertTrue(train.getMessage().contains("belongs to another run: the training rows of task 'second' differ"
+          + " from the checkpoint's"), train.getMessage());
+      IllegalArgumentException validation = assertThrows(IllegalArgumentException.class,
+          () -> train(STEPS, checkpoints.withResume(true), ToyTasks.config(STEPS).optEvaluateEvery(5),
+              changed(true, labels)));
+      assertTrue(validation.getMessage().contains("belongs to another run: the validation rows of task 'second'"
+          + " differ from the checkpoint's"), validation.getMessage());
+    }
+    assertArrayEquals(before, Files.readAllBytes(directory.resolve("checkpoint-00000010.safetensors")));
+    assertEquals(List.of("checkpoint-00000005.safetensors", "checkpoint-00000010.safetensors"), names(directory));
+
+    Run uninterrupted = train(STEPS, Checkpointing.none(), ToyTasks.config(STEPS).optEvaluateEvery(5), contradicted());
+    Run resumed = train(STEPS, checkpoints.withResume(true), ToyTasks.config(STEPS).optEvaluateEvery(5), contradicted());
+    assertSameRun(uninterrupted, resumed);
+  }
+
+  @Test
+  void aCheckpointThatRecordedNoRowsIsRefusedSayingWhy() {
+    String current = "steps=40; seed=0; task.a=64 rows; rows.a=0123456789abcdef; parameters=4 named 00";
+    String older = "steps=40; seed=0; task.a=64 rows; parameters=4 named 00";
+    assertTrue(RunIdentity.difference(older, current).contains("recorded no digest of its rows"),
+        RunIdentity.difference(older, current));
+    assertEquals("it has seed=1, this run seed=0", RunIdentity.difference(current.replace("seed=0", "seed=1"), current));
   }
 
   @Test
