@@ -9,10 +9,9 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -28,6 +27,9 @@ final class Safetensors {
 
   /** Largest header accepted; PEFT adapters have headers of a few kilobytes. */
   static final long MAX_HEADER_BYTES = 16L << 20;
+
+  /** Largest file read: the largest Java array, since a file is read whole (docs/DESIGN.md §5). */
+  static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
 
   private static final String METADATA = "__metadata__";
 
@@ -101,50 +103,59 @@ final class Safetensors {
    * @throws AdapterFileException as {@link #read}, or if the metadata is not a map of strings
    */
   static Contents readContents(Path file) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      long size = channel.size();
-      if (size < 8) {
-        throw new AdapterFileException(
-            file, "truncated safetensors file: " + size + " bytes, less than its 8-byte header length");
-      }
-      ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      readFully(channel, lengthBytes, 0, file);
-      long headerLength = lengthBytes.flip().getLong();
-      if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES || headerLength > size - 8) {
-        throw new AdapterFileException(
-            file, "safetensors header length " + headerLength + " does not fit a file of "
-                + size + " bytes (corrupt or truncated file)");
-      }
-      ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
-      readFully(channel, headerBytes, 8, file);
-      JsonObject header = parseHeader(file, new String(headerBytes.array(), StandardCharsets.UTF_8));
-      long dataStart = 8 + headerLength;
-      long dataLength = size - dataStart;
-      List<long[]> ranges = new ArrayList<>();
-      Map<String, Tensor> tensors = new LinkedHashMap<>();
-      Map<String, String> metadata = new LinkedHashMap<>();
-      for (Map.Entry<String, JsonElement> entry : header.entrySet()) {
-        if (entry.getKey().equals(METADATA)) {
-          metadata = metadata(file, entry.getValue());
-          continue;
-        }
-        TensorInfo info = TensorInfo.parse(file, entry.getKey(), entry.getValue(), dataLength);
-        for (long[] range : ranges) {
-          if (info.begin < range[1] && range[0] < info.end) {
-            throw new AdapterFileException(
-                file, "tensor '" + entry.getKey() + "' overlaps another tensor's data");
-          }
-        }
-        ranges.add(new long[] {info.begin, info.end});
-        ByteBuffer data = ByteBuffer.allocate((int) (info.end - info.begin)).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(channel, data, dataStart + info.begin, file);
-        data.flip();
-        float[] values = new float[data.remaining() / 4];
-        data.asFloatBuffer().get(values);
-        tensors.put(entry.getKey(), new Tensor(info.shape, values));
-      }
-      return new Contents(tensors, metadata);
+    long size = Files.size(file);
+    if (size > MAX_FILE_BYTES) {
+      throw new AdapterFileException(file, "safetensors file of " + size + " bytes is larger than the "
+          + MAX_FILE_BYTES + " bytes this reader holds");
     }
+    return parse(file, Files.readAllBytes(file));
+  }
+
+  /**
+   * Parses the bytes of a file read once, so that a caller can hash the very bytes it parsed.
+   *
+   * @param file the file the bytes were read from, for messages
+   * @throws AdapterFileException as {@link #readContents}
+   */
+  static Contents parse(Path file, byte[] bytes) throws AdapterFileException {
+    long size = bytes.length;
+    if (size < 8) {
+      throw new AdapterFileException(
+          file, "truncated safetensors file: " + size + " bytes, less than its 8-byte header length");
+    }
+    ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    long headerLength = buffer.getLong(0);
+    if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES || headerLength > size - 8) {
+      throw new AdapterFileException(
+          file, "safetensors header length " + headerLength + " does not fit a file of "
+              + size + " bytes (corrupt or truncated file)");
+    }
+    JsonObject header =
+        parseHeader(file, new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8));
+    int dataStart = 8 + (int) headerLength;
+    long dataLength = size - dataStart;
+    List<long[]> ranges = new ArrayList<>();
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    Map<String, String> metadata = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonElement> entry : header.entrySet()) {
+      if (entry.getKey().equals(METADATA)) {
+        metadata = metadata(file, entry.getValue());
+        continue;
+      }
+      TensorInfo info = TensorInfo.parse(file, entry.getKey(), entry.getValue(), dataLength);
+      for (long[] range : ranges) {
+        if (info.begin < range[1] && range[0] < info.end) {
+          throw new AdapterFileException(
+              file, "tensor '" + entry.getKey() + "' overlaps another tensor's data");
+        }
+      }
+      ranges.add(new long[] {info.begin, info.end});
+      float[] values = new float[(int) (info.end - info.begin) / 4];
+      buffer.slice(dataStart + (int) info.begin, (int) (info.end - info.begin))
+          .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+      tensors.put(entry.getKey(), new Tensor(info.shape, values));
+    }
+    return new Contents(tensors, metadata);
   }
 
   private static Map<String, String> metadata(Path file, JsonElement element) throws AdapterFileException {
@@ -172,18 +183,6 @@ final class Safetensors {
       return parsed.getAsJsonObject();
     } catch (JsonParseException | IllegalStateException e) {
       throw new AdapterFileException(file, "malformed safetensors header: " + e.getMessage());
-    }
-  }
-
-  private static void readFully(FileChannel channel, ByteBuffer buffer, long position, Path file)
-      throws IOException {
-    long at = position;
-    while (buffer.hasRemaining()) {
-      int read = channel.read(buffer, at);
-      if (read < 0) {
-        throw new AdapterFileException(file, "unexpected end of file at byte " + at);
-      }
-      at += read;
     }
   }
 
