@@ -14,6 +14,9 @@ import dev.rankwise.runtime.AdapterConfig;
 import dev.rankwise.runtime.AdapterLayer;
 import dev.rankwise.runtime.internal.ParameterValues;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -316,14 +319,27 @@ public final class AdapterFiles {
     if (size > MAX_CONFIG_BYTES) {
       throw new AdapterFileException(file, "config of " + size + " bytes is too large to be an adapter config");
     }
+    String text;
     try {
-      JsonElement parsed = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+    } catch (CharacterCodingException e) {
+      // Not IOException's own MalformedInputException: every fault of a file is an AdapterFileException.
+      throw new AdapterFileException(file, "malformed adapter config: not valid UTF-8");
+    }
+    try {
+      JsonElement parsed = JsonParser.parseString(text);
       if (!parsed.isJsonObject()) {
         throw new AdapterFileException(file, "adapter config is not a JSON object");
       }
       return parsed.getAsJsonObject();
     } catch (JsonParseException e) {
-      throw new AdapterFileException(file, "malformed adapter config: " + e.getMessage());
+      // Gson's own message, without its exception's class name and its link to a troubleshooting page.
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new AdapterFileException(file, "malformed adapter config: "
+          + String.valueOf(cause.getMessage()).lines().findFirst().orElse(""));
     }
   }
 
@@ -446,13 +462,28 @@ public final class AdapterFiles {
   /** A PEFT file: its rank, alpha and rsLoRA flag must equal every attached plain-LoRA layer's. */
   private static void checkPeftConfig(Path file, JsonObject config, Map<String, AdapterLayer> layers)
       throws AdapterFileException {
-    String type = config.has("peft_type") ? config.get("peft_type").getAsString() : "(none)";
-    if (!type.equals("LORA")) {
+    JsonElement typeValue = config.get("peft_type");
+    String type = typeValue == null ? "(none)"
+        : typeValue.isJsonPrimitive() ? typeValue.getAsString() : typeValue.toString();
+    if (typeValue == null || !typeValue.isJsonPrimitive() || !typeValue.getAsString().equals("LORA")) {
       throw new AdapterFileException(file, "peft_type " + type + " is not LORA");
     }
-    int rank = config.get("r").getAsInt();
-    double alpha = config.has("lora_alpha") ? config.get("lora_alpha").getAsDouble() : 8;
-    boolean rsLora = config.has("use_rslora") && config.get("use_rslora").getAsBoolean();
+    JsonElement rankValue = config.get("r");
+    if (rankValue == null || !rankValue.isJsonPrimitive() || !rankValue.getAsJsonPrimitive().isNumber()
+        || !rankValue.getAsString().matches("[0-9]{1,9}")) {
+      throw new AdapterFileException(file, "malformed PEFT config: 'r' is " + rankValue + ", not a rank");
+    }
+    int rank = rankValue.getAsInt();
+    JsonElement alphaValue = config.get("lora_alpha");
+    if (alphaValue != null && (!alphaValue.isJsonPrimitive() || !alphaValue.getAsJsonPrimitive().isNumber())) {
+      throw new AdapterFileException(file, "malformed PEFT config: 'lora_alpha' is " + alphaValue + ", not a number");
+    }
+    double alpha = alphaValue == null ? 8 : alphaValue.getAsDouble();
+    JsonElement rsValue = config.get("use_rslora");
+    if (rsValue != null && (!rsValue.isJsonPrimitive() || !rsValue.getAsJsonPrimitive().isBoolean())) {
+      throw new AdapterFileException(file, "malformed PEFT config: 'use_rslora' is " + rsValue + ", not a boolean");
+    }
+    boolean rsLora = rsValue != null && rsValue.getAsBoolean();
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
       AdapterConfig adapter = layer.getValue().config();
       AdapterConfig.PeftLora lora = adapter.peftLora().orElseThrow(() -> new AdapterFileException(
