@@ -14,6 +14,9 @@ import dev.rankwise.runtime.AdapterConfig;
 import dev.rankwise.runtime.AdapterLayer;
 import dev.rankwise.runtime.internal.ParameterValues;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -117,8 +120,12 @@ public final class AdapterFiles {
             directory, "layer '" + layer.getKey() + "' is merged; unmerge before loading adapters");
       }
     }
-    checkConfig(configFile, readConfig(configFile), tasks, layers);
-    Map<String, Safetensors.Tensor> tensors = Safetensors.read(weightsFile);
+    JsonObject config = readConfig(configFile);
+    Integrity.Recorded recorded = checkConfig(configFile, config, tasks, layers);
+    // One read: the bytes that are parsed are the bytes that are hashed (docs/DESIGN.md §5), so the
+    // file cannot change between the check and the load.
+    byte[] weights = readWeights(weightsFile);
+    Map<String, Safetensors.Tensor> tensors = Safetensors.parse(weightsFile, weights).tensors();
 
     Map<String, Parameter> expected = filed(layers, extra);
     Map<Parameter, float[]> updates = new LinkedHashMap<>();
@@ -155,7 +162,10 @@ public final class AdapterFiles {
           weightsFile, "tensors that match no attached adapter: " + unexpected
               + " (was it saved for a different declaration?)");
     }
-    Integrity.check(directory, configFile, readConfig(configFile), weightsFile, layers);
+    if (recorded != null) {
+      checkLayerRecords(configFile, config, layers);
+      Integrity.check(directory, configFile, recorded, weightsFile, weights, layers);
+    }
     // Not NDArray.set: libtorch would print a deprecation warning on every load (docs/DESIGN.md §7).
     updates.forEach((parameter, values) -> ParameterValues.overwrite(parameter.getArray(), values));
   }
@@ -294,44 +304,88 @@ public final class AdapterFiles {
     return section.getAsJsonObject();
   }
 
+  /** The whole weights file, read once. */
+  private static byte[] readWeights(Path file) throws IOException {
+    long size = Files.size(file);
+    if (size > Safetensors.MAX_FILE_BYTES) {
+      throw new AdapterFileException(file, "weights file of " + size + " bytes is larger than the "
+          + Safetensors.MAX_FILE_BYTES + " bytes an adapter file can have");
+    }
+    return Files.readAllBytes(file);
+  }
+
   private static JsonObject readConfig(Path file) throws IOException {
     long size = Files.size(file);
     if (size > MAX_CONFIG_BYTES) {
       throw new AdapterFileException(file, "config of " + size + " bytes is too large to be an adapter config");
     }
+    String text;
     try {
-      JsonElement parsed = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+    } catch (CharacterCodingException e) {
+      // Not IOException's own MalformedInputException: every fault of a file is an AdapterFileException.
+      throw new AdapterFileException(file, "malformed adapter config: not valid UTF-8");
+    }
+    try {
+      JsonElement parsed = JsonParser.parseString(text);
       if (!parsed.isJsonObject()) {
         throw new AdapterFileException(file, "adapter config is not a JSON object");
       }
       return parsed.getAsJsonObject();
     } catch (JsonParseException e) {
-      throw new AdapterFileException(file, "malformed adapter config: " + e.getMessage());
+      // Gson's own message, without its exception's class name and its link to a troubleshooting page.
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new AdapterFileException(file, "malformed adapter config: "
+          + String.valueOf(cause.getMessage()).lines().findFirst().orElse(""));
     }
   }
 
-  private static void checkConfig(
+  /**
+   * Checks the config against the declaration. A rankwise config (one with a {@code rankwise}
+   * section) must hold every key that ties it to its weights, its base and its declaration
+   * (docs/DESIGN.md §5): without the requirement, deleting a key turned its check off.
+   *
+   * @return what the config records of the weights and the base, or null for a PEFT file (which
+   *     carries no checksum)
+   */
+  private static Integrity.Recorded checkConfig(
       Path file, JsonObject config, List<String> tasks, Map<String, AdapterLayer> layers)
       throws AdapterFileException {
     try {
       if (config.has("rankwise")) {
+        if (!config.get("rankwise").isJsonObject()) {
+          throw new AdapterFileException(file, "malformed adapter config: 'rankwise' is "
+              + config.get("rankwise") + ", not a JSON object");
+        }
         JsonObject rankwise = config.getAsJsonObject("rankwise");
-        int version = rankwise.get("format_version").getAsInt();
+        JsonElement versionValue = required(file, rankwise, "format_version", "the version of its format");
+        if (!versionValue.isJsonPrimitive() || !versionValue.getAsJsonPrimitive().isNumber()
+            || !versionValue.getAsString().matches("-?[0-9]{1,9}")) {
+          throw new AdapterFileException(file, "malformed adapter config: 'format_version' is " + versionValue
+              + ", not an integer");
+        }
+        int version = versionValue.getAsInt();
         if (version != FORMAT_VERSION) {
           throw new AdapterFileException(
               file, "format_version " + version + " is not supported; this rankwise reads version "
                   + FORMAT_VERSION);
         }
-        if (!tasks.isEmpty() && rankwise.has("tasks")) {
-          JsonArray expected = new JsonArray();
-          tasks.forEach(expected::add);
-          if (!rankwise.get("tasks").equals(expected)) {
-            throw new AdapterFileException(
-                file, "the file was saved for tasks " + rankwise.get("tasks")
-                    + " but the declaration routes " + expected);
-          }
+        JsonElement declaring = required(file, rankwise, "declaring_type", "the declaration it was saved for");
+        if (!declaring.isJsonPrimitive() || !declaring.getAsJsonPrimitive().isString()) {
+          throw new AdapterFileException(file, "malformed adapter config: 'declaring_type' is " + declaring
+              + ", not a string");
         }
-        JsonObject records = rankwise.getAsJsonObject("layers");
+        Integrity.Recorded recorded = Integrity.recorded(file, rankwise);
+        checkTasks(file, rankwise, tasks);
+        JsonElement recordsValue = required(file, rankwise, "layers", "a record of each adapted layer");
+        if (!recordsValue.isJsonObject()) {
+          throw new AdapterFileException(file, "malformed adapter config: 'layers' is " + recordsValue
+              + ", not a JSON object");
+        }
+        JsonObject records = recordsValue.getAsJsonObject();
         for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
           JsonElement saved = records.get(layer.getKey());
           JsonObject expected = LayerRecord.of(layer.getValue());
@@ -341,24 +395,95 @@ public final class AdapterFiles {
                     + " but the attached adapter is " + expected);
           }
         }
-        return;
+        // Which layers have records is checked after the tensors (checkLayerRecords), whose
+        // message lists every missing and unexpected tensor of another declaration.
+        return recorded;
       }
       checkPeftConfig(file, config, layers);
+      return null;
     } catch (RuntimeException e) {
       throw new AdapterFileException(file, "malformed adapter config: " + e);
     }
   }
 
+  /**
+   * A rankwise config records exactly the attached layers: a record missing would load the layer
+   * unchecked, and one the declaration does not have means another declaration.
+   */
+  private static void checkLayerRecords(Path file, JsonObject config, Map<String, AdapterLayer> layers)
+      throws AdapterFileException {
+    JsonObject records = config.getAsJsonObject("rankwise").getAsJsonObject("layers");
+    for (String layer : layers.keySet()) {
+      if (!records.has(layer)) {
+        throw new AdapterFileException(file, "the rankwise section has no record of layer '" + layer
+            + "', which the declaration adapts (a rankwise config records every adapted layer,"
+            + " docs/DESIGN.md §5; the file was edited or damaged)");
+      }
+    }
+    for (String saved : records.keySet()) {
+      if (!layers.containsKey(saved)) {
+        throw new AdapterFileException(file, "the rankwise section records layer '" + saved
+            + "', which the declaration does not adapt (it adapts " + layers.keySet() + ")");
+      }
+    }
+  }
+
+  /** A task-routed declaration's file records its tasks, in order; any other file records none. */
+  private static void checkTasks(Path file, JsonObject rankwise, List<String> tasks) throws AdapterFileException {
+    if (tasks.isEmpty()) {
+      if (rankwise.has("tasks")) {
+        throw new AdapterFileException(file, "the file records 'tasks' " + rankwise.get("tasks")
+            + " but the declaration routes no tasks (it was saved for another declaration)");
+      }
+      return;
+    }
+    JsonElement saved = required(file, rankwise, "tasks", "the tasks its declaration routes");
+    JsonArray expected = new JsonArray();
+    tasks.forEach(expected::add);
+    if (!saved.equals(expected)) {
+      throw new AdapterFileException(
+          file, "the file was saved for tasks " + saved + " but the declaration routes " + expected
+              + " ('tasks')");
+    }
+  }
+
+  /** The value of a key a rankwise config must hold, or an error naming it and why it is needed. */
+  static JsonElement required(Path file, JsonObject rankwise, String key, String what)
+      throws AdapterFileException {
+    JsonElement value = rankwise.get(key);
+    if (value == null || value.isJsonNull()) {
+      throw new AdapterFileException(file, "the rankwise section has no '" + key + "' (" + what
+          + "); a rankwise adapter config must record it (docs/DESIGN.md §5), so the file was edited or"
+          + " damaged: save the adapters again");
+    }
+    return value;
+  }
+
   /** A PEFT file: its rank, alpha and rsLoRA flag must equal every attached plain-LoRA layer's. */
   private static void checkPeftConfig(Path file, JsonObject config, Map<String, AdapterLayer> layers)
       throws AdapterFileException {
-    String type = config.has("peft_type") ? config.get("peft_type").getAsString() : "(none)";
-    if (!type.equals("LORA")) {
+    JsonElement typeValue = config.get("peft_type");
+    String type = typeValue == null ? "(none)"
+        : typeValue.isJsonPrimitive() ? typeValue.getAsString() : typeValue.toString();
+    if (typeValue == null || !typeValue.isJsonPrimitive() || !typeValue.getAsString().equals("LORA")) {
       throw new AdapterFileException(file, "peft_type " + type + " is not LORA");
     }
-    int rank = config.get("r").getAsInt();
-    double alpha = config.has("lora_alpha") ? config.get("lora_alpha").getAsDouble() : 8;
-    boolean rsLora = config.has("use_rslora") && config.get("use_rslora").getAsBoolean();
+    JsonElement rankValue = config.get("r");
+    if (rankValue == null || !rankValue.isJsonPrimitive() || !rankValue.getAsJsonPrimitive().isNumber()
+        || !rankValue.getAsString().matches("[0-9]{1,9}")) {
+      throw new AdapterFileException(file, "malformed PEFT config: 'r' is " + rankValue + ", not a rank");
+    }
+    int rank = rankValue.getAsInt();
+    JsonElement alphaValue = config.get("lora_alpha");
+    if (alphaValue != null && (!alphaValue.isJsonPrimitive() || !alphaValue.getAsJsonPrimitive().isNumber())) {
+      throw new AdapterFileException(file, "malformed PEFT config: 'lora_alpha' is " + alphaValue + ", not a number");
+    }
+    double alpha = alphaValue == null ? 8 : alphaValue.getAsDouble();
+    JsonElement rsValue = config.get("use_rslora");
+    if (rsValue != null && (!rsValue.isJsonPrimitive() || !rsValue.getAsJsonPrimitive().isBoolean())) {
+      throw new AdapterFileException(file, "malformed PEFT config: 'use_rslora' is " + rsValue + ", not a boolean");
+    }
+    boolean rsLora = rsValue != null && rsValue.getAsBoolean();
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
       AdapterConfig adapter = layer.getValue().config();
       AdapterConfig.PeftLora lora = adapter.peftLora().orElseThrow(() -> new AdapterFileException(

@@ -4,11 +4,9 @@ import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.rankwise.runtime.AdapterLayer;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -19,7 +17,8 @@ import java.util.Map;
  * What ties saved adapters to their bytes and to their base model: the SHA-256 of {@code
  * adapter_model.safetensors}, and a fingerprint of the frozen base weights of the adapted layers
  * (their paths, shapes and values, as before any merge), both recorded in the config's {@code
- * rankwise} section and checked on load. Files without them (PEFT's) load unchecked.
+ * rankwise} section and checked on load. A rankwise config must hold both; a PEFT config (no {@code
+ * rankwise} section) carries neither and loads unchecked (docs/DESIGN.md §5).
  */
 final class Integrity {
 
@@ -57,45 +56,50 @@ final class Integrity {
     digest.update(bytes.array());
   }
 
+  /** What a rankwise config records of its weights file and its base: both hex SHA-256s. */
+  record Recorded(String weightsSha256, String baseFingerprint) {}
+
   /**
-   * Checks the recorded checksum against the weights file and the recorded fingerprint against the
-   * attached model.
+   * The checksum and fingerprint a rankwise section records. Both are required (docs/DESIGN.md §5):
+   * a config without them would load any weights onto any base without a word.
+   *
+   * @throws AdapterFileException naming the key that is missing or not a hex SHA-256
+   */
+  static Recorded recorded(Path configFile, JsonObject rankwise) throws AdapterFileException {
+    return new Recorded(
+        hex(configFile, rankwise, WEIGHTS_SHA256, "the SHA-256 of " + AdapterFiles.WEIGHTS_FILE),
+        hex(configFile, rankwise, BASE_FINGERPRINT, "a fingerprint of the base model's adapted layers"));
+  }
+
+  /**
+   * Checks the recorded checksum against the bytes of the weights file (the bytes that were
+   * parsed) and the recorded fingerprint against the attached model.
    *
    * @throws AdapterFileException naming what does not match and what to do
    */
-  static void check(Path directory, Path configFile, JsonObject config, Path weightsFile,
-      Map<String, AdapterLayer> layers) throws IOException {
-    JsonElement section = config.get("rankwise");
-    if (section == null || !section.isJsonObject()) {
-      return;
+  static void check(Path directory, Path configFile, Recorded recorded, Path weightsFile, byte[] weights,
+      Map<String, AdapterLayer> layers) throws AdapterFileException {
+    String actual = sha256(weights);
+    if (!recorded.weightsSha256().equals(actual)) {
+      throw new AdapterFileException(weightsFile, "checksum mismatch: the config records SHA-256 "
+          + recorded.weightsSha256() + " but the file's is " + actual
+          + "; it was changed or damaged after it was saved in " + directory);
     }
-    JsonObject rankwise = section.getAsJsonObject();
-    String expected = text(rankwise, WEIGHTS_SHA256, configFile);
-    if (expected != null) {
-      String actual = sha256(Files.readAllBytes(weightsFile));
-      if (!expected.equals(actual)) {
-        throw new AdapterFileException(weightsFile, "checksum mismatch: the config records SHA-256 " + expected
-            + " but the file's is " + actual + "; it was changed or damaged after it was saved in " + directory);
-      }
-    }
-    String fingerprint = text(rankwise, BASE_FINGERPRINT, configFile);
-    if (fingerprint != null) {
-      String actual = baseFingerprint(layers);
-      if (!fingerprint.equals(actual)) {
-        throw new AdapterFileException(configFile, "these adapters were trained on another base model: the"
-            + " frozen weights of the adapted layers have fingerprint " + actual + ", the file records "
-            + fingerprint + "; attach them to the model they were trained on");
-      }
+    String fingerprint = baseFingerprint(layers);
+    if (!recorded.baseFingerprint().equals(fingerprint)) {
+      throw new AdapterFileException(configFile, "these adapters were trained on another base model: the"
+          + " frozen weights of the adapted layers have fingerprint " + fingerprint + ", the file records "
+          + recorded.baseFingerprint() + "; attach them to the model they were trained on");
     }
   }
 
-  private static String text(JsonObject section, String key, Path configFile) throws AdapterFileException {
-    JsonElement value = section.get(key);
-    if (value == null || value.isJsonNull()) {
-      return null;
-    }
-    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()) {
-      throw new AdapterFileException(configFile, "malformed adapter config: rankwise." + key + " must be a string");
+  private static String hex(Path configFile, JsonObject rankwise, String key, String what)
+      throws AdapterFileException {
+    JsonElement value = AdapterFiles.required(configFile, rankwise, key, what);
+    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()
+        || !value.getAsString().matches("[0-9a-f]{64}")) {
+      throw new AdapterFileException(configFile, "malformed adapter config: rankwise '" + key + "' is " + value
+          + ", not a SHA-256 in 64 lowercase hex digits");
     }
     return value.getAsString();
   }

@@ -9,11 +9,15 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.AdapterSpec;
+import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,6 +30,8 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import plain.TwoTower;
 
 /**
@@ -98,6 +104,82 @@ class AdapterIntegrityTest extends ManagedArrays {
     sameBase.load(directory);
   }
 
+  /**
+   * docs/DESIGN.md §5: in a rankwise config the keys that tie the weights to their bytes, their base
+   * and their declaration are required. Without the requirement, deleting one (here with the bit
+   * flip it would have caught) turned the check off and the file loaded without a word.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"weights_sha256", "base_fingerprint", "layers", "layers.query", "format_version",
+      "declaring_type"})
+  void aRankwiseConfigWithoutAnIntegrityKeyIsRefused(String key) throws IOException {
+    trained().save(directory);
+    editRankwiseSection(rankwise -> {
+      if (key.startsWith("layers.")) {
+        rankwise.getAsJsonObject("layers").remove(key.substring("layers.".length()));
+      } else {
+        rankwise.remove(key);
+      }
+    });
+    Path file = directory.resolve(AdapterFiles.WEIGHTS_FILE);
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[bytes.length - 3] ^= 0x01;
+    Files.write(file, bytes);
+    AdaptedModel fresh = adapted(5);
+    List<float[]> before = weights(fresh);
+    AdapterFileException error = expectFailure(fresh);
+    String name = key.startsWith("layers.") ? "layer 'query'" : "'" + key + "'";
+    assertTrue(error.getMessage().contains(name), error.getMessage());
+    assertTrue(error.getMessage().startsWith(directory.resolve(AdapterFiles.CONFIG_FILE).toString()),
+        "names the config: " + error.getMessage());
+    assertSame(before, fresh, "nothing loaded");
+  }
+
+  @Test
+  void aLayerRecordTheDeclarationDoesNotHaveIsRefused() throws IOException {
+    trained().save(directory);
+    editRankwiseSection(rankwise -> rankwise.getAsJsonObject("layers")
+        .add("value", rankwise.getAsJsonObject("layers").get("query").deepCopy()));
+    AdaptedModel fresh = adapted(5);
+    List<float[]> before = weights(fresh);
+    AdapterFileException error = expectFailure(fresh);
+    assertTrue(error.getMessage().contains("layer 'value'"), error.getMessage());
+    assertSame(before, fresh, "nothing loaded");
+  }
+
+  @Test
+  void aTaskRoutedConfigWithoutItsTasksIsRefused() throws IOException {
+    AdapterSpec spec = AdapterSpec.builder("t.Routed")
+        .target(LoraConfig.builder().setRanks(2, 3).optPerTask(true).build(), "head.2")
+        .optTaskRouter(new TaskRouterConfig(List.of("spam", "topic"), false, 0))
+        .build();
+    spec.attach(base(), 9).save(directory);
+    editRankwiseSection(rankwise -> rankwise.remove("tasks"));
+    AdaptedModel fresh = spec.attach(base(), 9);
+    AdapterFileException error = expectFailure(fresh);
+    assertTrue(error.getMessage().contains("'tasks'"), error.getMessage());
+
+    // ...and a file that records tasks does not load into a declaration without a task router.
+    spec.attach(base(), 9).save(directory);
+    AdaptedModel unrouted = AdapterSpec.builder("t.Routed")
+        .target(LoraConfig.builder().setRanks(2, 3).build(), "head.2").build()
+        .attach(base(), 9);
+    AdapterFileException other = expectFailure(unrouted);
+    assertTrue(other.getMessage().contains("'tasks'"), other.getMessage());
+  }
+
+  private TwoTower base() {
+    Engine.getInstance().setRandomSeed(5);
+    return TwoTower.initialised(manager, 6, 8, 3);
+  }
+
+  private void editRankwiseSection(java.util.function.Consumer<JsonObject> edit) throws IOException {
+    Path file = directory.resolve(AdapterFiles.CONFIG_FILE);
+    JsonObject config = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+    edit.accept(config.getAsJsonObject("rankwise"));
+    Files.writeString(file, new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(config));
+  }
+
   @Test
   void randomCorruptionsNeverLoadOtherWeights() throws IOException {
     AdaptedModel trained = trained();
@@ -122,7 +204,7 @@ class AdapterIntegrityTest extends ManagedArrays {
         loaded++;
         assertSame(saved, target, "mutation " + i + " loaded: it must give the saved weights exactly");
         restore(target, initial);
-      } catch (IOException | IllegalArgumentException e) {
+      } catch (AdapterFileException e) { // nothing else: AdapterFuzzTest holds every outcome to this
         rejected++;
         assertTrue(e.getMessage() != null && !e.getMessage().isBlank(), "mutation " + i + ": a message");
         assertSame(initial, target, "mutation " + i + " was rejected and changed nothing: " + e.getMessage());
