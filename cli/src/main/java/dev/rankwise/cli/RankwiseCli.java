@@ -4,6 +4,7 @@ import dev.rankwise.runtime.train.NonFiniteLossException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine;
 
 /**
@@ -53,6 +54,7 @@ public final class RankwiseCli {
     CommandLine commandLine = new CommandLine(new RankwiseCli());
     // The last of a repeated option wins, so that options after the Maven profile's defaults override them.
     commandLine.setOverwrittenOptionsAllowed(true);
+    commandLine.setExecutionStrategy(RankwiseCli::runLocked);
     commandLine.setExecutionExceptionHandler((exception, line, parsed) -> {
       boolean verbose = parsed.originalArgs().contains("--verbose");
       int code = exitCode(exception);
@@ -68,12 +70,35 @@ public final class RankwiseCli {
     return commandLine.execute(args);
   }
 
+  /**
+   * Runs the chosen command; one that writes into a folder ({@link WritesOutput}) runs holding that
+   * folder's lock, taken before it reads or writes anything, so a second run is refused untouched.
+   */
+  private static int runLocked(ParseResult parsed) {
+    ParseResult leaf = parsed;
+    boolean help = parsed.isUsageHelpRequested() || parsed.isVersionHelpRequested();
+    while (leaf.hasSubcommand()) {
+      leaf = leaf.subcommand();
+      help |= leaf.isUsageHelpRequested() || leaf.isVersionHelpRequested();
+    }
+    if (help || !(leaf.commandSpec().userObject() instanceof WritesOutput writer)) {
+      return new CommandLine.RunLast().execute(parsed);
+    }
+    String command = "rankwise " + String.join(" ", parsed.originalArgs());
+    try (OutputLock lock = OutputLock.acquire(writer.outputFolder(), command)) {
+      return new CommandLine.RunLast().execute(parsed);
+    } catch (IOException | OutputLock.InUseException e) {
+      throw new CommandLine.ExecutionException(leaf.commandSpec().commandLine(), e.getMessage(), e);
+    }
+  }
+
   static int exitCode(Throwable exception) {
     if (exception instanceof NonFiniteLossException) {
       return DIVERGED;
     }
     // Data and adapter file errors (TaskFileException, AdapterFileException) are IOExceptions.
     if (exception instanceof IllegalArgumentException
+        || exception instanceof OutputLock.InUseException
         || exception instanceof IOException
         || exception instanceof UncheckedIOException) {
       return USER_ERROR;

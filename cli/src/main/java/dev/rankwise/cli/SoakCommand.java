@@ -29,7 +29,7 @@ import picocli.CommandLine.Model.CommandSpec;
     description = "Train one method for --steps steps (cycling over the data, checkpointing every 500 steps"
         + " into --out/soak/checkpoints) and sample resident memory, Java heap and live NDArrays every"
         + " --every steps into --out/soak/soak.md and soak.json. Exit 1 if memory grew.")
-final class SoakCommand implements Callable<Integer> {
+final class SoakCommand implements Callable<Integer>, WritesOutput {
 
   @Mixin CommonOptions common;
   @Mixin BaseOptions base;
@@ -54,6 +54,11 @@ final class SoakCommand implements Callable<Integer> {
   @Option(names = "--max-length", paramLabel = "N", defaultValue = "32",
       description = "Tokens per text. Default: ${DEFAULT-VALUE}.")
   int maxLength;
+
+  @Override
+  public Path outputFolder() {
+    return common.out;
+  }
 
   @Override
   public Integer call() throws Exception {

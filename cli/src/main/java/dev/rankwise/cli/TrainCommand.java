@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Fine-tune a base (all-MiniLM-L6-v2 unless --base) with one method on the tasks --data declares (or --tasks);"
         + " save adapters and heads into --out/adapters/<method> and the run into --out/train-<method>.json.")
-final class TrainCommand implements Callable<Integer> {
+final class TrainCommand implements Callable<Integer>, WritesOutput {
 
   @Mixin CommonOptions common;
   @Mixin RunOptions run;
@@ -82,6 +82,11 @@ final class TrainCommand implements Callable<Integer> {
       description = "Skip malformed data lines (bad JSON, unknown or missing label, empty text, invalid"
           + " UTF-8, over-long line), counting them with the first reasons, instead of stopping at the first.")
   boolean skipMalformed;
+
+  @Override
+  public Path outputFolder() {
+    return common.out;
+  }
 
   @Override
   public Integer call() throws Exception {

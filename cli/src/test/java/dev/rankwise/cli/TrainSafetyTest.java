@@ -125,6 +125,41 @@ class TrainSafetyTest {
     assertTrue(again.err().contains("--resume continues it, --restart discards them"), again.err());
   }
 
+  @Test
+  void aSecondRunOnTheSameOutIsRefusedNamingTheHolder(@TempDir Path work) throws Exception {
+    Path out = work.resolve("out");
+    String[] first = {"train", "--method", "shared-lora", "--data", "../data", "--train-rows", "400",
+        "--test-rows", "40", "--max-length", "32", "--seed", "3", "--out", out.toString()};
+    Process child = start(first);
+    ByteArrayOutputStream errors = new ByteArrayOutputStream();
+    Thread drain = new Thread(() -> {
+      try {
+        child.getErrorStream().transferTo(errors);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    drain.start();
+    try {
+      awaitError(child, errors, "multi-task [");
+
+      CliRun second = run(with(new String[] {"train", "--method", "per-task-lora", "--data", "../data", "--restart", "--out",
+          out.toString()}, SMALL));
+
+      assertEquals(RankwiseCli.USER_ERROR, second.code(), second.err());
+      assertTrue(second.err().contains(out + " is in use by another rankwise run"), second.err());
+      assertTrue(second.err().contains("pid " + child.pid()) && second.err().contains("rankwise train --method"
+          + " shared-lora"), "names the holder: " + second.err());
+      assertTrue(second.err().lines().count() <= 2, "one clear line: " + second.err());
+      assertTrue(!Files.exists(out.resolve("adapters/per-task-lora")) && !Files.exists(out.resolve("checkpoints/per-task-lora")),
+          "the refused run wrote nothing");
+    } finally {
+      child.toHandle().destroy();
+      assertTrue(child.waitFor(2, TimeUnit.MINUTES), "the child did not stop");
+      drain.join();
+    }
+  }
+
   private static Process start(String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -101,6 +101,11 @@ public final class AtomicFiles {
     return name.startsWith(".") && name.endsWith(SUFFIX);
   }
 
+  /** Renames {@code source} to {@code target} atomically (through the seam, so tests see it). */
+  static void move(Path source, Path target) throws IOException {
+    disk.move(source, target);
+  }
+
   /**
    * Creates {@code directory} and any missing parents, forcing each new folder's entry into its
    * parent: a rename into a folder that itself was never forced to disk can vanish with it.
