@@ -115,7 +115,7 @@ final class TrainCommand implements Callable<Integer>, WritesOutput {
       } catch (TrainingStoppedException e) {
         System.err.println("rankwise: " + e.getMessage());
         System.err.flush();
-        return RankwiseCli.STOPPED;
+        return stop.exitCode();
       }
     }
     System.out.printf(Locale.ROOT, "%s: %,d adapter parameters, %d steps, %.0f s%n", chosen.label(),

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -67,11 +68,26 @@ public final class AtomicFiles {
    * Writes {@code bytes} to {@code target} atomically, creating its directory if needed (each
    * folder it creates is forced into its parent, so the path survives a power loss too).
    *
-   * @throws IOException if writing, forcing or renaming fails; the target is then as it was, unless
-   *     only forcing its folder after the rename failed (the message says so)
+   * @throws IOException if writing, forcing or renaming fails, as a {@link FileSystemException}
+   *     naming the file or folder; the target is then as it was, unless only forcing its folder after
+   *     the rename failed (the message says so)
    */
   public static void write(Path target, byte[] bytes) throws IOException {
     Path absolute = target.toAbsolutePath();
+    try {
+      writeOrThrow(absolute, bytes);
+    } catch (FileSystemException e) {
+      throw e;
+    } catch (IOException e) {
+      // A full disk or a device error comes without a path; the caller's message should name it.
+      FileSystemException named = new FileSystemException(absolute.toString(), null,
+          "cannot write: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
+      named.initCause(e);
+      throw named;
+    }
+  }
+
+  private static void writeOrThrow(Path absolute, byte[] bytes) throws IOException {
     Path directory = absolute.getParent();
     createDirectories(directory);
     Path temporary = Files.createTempFile(directory, "." + absolute.getFileName() + ".", SUFFIX);
@@ -140,8 +156,10 @@ public final class AtomicFiles {
     } catch (UnsupportedOperationException e) {
       // A file system provider without directory channels (not the default one); nothing to force.
     } catch (IOException e) {
-      throw new IOException("cannot force the folder " + directory + " to disk (" + e.getMessage()
-          + "); what was just written into it may not survive a power loss", e);
+      FileSystemException failed = new FileSystemException(directory.toString(), null, "cannot force the folder"
+          + " to disk (" + e.getMessage() + "); what was just written into it may not survive a power loss");
+      failed.initCause(e);
+      throw failed;
     }
   }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,8 +120,10 @@ class AtomicFilesTest {
       }
     };
 
-    assertThrows(IOException.class, () -> AtomicFiles.write(target, "new"));
+    FileSystemException error = assertThrows(FileSystemException.class, () -> AtomicFiles.write(target, "new"));
 
+    assertEquals(target.toAbsolutePath().toString(), error.getFile(), "a full disk's error names the file");
+    assertTrue(error.getMessage().contains("No space left on device"), error.getMessage());
     assertEquals("old", Files.readString(target));
     try (Stream<Path> files = Files.list(root)) {
       assertEquals(1, files.count(), "no temporary file is left");
