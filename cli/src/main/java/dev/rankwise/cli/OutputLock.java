@@ -1,5 +1,6 @@
 package dev.rankwise.cli;
 
+import dev.rankwise.runtime.io.AtomicFiles;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -56,7 +57,7 @@ final class OutputLock implements AutoCloseable {
    * @throws IOException if the folder or its lock file cannot be created or locked
    */
   static OutputLock acquire(Path folder, String command) throws IOException {
-    Files.createDirectories(folder);
+    AtomicFiles.createDirectories(folder.toAbsolutePath());
     Path file = folder.resolve(FILE);
     FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
         StandardOpenOption.WRITE);

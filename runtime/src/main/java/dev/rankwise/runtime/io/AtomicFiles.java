@@ -126,7 +126,7 @@ public final class AtomicFiles {
    * Creates {@code directory} and any missing parents, forcing each new folder's entry into its
    * parent: a rename into a folder that itself was never forced to disk can vanish with it.
    */
-  static void createDirectories(Path directory) throws IOException {
+  public static void createDirectories(Path directory) throws IOException {
     if (Files.isDirectory(directory)) {
       return;
     }
