@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
     description = "Add a task to trained per-task LoRA or rank-expert adapters: train only the new task's"
         + " adapter parameters and head, so that every other task predicts exactly as before; save the"
         + " extended adapters and heads into a new folder (never over the source).")
-final class AddTaskCommand implements Callable<Integer> {
+final class AddTaskCommand implements Callable<Integer>, WritesOutput {
 
   @Mixin CommonOptions common;
   @Mixin RunOptions run;
@@ -34,6 +34,17 @@ final class AddTaskCommand implements Callable<Integer> {
   @Option(names = "--into", paramLabel = "DIR",
       description = "Folder for the extended adapters (default: --out/adapters/<source folder>+<task>).")
   Path into;
+
+  /** --out, or the folder that holds --into when that lies outside --out. */
+  @Override
+  public Path outputFolder() {
+    if (into == null) {
+      return common.out;
+    }
+    Path out = common.out.toAbsolutePath().normalize();
+    Path folder = into.toAbsolutePath().normalize();
+    return folder.startsWith(out) || folder.getParent() == null ? common.out : folder.getParent();
+  }
 
   @Override
   public Integer call() throws Exception {

@@ -4,6 +4,7 @@ import dev.rankwise.cli.job.DemoJob;
 import dev.rankwise.cli.job.DemoReport;
 import dev.rankwise.cli.job.Method;
 import dev.rankwise.cli.job.ReportWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Fine-tune a base (all-MiniLM-L6-v2 unless --base) with every method on all tasks, compare them with the"
         + " frozen encoder, and write report.md, results.json, charts and adapters into --out.")
-final class DemoCommand implements Callable<Integer> {
+final class DemoCommand implements Callable<Integer>, WritesOutput {
 
   @Mixin CommonOptions common;
   @Mixin RunOptions run;
@@ -24,6 +25,11 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--methods", paramLabel = "ID", split = ",",
       description = "Only these methods, comma-separated (default: all).")
   List<String> methods;
+
+  @Override
+  public Path outputFolder() {
+    return common.out;
+  }
 
   @Override
   public Integer call() throws Exception {

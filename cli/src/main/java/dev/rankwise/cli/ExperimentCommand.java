@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 @Command(name = "experiment", mixinStandardHelpOptions = true,
     description = "Run the study's grid of methods x seeds x tasks on MiniLM, resuming where the results file"
         + " stops (a finished cell never runs again), then write STUDY.md and its charts into --out.")
-final class ExperimentCommand implements Callable<Integer> {
+final class ExperimentCommand implements Callable<Integer>, WritesOutput {
 
   @Mixin CommonOptions common;
 
@@ -41,6 +41,11 @@ final class ExperimentCommand implements Callable<Integer> {
 
   @Option(names = "--report-only", description = "Write the report from the results file without running.")
   boolean reportOnly;
+
+  @Override
+  public Path outputFolder() {
+    return common.out;
+  }
 
   @Override
   public Integer call() throws Exception {

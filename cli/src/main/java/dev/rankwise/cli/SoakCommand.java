@@ -28,8 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "soak", mixinStandardHelpOptions = true,
     description = "Train one method for --steps steps (cycling over the data, checkpointing every 500 steps"
         + " into --out/soak/checkpoints) and sample resident memory, Java heap and live NDArrays every"
-        + " --every steps into --out/soak/soak.md and soak.json. Exit 1 if memory grew.")
-final class SoakCommand implements Callable<Integer> {
+        + " --every steps into --out/soak/soak.md and soak.json. Exit 4 if memory grew past its bounds.")
+final class SoakCommand implements Callable<Integer>, WritesOutput {
 
   @Mixin CommonOptions common;
   @Mixin BaseOptions base;
@@ -54,6 +54,11 @@ final class SoakCommand implements Callable<Integer> {
   @Option(names = "--max-length", paramLabel = "N", defaultValue = "32",
       description = "Tokens per text. Default: ${DEFAULT-VALUE}.")
   int maxLength;
+
+  @Override
+  public Path outputFolder() {
+    return common.out;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -94,7 +99,12 @@ final class SoakCommand implements Callable<Integer> {
     Path file = report.write(folder);
     System.out.println(report.summary());
     System.out.println("Report: " + file);
-    return report.flat() ? 0 : RankwiseCli.INTERNAL;
+    return exitCode(report);
+  }
+
+  /** 0 if memory stayed flat, else {@link RankwiseCli#MEMORY_GREW}: a finding of the soak, not a failure of it. */
+  static int exitCode(SoakReport report) {
+    return report.flat() ? RankwiseCli.OK : RankwiseCli.MEMORY_GREW;
   }
 
   /** The soak's checkpoints are scratch: a new soak starts without them. */

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Fine-tune a base (all-MiniLM-L6-v2 unless --base) with one method on the tasks --data declares (or --tasks);"
         + " save adapters and heads into --out/adapters/<method> and the run into --out/train-<method>.json.")
-final class TrainCommand implements Callable<Integer> {
+final class TrainCommand implements Callable<Integer>, WritesOutput {
 
   @Mixin CommonOptions common;
   @Mixin RunOptions run;
@@ -84,6 +84,11 @@ final class TrainCommand implements Callable<Integer> {
   boolean skipMalformed;
 
   @Override
+  public Path outputFolder() {
+    return common.out;
+  }
+
+  @Override
   public Integer call() throws Exception {
     common.applyToEngine();
     Method declared = Method.byId(method);
@@ -110,7 +115,7 @@ final class TrainCommand implements Callable<Integer> {
       } catch (TrainingStoppedException e) {
         System.err.println("rankwise: " + e.getMessage());
         System.err.flush();
-        return RankwiseCli.STOPPED;
+        return stop.exitCode();
       }
     }
     System.out.printf(Locale.ROOT, "%s: %,d adapter parameters, %d steps, %.0f s%n", chosen.label(),

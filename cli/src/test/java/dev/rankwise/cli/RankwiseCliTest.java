@@ -5,9 +5,12 @@ import static dev.rankwise.cli.CliRun.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -149,6 +152,69 @@ class RankwiseCliTest {
     String byItself = Files.readAllLines(alone.resolve("study/results.jsonl")).get(0);
     assertTrue(afterAnother.contains("seed\":1") && byItself.contains("seed\":1"), afterAnother);
     assertEquals(metrics(byItself), metrics(afterAnother), "a run depends on its own seed only");
+  }
+
+  @Test
+  @Order(7)
+  void aReadOnlyOutIsAnIoErrorNamingThePath() throws Exception {
+    Path readOnly = out.resolve("read-only");
+    Files.createDirectories(readOnly);
+    try (ReadOnly folder = ReadOnly.make(readOnly)) {
+      CliRun result = run(with(new String[] {"train", "--method", "shared-lora", "--out", readOnly.toString()}, SMALL));
+      assertEquals(74, result.code(), result.err());
+      assertTrue(result.err().startsWith("rankwise: I/O error: " + readOnly), result.err());
+      assertTrue(result.err().lines().count() == 1, "one line, no stack trace: " + result.err());
+    }
+  }
+
+  @Test
+  @Order(8)
+  void theExitCodesAgreeInCodeHelpAndDocs() throws Exception {
+    String help = run("--help").out();
+    String docs = Files.readString(Path.of("../docs/CLI.md"));
+    int start = docs.indexOf("Exit codes:");
+    assertTrue(start >= 0, "docs/CLI.md lists the exit codes");
+    String sentence = docs.substring(start, docs.indexOf("\n\n", start)).replace('\n', ' ');
+    for (int code : new int[] {0, 1, 2, 3, 4, 74, 130, 143}) {
+      assertTrue(help.lines().anyMatch(line -> line.trim().startsWith(code + " ")), code + " in rankwise --help:\n" + help);
+      assertTrue(sentence.contains(" " + code + " "), code + " in docs/CLI.md: " + sentence);
+    }
+    assertTrue(sentence.contains("130 stopped by Ctrl-C") && sentence.contains("143 stopped by SIGTERM"), sentence);
+  }
+
+  /** Makes a folder unwritable for the test: as root by the immutable attribute, else by its permissions. */
+  private record ReadOnly(Path folder, boolean immutable) implements AutoCloseable {
+    static ReadOnly make(Path folder) throws Exception {
+      boolean root = "root".equals(System.getProperty("user.name"));
+      if (root) {
+        Assumptions.assumeTrue(new ProcessBuilder("chattr", "+i", folder.toString()).start().waitFor() == 0,
+            "as root, only chattr +i makes a folder unwritable");
+      } else {
+        Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("r-xr-xr-x"));
+      }
+      ReadOnly made = new ReadOnly(folder, root);
+      try {
+        Files.createFile(folder.resolve("probe"));
+        made.close();
+        Assumptions.abort("cannot make " + folder + " unwritable here");
+      } catch (IOException expected) {
+        // Unwritable, as wanted.
+      }
+      return made;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (immutable) {
+        try {
+          new ProcessBuilder("chattr", "-i", folder.toString()).start().waitFor();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      } else {
+        Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxr-xr-x"));
+      }
+    }
   }
 
   private static String metrics(String line) {

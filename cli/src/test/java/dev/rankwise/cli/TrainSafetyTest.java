@@ -18,15 +18,16 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@code train} command on bad data and when stopped: malformed lines stop it with file:line or
- * are skipped and counted under {@code --skip-malformed}; SIGTERM (what Ctrl-C also triggers: the
- * JVM's shutdown) in a child process saves a checkpoint, and {@code --resume} finishes the run with
- * the metrics of the run that was never stopped; a later run without {@code --resume} or {@code
- * --restart} does not overwrite the checkpoints.
+ * are skipped and counted under {@code --skip-malformed}; SIGTERM (exit 143) and Ctrl-C (SIGINT,
+ * exit 130) in a child process save a checkpoint, and {@code --resume} finishes the run with the
+ * metrics of the run that was never stopped; a later run without {@code --resume} or {@code
+ * --restart} does not overwrite the checkpoints; a second run on the same {@code --out} is refused.
  */
 class TrainSafetyTest {
 
@@ -103,7 +104,7 @@ class TrainSafetyTest {
     assertTrue(child.waitFor(2, TimeUnit.MINUTES), "the child did not stop");
     drain.join();
     String err = errors.toString(StandardCharsets.UTF_8);
-    assertEquals(128 + 15, child.exitValue(), "the exit status of SIGTERM: " + err);
+    assertEquals(RankwiseCli.TERMINATED, child.exitValue(), "the exit status of SIGTERM: " + err);
     assertTrue(err.contains("stopping after this step"), err);
     assertTrue(err.contains("training stopped on request after step"), err);
     List<Path> checkpoints;
@@ -149,6 +150,78 @@ class TrainSafetyTest {
     assertEquals(RankwiseCli.USER_ERROR, flipped.code(), flipped.err());
     assertTrue(flipped.err().contains("belongs to another run: the training rows of task 'spam' differ from the"
         + " checkpoint's"), flipped.err());
+  }
+
+  @Test
+  void ctrlCSavesACheckpointAndExits130(@TempDir Path work) throws Exception {
+    Assumptions.assumeFalse(sigintIgnored(), "SIGINT is ignored in this process and so in its children");
+    Path out = work.resolve("interrupted");
+    Process child = start("train", "--method", "shared-lora", "--data", "../data", "--train-rows", "400",
+        "--test-rows", "40", "--max-length", "32", "--seed", "3", "--checkpoint-every", "1000", "--out", out.toString());
+    ByteArrayOutputStream errors = new ByteArrayOutputStream();
+    Thread drain = new Thread(() -> {
+      try {
+        child.getErrorStream().transferTo(errors);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    drain.start();
+    awaitError(child, errors, "multi-task [");
+    assertEquals(0, new ProcessBuilder("kill", "-INT", Long.toString(child.pid())).start().waitFor()); // Ctrl-C
+    assertTrue(child.waitFor(2, TimeUnit.MINUTES), "the child did not stop");
+    drain.join();
+    String err = errors.toString(StandardCharsets.UTF_8);
+    assertEquals(RankwiseCli.INTERRUPTED, child.exitValue(), "the exit status of Ctrl-C: " + err);
+    assertTrue(err.contains("training stopped on request after step"), err);
+    try (Stream<Path> files = Files.list(out.resolve("checkpoints/shared-lora"))) {
+      assertEquals(1, files.count(), "a checkpoint was saved");
+    }
+  }
+
+  /** Whether this JVM was started with SIGINT ignored (a background job of a script), as its children are. */
+  private static boolean sigintIgnored() throws IOException {
+    Path status = Path.of("/proc/self/status");
+    if (!Files.isReadable(status)) {
+      return false;
+    }
+    return Files.readAllLines(status).stream().filter(line -> line.startsWith("SigIgn:"))
+        .anyMatch(line -> (Long.parseLong(line.substring(7).trim(), 16) & (1L << 1)) != 0);
+  }
+
+  @Test
+  void aSecondRunOnTheSameOutIsRefusedNamingTheHolder(@TempDir Path work) throws Exception {
+    Path out = work.resolve("out");
+    String[] first = {"train", "--method", "shared-lora", "--data", "../data", "--train-rows", "400",
+        "--test-rows", "40", "--max-length", "32", "--seed", "3", "--out", out.toString()};
+    Process child = start(first);
+    ByteArrayOutputStream errors = new ByteArrayOutputStream();
+    Thread drain = new Thread(() -> {
+      try {
+        child.getErrorStream().transferTo(errors);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    drain.start();
+    try {
+      awaitError(child, errors, "multi-task [");
+
+      CliRun second = run(with(new String[] {"train", "--method", "per-task-lora", "--data", "../data", "--restart", "--out",
+          out.toString()}, SMALL));
+
+      assertEquals(RankwiseCli.USER_ERROR, second.code(), second.err());
+      assertTrue(second.err().contains(out + " is in use by another rankwise run"), second.err());
+      assertTrue(second.err().contains("pid " + child.pid()) && second.err().contains("rankwise train --method"
+          + " shared-lora"), "names the holder: " + second.err());
+      assertTrue(second.err().lines().count() <= 2, "one clear line: " + second.err());
+      assertTrue(!Files.exists(out.resolve("adapters/per-task-lora")) && !Files.exists(out.resolve("checkpoints/per-task-lora")),
+          "the refused run wrote nothing");
+    } finally {
+      child.toHandle().destroy();
+      assertTrue(child.waitFor(2, TimeUnit.MINUTES), "the child did not stop");
+      drain.join();
+    }
   }
 
   private static Process start(String... args) throws IOException {

@@ -19,10 +19,12 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Adapter files: {@code adapter_model.safetensors} (adapter weights only) and {@code
@@ -48,6 +53,9 @@ public final class AdapterFiles {
   /** Version of the {@code rankwise} section of the config. */
   public static final int FORMAT_VERSION = 1;
 
+  private static final Logger LOG = LoggerFactory.getLogger(AdapterFiles.class);
+  private static final String STAGED = ".new.tmp";
+  private static final String PREVIOUS = ".old.tmp";
   private static final String KEY_PREFIX = "base_model.model.";
   private static final long MAX_CONFIG_BYTES = 1L << 20;
 
@@ -59,7 +67,8 @@ public final class AdapterFiles {
   }
 
   /**
-   * Writes both files into {@code directory} (created if missing), each atomically. Only adapter
+   * Writes both files into {@code directory} (created if missing) so that they appear together: a
+   * reader or a crash finds the old pair or the new one, never a mix. Only adapter
    * parameters and {@code extra} (such as task heads, under their own keys) are written; a merged
    * layer's adapter parameters are the same as unmerged.
    *
@@ -93,14 +102,124 @@ public final class AdapterFiles {
       }
     }
     byte[] weights = Safetensors.encode(tensors);
-    AtomicFiles.write(directory.resolve(WEIGHTS_FILE), weights);
     JsonObject config = config(declaringType, tasks, layers, Integrity.sha256(weights));
     if (classifier != null) {
       classifier.addTo(config.getAsJsonObject("rankwise"));
     }
     String json = new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(config);
-    AtomicFiles.write(
-        directory.resolve(CONFIG_FILE), (json + "\n").getBytes(StandardCharsets.UTF_8));
+    writeTogether(directory, weights, (json + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Writes both files so that a reader or a crash sees the old pair or the new one, never the new
+   * weights with the old config: they go into a staging folder beside the target ({@code
+   * .<name>.new.tmp}), forced to disk; then the old folder is renamed aside ({@code .<name>.old.tmp}),
+   * the staging folder renamed into its place, and the old one deleted. A crash between those two
+   * renames leaves no folder under the name but a complete staging folder, which readers use ({@link
+   * #committed}) and the next save puts in place. One saver per folder at a time (the CLI locks its
+   * --out folder).
+   *
+   * <p>A folder that holds other files than the two (or is a link, or holds the working folder) is not swapped, so nothing of the
+   * user's is moved: the files are then written one after the other, each atomically, and a crash
+   * between them shows as a checksum mismatch on load rather than as a silent mix.
+   */
+  private static void writeTogether(Path directory, byte[] weights, byte[] config) throws IOException {
+    Path target = directory.toAbsolutePath().normalize();
+    Path parent = target.getParent();
+    if (parent == null || Files.isSymbolicLink(target) || holdsOtherFiles(target)
+        || Path.of("").toAbsolutePath().startsWith(target)) {
+      LOG.warn("{} holds other files than {} and {} (or is a link, or the working folder): writing them in place, one after the other,"
+          + " rather than as a pair; save adapters into a folder of their own", target, WEIGHTS_FILE, CONFIG_FILE);
+      AtomicFiles.write(target.resolve(WEIGHTS_FILE), weights);
+      AtomicFiles.write(target.resolve(CONFIG_FILE), config);
+      return;
+    }
+    Path staged = sibling(target, STAGED);
+    Path previous = sibling(target, PREVIOUS);
+    finishInterruptedSave(target);
+    deleteTree(staged); // a staging folder whose save died before its swap: never in use
+    AtomicFiles.createDirectories(staged);
+    AtomicFiles.write(staged.resolve(WEIGHTS_FILE), weights);
+    AtomicFiles.write(staged.resolve(CONFIG_FILE), config);
+    boolean replacing = Files.exists(target);
+    if (replacing) {
+      AtomicFiles.move(target, previous);
+    }
+    AtomicFiles.move(staged, target);
+    AtomicFiles.forceDirectory(parent);
+    if (replacing) {
+      deleteTree(previous);
+    }
+  }
+
+  /**
+   * Completes a save that a crash interrupted between its two renames (the old folder aside, the
+   * complete new one staged), and deletes an old folder left aside after its swap.
+   */
+  private static void finishInterruptedSave(Path target) throws IOException {
+    Path previous = sibling(target, PREVIOUS);
+    if (!Files.exists(previous)) {
+      return;
+    }
+    Path staged = sibling(target, STAGED);
+    if (!Files.exists(target) && Files.isDirectory(staged)) {
+      LOG.warn("completing the interrupted save of {}: its new files were staged in {}", target, staged);
+      AtomicFiles.move(staged, target);
+      AtomicFiles.forceDirectory(target.getParent());
+    }
+    deleteTree(previous);
+  }
+
+  /**
+   * The folder that holds {@code directory}'s committed files: itself, or, after a crash between the
+   * two renames of a save (no folder under the name, the old one set aside), the complete staging
+   * folder of that save.
+   */
+  static Path committed(Path directory) {
+    if (Files.exists(directory)) {
+      return directory;
+    }
+    Path target = directory.toAbsolutePath().normalize();
+    if (target.getParent() == null) {
+      return directory;
+    }
+    Path staged = sibling(target, STAGED);
+    if (Files.isDirectory(sibling(target, PREVIOUS)) && Files.isDirectory(staged)) {
+      LOG.warn("a save of {} was interrupted between its renames; reading its complete new files from {}"
+          + " (the next save puts them in place)", target, staged);
+      return staged;
+    }
+    return directory;
+  }
+
+  private static Path sibling(Path target, String suffix) {
+    return target.resolveSibling("." + target.getFileName() + suffix);
+  }
+
+  /** Whether an existing folder holds entries other than the two files and temporary files of their writes. */
+  private static boolean holdsOtherFiles(Path folder) throws IOException {
+    if (!Files.isDirectory(folder)) {
+      return Files.exists(folder);
+    }
+    try (Stream<Path> entries = Files.list(folder)) {
+      return entries.anyMatch(entry -> {
+        String name = entry.getFileName().toString();
+        return !(name.equals(WEIGHTS_FILE) || name.equals(CONFIG_FILE) || AtomicFiles.isTemporary(entry))
+            || !Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS);
+      });
+    }
+  }
+
+  /** Deletes a folder of this class's making (the two files and temporaries, no links followed). */
+  private static void deleteTree(Path folder) throws IOException {
+    if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> entries = Files.walk(folder)) {
+      for (Path entry : entries.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(entry);
+      }
+    }
   }
 
   /**
@@ -184,7 +303,7 @@ public final class AdapterFiles {
   }
 
   static Path require(Path directory, String name) throws IOException {
-    Path file = directory.resolve(name);
+    Path file = committed(directory).resolve(name);
     if (!Files.isRegularFile(file)) {
       throw new NoSuchFileException(
           file.toString(), null, "no " + name + " in " + directory + "; expected the directory"

@@ -69,6 +69,105 @@ class AdapterFilesTest extends ManagedArrays {
     }
   }
 
+  /** A crash: the disk stops at a chosen rename and refuses everything after it. */
+  private static final class Crash extends RuntimeException {
+    Crash() {
+      super("simulated crash");
+    }
+  }
+
+  private static final class CrashingDisk implements AtomicFiles.Disk {
+    private final int renames;
+    private int done;
+    private boolean crashed;
+
+    /** A disk that crashes after {@code renames} renames. */
+    CrashingDisk(int renames) {
+      this.renames = renames;
+    }
+
+    @Override
+    public void force(Path file, java.nio.channels.FileChannel channel) throws IOException {
+      alive();
+      AtomicFiles.REAL.force(file, channel);
+    }
+
+    @Override
+    public void forceDirectory(Path folder, java.nio.channels.FileChannel channel) throws IOException {
+      alive();
+      AtomicFiles.REAL.forceDirectory(folder, channel);
+    }
+
+    @Override
+    public void move(Path source, Path target) throws IOException {
+      alive();
+      if (done == renames) {
+        crashed = true;
+        throw new Crash();
+      }
+      AtomicFiles.REAL.move(source, target);
+      done++;
+    }
+
+    private void alive() {
+      if (crashed) {
+        throw new Crash();
+      }
+    }
+  }
+
+  @Test
+  void aCrashAtAnyRenameOfASaveLeavesTheOldOrTheNewAdaptersNeverAMix() throws IOException {
+    Path folder = directory.resolve("adapters");
+    AdaptedModel old = adapted(LEARNED);
+    AdaptedModel updated = trained();
+    NDArray input = manager.randomNormal(new Shape(4, 6));
+    NDArray oldOutput = TestModels.predict(old.block(), manager, input);
+    NDArray newOutput = TestModels.predict(updated.block(), manager, input);
+    assertTrue(!oldOutput.contentEquals(newOutput));
+    boolean sawOld = false;
+    boolean sawNew = false;
+    for (int renames = 0; ; renames++) {
+      old.save(folder);
+      CrashingDisk disk = new CrashingDisk(renames);
+      AtomicFiles.disk = disk;
+      try {
+        updated.save(folder);
+      } catch (Crash expected) {
+        // The process died here; what a restarted one finds is below.
+      } finally {
+        AtomicFiles.disk = AtomicFiles.REAL;
+      }
+
+      AdaptedModel restarted = adapted(LEARNED);
+      try {
+        restarted.load(folder);
+      } catch (IOException e) {
+        throw new AssertionError("after a crash at rename " + (renames + 1) + " the folder does not load: " + e, e);
+      }
+      NDArray output = TestModels.predict(restarted.block(), manager, input);
+      assertTrue(output.contentEquals(oldOutput) || output.contentEquals(newOutput),
+          "after a crash at rename " + (renames + 1) + " the folder loads neither the old nor the new adapters");
+      sawOld |= output.contentEquals(oldOutput);
+      sawNew |= output.contentEquals(newOutput);
+
+      // The next save completes or discards what the crash left, and leaves nothing behind.
+      updated.save(folder);
+      AdaptedModel next = adapted(LEARNED).load(folder);
+      assertTrue(TestModels.predict(next.block(), manager, input).contentEquals(newOutput));
+      try (var files = Files.list(directory)) {
+        assertEquals(List.of(folder), files.toList(), "nothing but the folder is left beside it");
+      }
+      try (var files = Files.list(folder)) {
+        assertEquals(2, files.count(), "the folder holds the two files only");
+      }
+      if (!disk.crashed) {
+        break; // this save had fewer renames than the crash point: every rename was covered
+      }
+    }
+    assertTrue(sawOld && sawNew, "crashes early leave the old adapters, a crash after the last rename the new");
+  }
+
   @Test
   void aDivergedAdapterIsNotSavedOverAGoodOne() throws IOException {
     AdaptedModel model = trained();
