@@ -91,14 +91,7 @@ class TrainSafetyTest {
     Path out = work.resolve("stopped");
     Process child = start(with(train, "--out", out.toString()));
     ByteArrayOutputStream errors = new ByteArrayOutputStream();
-    Thread drain = new Thread(() -> {
-      try {
-        child.getErrorStream().transferTo(errors);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
-    drain.start();
+    Thread drain = drain(child, errors);
     awaitError(child, errors, "multi-task [");
     child.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the pipes we read
     assertTrue(child.waitFor(2, TimeUnit.MINUTES), "the child did not stop");
@@ -159,14 +152,7 @@ class TrainSafetyTest {
     Process child = start("train", "--method", "shared-lora", "--data", "../data", "--train-rows", "400",
         "--test-rows", "40", "--max-length", "32", "--seed", "3", "--checkpoint-every", "1000", "--out", out.toString());
     ByteArrayOutputStream errors = new ByteArrayOutputStream();
-    Thread drain = new Thread(() -> {
-      try {
-        child.getErrorStream().transferTo(errors);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
-    drain.start();
+    Thread drain = drain(child, errors);
     awaitError(child, errors, "multi-task [");
     assertEquals(0, new ProcessBuilder("kill", "-INT", Long.toString(child.pid())).start().waitFor()); // Ctrl-C
     assertTrue(child.waitFor(2, TimeUnit.MINUTES), "the child did not stop");
@@ -196,14 +182,7 @@ class TrainSafetyTest {
         "--test-rows", "40", "--max-length", "32", "--seed", "3", "--out", out.toString()};
     Process child = start(first);
     ByteArrayOutputStream errors = new ByteArrayOutputStream();
-    Thread drain = new Thread(() -> {
-      try {
-        child.getErrorStream().transferTo(errors);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
-    drain.start();
+    Thread drain = drain(child, errors);
     try {
       awaitError(child, errors, "multi-task [");
 
@@ -222,6 +201,19 @@ class TrainSafetyTest {
       assertTrue(child.waitFor(2, TimeUnit.MINUTES), "the child did not stop");
       drain.join();
     }
+  }
+
+  /** A started thread copying the child's standard error into {@code errors}, so that its pipe never fills. */
+  private static Thread drain(Process child, ByteArrayOutputStream errors) {
+    Thread drain = new Thread(() -> {
+      try {
+        child.getErrorStream().transferTo(errors);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    drain.start();
+    return drain;
   }
 
   private static Process start(String... args) throws IOException {
