@@ -32,6 +32,18 @@ public interface AdapterLayer extends Block {
   }
 
   /**
+   * The update this layer applies to the rows of task {@code task}, as one plain LoRA ({@link
+   * LowRankFactors}): exactly the update, in factors PEFT's LoRA reads. The arrays are copies in
+   * {@code manager}.
+   *
+   * @param task the task's index in the declaration's {@code @TaskRouter}; a layer every task
+   *     shares ignores it
+   * @throws IllegalStateException if the layer's update has no such form (token-routed experts,
+   *     whose every token picks its own experts)
+   */
+  LowRankFactors plainLora(int task, ai.djl.ndarray.NDManager manager);
+
+  /**
    * What of this layer belongs to task {@code task} alone, by parameter file name: the rows of the
    * parameter's first axis that only this task reads (all of them for a parameter that is the
    * task's own, such as per-task LoRA's {@code lora_A.<task>}; one row of a task-indexed matrix,

@@ -7,6 +7,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import dev.rankwise.runtime.AdaptedLinear;
+import dev.rankwise.runtime.LowRankFactors;
 import dev.rankwise.runtime.internal.Initializers;
 import dev.rankwise.runtime.internal.RoutingContext;
 import dev.rankwise.runtime.route.TaskRouterConfig;
@@ -188,6 +189,36 @@ public final class RankExpertsLinear extends AdaptedLinear {
       byTask.put(tasks.get(task), selectedExperts(task));
     }
     return byTask;
+  }
+
+  /**
+   * The task's update as a plain LoRA whose rank is its selected experts: their rows of {@code
+   * experts_A} and their columns of {@code experts_B}, scaled.
+   *
+   * @throws IllegalStateException for token-routed experts
+   */
+  @Override
+  public LowRankFactors plainLora(int task, NDManager manager) {
+    if (router().isEmpty()) {
+      throw new IllegalStateException("token-routed rank experts have no plain LoRA form: every token picks"
+          + " its own experts");
+    }
+    int[] selected = selectedExperts(task);
+    long[] indices = new long[selected.length];
+    for (int i = 0; i < selected.length; i++) {
+      indices[i] = selected[i];
+    }
+    try (NDManager scratch = manager.newSubManager()) {
+      NDArray rows = scratch.create(indices);
+      NDArray a = expertsA.getArray().get(rows);
+      a.attach(scratch); // an op's result lives in its first operand's manager: the model's
+      NDArray columns = expertsB.getArray().transpose();
+      columns.attach(scratch);
+      NDArray scaledB = scaled(columns.get(rows).transpose(), config.scaling());
+      a.attach(manager);
+      scaledB.attach(manager);
+      return new LowRankFactors(a, scaledB);
+    }
   }
 
   /** The update {@code s · B diag(m) A} of one task, shape (out, in), for its selected experts. */

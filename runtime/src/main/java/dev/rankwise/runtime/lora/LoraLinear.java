@@ -6,6 +6,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import dev.rankwise.runtime.AdaptedLinear;
+import dev.rankwise.runtime.LowRankFactors;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -86,6 +87,12 @@ public final class LoraLinear extends AdaptedLinear {
   protected LowRank lowRank(ParameterStore store, NDArray input, boolean training) {
     return new LowRank(update.hidden(store, dropout(input, config.dropout(), training), training),
         update.up(store, input.getDevice(), training));
+  }
+
+  /** The update as a plain LoRA of rank {@code min(a, b)}; every task shares it. */
+  @Override
+  public LowRankFactors plainLora(int task, NDManager manager) {
+    return update.factors(manager);
   }
 
   /**

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.rankwise.runtime.AdaptedLinear;
+import dev.rankwise.runtime.LowRankFactors;
 import dev.rankwise.runtime.internal.Initializers;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -76,6 +77,29 @@ final class LoraUpdate {
   /** {@code B'} (out, rankB) as the step sees it: the up-projection half of the update. */
   NDArray up(ParameterStore store, ai.djl.Device device, boolean training) {
     return store.getValue(loraB, device, training);
+  }
+
+  /**
+   * The update as a plain LoRA of rank {@code min(a, b)}, in {@code manager}: {@code A = A'} and
+   * {@code B = s · B' T} when {@code a ≤ b}, else {@code A = T A'} and {@code B = s · B'} (without a
+   * mixer, {@code A'} and {@code s · B'}).
+   */
+  LowRankFactors factors(NDManager manager) {
+    try (NDManager scratch = manager.newSubManager()) {
+      NDArray a = loraA.getArray().duplicate();
+      NDArray b = loraB.getArray().duplicate();
+      a.attach(scratch);
+      b.attach(scratch);
+      if (mixer != null && config.rankA() <= config.rankB()) {
+        b = b.matMul(mixer.getArray());
+      } else if (mixer != null) {
+        a = mixer.getArray().matMul(a);
+      }
+      b = AdaptedLinear.scaled(b, config.scaling());
+      a.attach(manager);
+      b.attach(manager);
+      return new LowRankFactors(a, b);
+    }
   }
 
   /** The update {@code s · B' T A'} of shape (out, in), in {@code manager}. */

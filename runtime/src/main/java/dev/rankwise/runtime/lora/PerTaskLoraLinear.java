@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import dev.rankwise.runtime.AdaptedLinear;
+import dev.rankwise.runtime.LowRankFactors;
 import dev.rankwise.runtime.internal.RoutingContext;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import java.util.ArrayList;
@@ -95,6 +96,12 @@ public final class PerTaskLoraLinear extends AdaptedLinear {
     return new LowRank(NDArrays.concat(hidden, -1), NDArrays.concat(up, 1));
   }
 
+
+  /** The task's own update as a plain LoRA of rank {@code min(a, b)}. */
+  @Override
+  public LowRankFactors plainLora(int task, NDManager manager) {
+    return updates.get(task).factors(manager);
+  }
 
   /** The update of one task, shape (out, in). */
   public NDArray taskDelta(int task, NDManager manager) {
