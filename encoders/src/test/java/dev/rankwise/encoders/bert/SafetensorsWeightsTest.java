@@ -11,8 +11,11 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** model.safetensors: F32, F16 and BF16 decoded exactly, buffers skipped, malformed files named. */
 class SafetensorsWeightsTest {
@@ -101,6 +104,54 @@ class SafetensorsWeightsTest {
     expectError("{\"a\":[1,2]}", 0, "tensor a");
     expectError("[1]", 0, "not a JSON object");
     expectError("{\"a\":", 0, "not valid JSON");
+  }
+
+  /** A valid header: 'a' holds 2 floats, then 'b' 1, in 12 bytes of data. */
+  private static final String VALID = "{\"__metadata__\":{\"format\":\"pt\"},"
+      + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+      + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}";
+
+  /**
+   * A model's header is read as strictly as an adapter's (docs/DESIGN.md §5, one header reader):
+   * what the reference implementation refuses is refused, naming the file and the tensor. Each row
+   * edits the valid header: {@code from} becomes {@code to}; the message must hold {@code expected}.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+      comment            | ,"a":{                     | ,/* c */"a":{                | header
+      comment in entry   | "b":{"dtype"               | "b":{// c\\n"dtype"          | tensor 'b'
+      single quotes      | "b":{"dtype"               | "b":{'dtype'                 | tensor 'b'
+      duplicate tensor   | "b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]} | "a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]} | tensor 'a'
+      duplicate field    | "shape":[1]                | "shape":[1],"shape":[1]      | tensor 'b'
+      duplicate metadata | "format":"pt"              | "format":"pt","format":"pt"  | __metadata__
+      metadata number    | "format":"pt"              | "format":1                   | __metadata__
+      number as string   | "shape":[2]                | "shape":["2"]                | tensor 'a'
+      fraction           | "shape":[2]                | "shape":[2.0]                | tensor 'a'
+      negative zero      | "shape":[1]                | "shape":[-0]                 | tensor 'b'
+      leading space      | {"__metadata__"            | \\u0020{"__metadata__"       | header
+      """)
+  void aHeaderTheReferenceRejectsIsRejectedNamingFileAndTensor(String what, String from, String to,
+      String expected) throws IOException {
+    String header = VALID.replace(from, to.replace("\\n", "\n").replace("\\u0020", " "));
+    assertTrue(!header.equals(VALID), what + ": the edit applies");
+    Path file = folder.resolve("model.safetensors");
+    SafetensorsFile.writeRaw(file, header, new byte[12]);
+    IOException error = assertThrows(IOException.class, () -> SafetensorsWeights.read(file), what + ": " + header);
+    assertTrue(error.getMessage().startsWith(file + ": "), error.getMessage());
+    assertTrue(error.getMessage().contains(expected), what + ": " + error.getMessage());
+  }
+
+  @Test
+  void aHeaderThatIsNotUtf8IsRejectedNamingTheFile() throws IOException {
+    byte[] header = VALID.replace("\"b\"", "\"b?\"").getBytes(StandardCharsets.UTF_8);
+    header[VALID.indexOf("\"b\"") + 2] = (byte) 0xC3; // a two-byte sequence's lead byte before '"'
+    Path file = folder.resolve("model.safetensors");
+    ByteBuffer bytes = ByteBuffer.allocate(8 + header.length + 12).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.putLong(header.length).put(header);
+    Files.write(file, bytes.array());
+    IOException error = assertThrows(IOException.class, () -> SafetensorsWeights.read(file));
+    assertTrue(error.getMessage().startsWith(file + ": ") && error.getMessage().contains("UTF-8"),
+        error.getMessage());
   }
 
   @Test
