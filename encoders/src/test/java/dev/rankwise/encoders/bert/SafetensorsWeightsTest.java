@@ -2,20 +2,30 @@ package dev.rankwise.encoders.bert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rankwise.runtime.io.AdapterFileException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** model.safetensors: F32, F16 and BF16 decoded exactly, buffers skipped, malformed files named. */
 class SafetensorsWeightsTest {
+
+  /** A valid header: 'a' holds 2 floats, then 'b' 1, in 12 bytes of data. */
+  private static final String VALID = "{\"__metadata__\":{\"format\":\"pt\"},"
+      + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+      + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}";
 
   @TempDir Path folder;
 
@@ -78,29 +88,75 @@ class SafetensorsWeightsTest {
   @Test
   void tensorsMustTileTheDataExactly() throws Exception {
     expectError("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-        + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[12,16]}}", 16, "tensor b", "a gap");
+        + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[12,16]}}", 16, "tensor 'b'", "a gap");
     expectError("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-        + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12, "tensor b", "overlap");
+        + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12,
+        "tensor 'b'", "overlaps tensor 'a'");
     expectError("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 12,
-        "the tensors end at byte 8", "12 bytes of data");
+        "after the last tensor 'a', which ends at byte 8", "12-byte data section");
     expectError("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 4,
-        "the tensors end at byte 8", "4 bytes of data");
+        "tensor 'a'", "data offsets [0, 8] outside the 4-byte data section");
     expectError("{\"a\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8,
-        "tensor a", "needs 6 bytes");
+        "tensor 'a'", "3 F16 values (6 bytes)", "hold 8 bytes");
     expectError("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,0]}}", 8,
-        "tensor a", "data_offsets");
+        "tensor 'a'", "data offsets [8, 0]", "end is before its begin");
   }
 
   @Test
   void theHeaderMustDescribeKnownTensors() throws Exception {
-    expectError("{\"a\":{\"dtype\":\"F31\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, "tensor a", "F31");
+    expectError("{\"a\":{\"dtype\":\"F31\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4,
+        "tensor 'a'", "F31", "not a safetensors dtype");
     expectError("{\"a\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8,
-        "tensor a", "F64", "F32, F16 and BF16");
-    expectError("{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4, "tensor a", "shape");
-    expectError("{\"a\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", 4, "tensor a", "shape");
-    expectError("{\"a\":[1,2]}", 0, "tensor a");
-    expectError("[1]", 0, "not a JSON object");
-    expectError("{\"a\":", 0, "not valid JSON");
+        "tensor 'a'", "F64", "F32, F16 and BF16");
+    expectError("{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4,
+        "tensor 'a'", "-1 in its shape");
+    expectError("{\"a\":{\"dtype\":\"F32\",\"data_offsets\":[0,4]}}", 4, "tensor 'a'", "no 'shape'");
+    expectError("{\"a\":[1,2]}", 0, "tensor 'a'", "not an object");
+    expectError("[1]", 0, "must be a JSON object");
+    expectError("{\"a\":", 0, "malformed safetensors header", "tensor 'a'");
+  }
+
+  /**
+   * A model's header is read as strictly as an adapter's (docs/DESIGN.md §5, one header reader):
+   * what the reference implementation refuses is refused, naming the file and the tensor. Each row
+   * edits the valid header: {@code from} becomes {@code to}; the message must hold {@code expected}.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+      comment            | ,"a":{                     | ,/* c */"a":{                | header
+      comment in entry   | "b":{"dtype"               | "b":{// c\\n"dtype"          | tensor 'b'
+      single quotes      | "b":{"dtype"               | "b":{'dtype'                 | tensor 'b'
+      duplicate tensor   | "b":{                      | "a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{ | tensor 'a'
+      duplicate field    | "shape":[1]                | "shape":[1],"shape":[1]      | tensor 'b'
+      duplicate metadata | "format":"pt"              | "format":"pt","format":"pt"  | __metadata__
+      metadata number    | "format":"pt"              | "format":1                   | __metadata__
+      number as string   | "shape":[2]                | "shape":["2"]                | tensor 'a'
+      fraction           | "shape":[2]                | "shape":[2.0]                | tensor 'a'
+      negative zero      | "shape":[1]                | "shape":[-0]                 | tensor 'b'
+      leading space      | {"__metadata__"            | \\u0020{"__metadata__"       | header
+      """)
+  void aHeaderTheReferenceRejectsIsRejectedNamingFileAndTensor(String what, String from, String to,
+      String expected) throws IOException {
+    String header = VALID.replace(from, to.replace("\\n", "\n").replace("\\u0020", " "));
+    assertTrue(!header.equals(VALID), what + ": the edit applies");
+    Path file = folder.resolve("model.safetensors");
+    SafetensorsFile.writeRaw(file, header, new byte[12]);
+    IOException error = assertThrows(IOException.class, () -> SafetensorsWeights.read(file), what + ": " + header);
+    assertTrue(error.getMessage().startsWith(file + ": "), error.getMessage());
+    assertTrue(error.getMessage().contains(expected), what + ": " + error.getMessage());
+  }
+
+  @Test
+  void aHeaderThatIsNotUtf8IsRejectedNamingTheFile() throws IOException {
+    byte[] header = VALID.replace("\"b\"", "\"b?\"").getBytes(StandardCharsets.UTF_8);
+    header[VALID.indexOf("\"b\"") + 2] = (byte) 0xC3; // a two-byte sequence's lead byte before '"'
+    Path file = folder.resolve("model.safetensors");
+    ByteBuffer bytes = ByteBuffer.allocate(8 + header.length + 12).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.putLong(header.length).put(header);
+    Files.write(file, bytes.array());
+    IOException error = assertThrows(IOException.class, () -> SafetensorsWeights.read(file));
+    assertTrue(error.getMessage().startsWith(file + ": ") && error.getMessage().contains("UTF-8"),
+        error.getMessage());
   }
 
   @Test
@@ -112,7 +168,7 @@ class SafetensorsWeightsTest {
         error.getMessage());
     Files.write(file, new byte[3]);
     error = assertThrows(IOException.class, () -> SafetensorsWeights.read(file));
-    assertTrue(error.getMessage().contains("too short"), error.getMessage());
+    assertTrue(error.getMessage().contains("truncated safetensors file: 3 bytes"), error.getMessage());
   }
 
   private void expectError(String header, int dataBytes, String... fragments) throws IOException {
@@ -120,6 +176,8 @@ class SafetensorsWeightsTest {
     SafetensorsFile.writeRaw(file, header, new byte[dataBytes]);
     IOException error = assertThrows(IOException.class, () -> SafetensorsWeights.read(file));
     assertTrue(error.getMessage().startsWith(file + ": "), error.getMessage());
+    // The runtime's header reader says AdapterFileException; a model's file is not an adapter's.
+    assertFalse(error instanceof AdapterFileException, error.getClass().getName());
     for (String fragment : fragments) {
       assertTrue(error.getMessage().contains(fragment), error.getMessage() + " names " + fragment);
     }

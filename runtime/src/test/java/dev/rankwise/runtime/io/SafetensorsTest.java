@@ -146,7 +146,7 @@ class SafetensorsTest {
     header.append("\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
         + "\"y\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}");
     byte[] bytes = header.toString().getBytes(StandardCharsets.UTF_8);
-    assertTrue(bytes.length <= Safetensors.MAX_HEADER_BYTES, bytes.length + " bytes");
+    assertTrue(bytes.length <= SafetensorsHeader.MAX_HEADER_BYTES, bytes.length + " bytes");
     assertTrue(bytes.length > 15 << 20, bytes.length + " bytes");
     byte[] overlapping = file(bytes, 8);
     AdapterFileException error = assertTimeoutPreemptively(Duration.ofSeconds(20),
