@@ -28,7 +28,7 @@ class OwnTasksTest {
       {"fire", "outage", "breach", "emergency", "crash"}};
 
   /** A folder with a tasks.json naming {@code mood} and CSV splits of seeded texts. */
-  private static Path moodData(Path folder) throws IOException {
+  static Path moodData(Path folder) throws IOException {
     Files.createDirectories(folder);
     Files.writeString(folder.resolve("tasks.json"), "{\"tasks\": [{\"name\": \"mood\", \"textField\": \"message\","
         + " \"labelField\": \"level\", \"labels\": [\"calm\", \"busy\", \"alarm\"]}]}");
