@@ -204,7 +204,7 @@ public final class PeftImport {
    * PEFT's {@code get_pattern_key}: the first key {@code k} with {@code re.match(rf"(.*\.)?({k})$",
    * module)}, or the module itself (which then is no key).
    */
-  static String patternKey(Iterable<String> keys, String module) {
+  public static String patternKey(Iterable<String> keys, String module) {
     for (String key : keys) {
       if (Pattern.compile("(.*\\.)?(" + key + ")$").matcher(module).lookingAt()) {
         return key;
