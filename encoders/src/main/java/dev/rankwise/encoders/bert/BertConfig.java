@@ -1,5 +1,6 @@
 package dev.rankwise.encoders.bert;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -182,6 +183,63 @@ public record BertConfig(
   /** The most tokens a text may have, special tokens included: the positions after the offset. */
   public int maxTokens() {
     return maxPositions - positionOffset();
+  }
+
+  /**
+   * This config as the {@code config.json} transformers writes for a bare {@code BertModel}, {@code
+   * RobertaModel} or {@code DistilBertModel} ({@code architectures}, {@code model_type} and the keys
+   * {@link #parse} reads, under the layout's own names; dropout and initialiser keys at the library's
+   * defaults, which inference does not read). {@link #parse} of it gives this config back. A layout
+   * read from {@code xlm-roberta} or {@code camembert} is written as {@code roberta}: the same
+   * network, and the tokenizer is the folder's own file.
+   */
+  public JsonObject toHuggingFace() {
+    JsonObject json = new JsonObject();
+    JsonArray architectures = new JsonArray();
+    String activationName = switch (activation) {
+      case GELU -> "gelu";
+      case GELU_TANH -> "gelu_new";
+      case RELU -> "relu";
+      case SILU -> "silu";
+      case QUICK_GELU -> "quick_gelu";
+    };
+    if (layout == Layout.DISTILBERT) {
+      architectures.add("DistilBertModel");
+      json.add("architectures", architectures);
+      json.addProperty("model_type", "distilbert");
+      json.addProperty("activation", activationName);
+      json.addProperty("attention_dropout", 0.1);
+      json.addProperty("dim", hidden);
+      json.addProperty("dropout", 0.1);
+      json.addProperty("hidden_dim", intermediate);
+      json.addProperty("initializer_range", 0.02);
+      json.addProperty("max_position_embeddings", maxPositions);
+      json.addProperty("n_heads", heads);
+      json.addProperty("n_layers", layers);
+      json.addProperty("pad_token_id", padTokenId);
+      json.addProperty("sinusoidal_pos_embds", false);
+      json.addProperty("vocab_size", vocab);
+    } else {
+      architectures.add(layout == Layout.ROBERTA ? "RobertaModel" : "BertModel");
+      json.add("architectures", architectures);
+      json.addProperty("model_type", layout == Layout.ROBERTA ? "roberta" : "bert");
+      json.addProperty("attention_probs_dropout_prob", 0.1);
+      json.addProperty("hidden_act", activationName);
+      json.addProperty("hidden_dropout_prob", 0.1);
+      json.addProperty("hidden_size", hidden);
+      json.addProperty("initializer_range", 0.02);
+      json.addProperty("intermediate_size", intermediate);
+      json.addProperty("layer_norm_eps", layerNormEps);
+      json.addProperty("max_position_embeddings", maxPositions);
+      json.addProperty("num_attention_heads", heads);
+      json.addProperty("num_hidden_layers", layers);
+      json.addProperty("pad_token_id", padTokenId);
+      json.addProperty("position_embedding_type", "absolute");
+      json.addProperty("type_vocab_size", typeVocab);
+      json.addProperty("vocab_size", vocab);
+    }
+    json.addProperty("torch_dtype", "float32");
+    return json;
   }
 
   /**

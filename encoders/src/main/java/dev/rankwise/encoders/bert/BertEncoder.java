@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.rankwise.runtime.infer.TextEncoder;
 import dev.rankwise.runtime.io.ClassifierRecord;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -29,15 +30,17 @@ public final class BertEncoder implements TextEncoder, AutoCloseable {
   private final Pooling pooling;
   private final Weights weights;
   private final TextTokenizer tokenizer;
+  private final TokenizerFile tokenizerFile;
   private String fingerprint;
 
   private BertEncoder(String name, BertConfig config, Pooling pooling, Weights weights,
-      TextTokenizer tokenizer) {
+      TextTokenizer tokenizer, TokenizerFile tokenizerFile) {
     this.name = name;
     this.config = config;
     this.pooling = pooling;
     this.weights = weights;
     this.tokenizer = tokenizer;
+    this.tokenizerFile = tokenizerFile;
   }
 
   /**
@@ -154,7 +157,16 @@ public final class BertEncoder implements TextEncoder, AutoCloseable {
     Weights weights = base.readWeights();
     return create(base.id(), config, base.pooling(), weights,
         () -> TextTokenizer.fromResource(base.tokenizerResource(), base.artifact(), maxLength,
-            base.pooling().prefix(), config.padTokenId()));
+            base.pooling().prefix(), config.padTokenId()),
+        () -> {
+          try (InputStream in = BertEncoder.class.getResourceAsStream(base.tokenizerResource())) {
+            if (in == null) {
+              throw new IOException("class-path resource " + base.tokenizerResource() + " not found; add "
+                  + base.artifact() + " as a dependency");
+            }
+            return in.readAllBytes();
+          }
+        });
   }
 
   /**
@@ -185,8 +197,9 @@ public final class BertEncoder implements TextEncoder, AutoCloseable {
     BertConfig config = BertConfig.read(folder.resolve("config.json"));
     checkMaxLength(config, maxLength);
     Weights weights = SafetensorsWeights.read(weightsFile(folder));
+    Path tokenizerJson = folder.resolve("tokenizer.json");
     return create(name, config, pooling, weights, () -> TextTokenizer.fromFile(
-        folder.resolve("tokenizer.json"), maxLength, pooling.prefix(), config.padTokenId()));
+        tokenizerJson, maxLength, pooling.prefix(), config.padTokenId()), () -> Files.readAllBytes(tokenizerJson));
   }
 
   private static Path weightsFile(Path folder) throws IOException {
@@ -214,13 +227,23 @@ public final class BertEncoder implements TextEncoder, AutoCloseable {
 
   /** Checks the weights against the config before the tokenizer's native library is touched. */
   private static BertEncoder create(String name, BertConfig config, Pooling pooling, Weights weights,
-      TokenizerFactory tokenizer) throws IOException {
+      TokenizerFactory tokenizer, TokenizerFile tokenizerFile) throws IOException {
     WeightBinding.bind(BertModel.builder().setConfig(config).optPooling(pooling).build(), weights);
-    return new BertEncoder(name, config, pooling, weights, tokenizer.create());
+    return new BertEncoder(name, config, pooling, weights, tokenizer.create(), tokenizerFile);
   }
 
   private interface TokenizerFactory {
     TextTokenizer create() throws IOException;
+  }
+
+  /** The bytes of the {@code tokenizer.json} the tokenizer was made from: a folder's file or a jar's resource. */
+  interface TokenizerFile {
+    byte[] read() throws IOException;
+  }
+
+  /** The {@code tokenizer.json} this encoder's tokenizer was made from, as it is. */
+  byte[] tokenizerJson() throws IOException {
+    return tokenizerFile.read();
   }
 
   @Override

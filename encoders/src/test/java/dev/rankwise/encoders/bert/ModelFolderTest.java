@@ -8,23 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.Pair;
 import dev.rankwise.encoders.bert.BertConfig.HiddenAct;
 import dev.rankwise.encoders.bert.BertConfig.Layout;
 import dev.rankwise.runtime.io.ClassifierRecord;
-import dev.rankwise.runtime.model.BlockPaths;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,17 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ModelFolderTest {
 
-  private static final String TINY_BERT = """
-      {"model_type": "bert", "num_hidden_layers": 2, "hidden_size": 8, "num_attention_heads": 2,
-       "intermediate_size": 16, "hidden_act": "gelu", "layer_norm_eps": 1e-12,
-       "max_position_embeddings": 64, "type_vocab_size": 2, "vocab_size": 30522, "pad_token_id": 0}""";
-  private static final String TINY_ROBERTA = """
-      {"model_type": "roberta", "num_hidden_layers": 2, "hidden_size": 8, "num_attention_heads": 2,
-       "intermediate_size": 16, "hidden_act": "gelu", "layer_norm_eps": 1e-05,
-       "max_position_embeddings": 66, "type_vocab_size": 1, "vocab_size": 30522, "pad_token_id": 1}""";
-  private static final String TINY_DISTILBERT = """
-      {"model_type": "distilbert", "n_layers": 2, "dim": 8, "n_heads": 2, "hidden_dim": 16,
-       "activation": "gelu", "max_position_embeddings": 64, "vocab_size": 30522, "pad_token_id": 0}""";
+  private static final String TINY_BERT = ModelFolders.TINY_BERT;
+  private static final String TINY_ROBERTA = ModelFolders.TINY_ROBERTA;
+  private static final String TINY_DISTILBERT = ModelFolders.TINY_DISTILBERT;
 
   private static final List<String> TEXTS = List.of("Great coffee, I buy it every month.", "ok",
       "The wheat harvest in Argentina was smaller than expected.");
@@ -66,24 +51,8 @@ class ModelFolderTest {
     manager.close();
   }
 
-  /** A tiny model's tensors by their Hugging Face names, random but fixed. */
   private static Map<String, Weights.Tensor> tiny(String json, UnaryOperator<Float> round) throws IOException {
-    BertConfig config = BertConfig.parse(json, "tiny");
-    BertModel model = BertModel.builder().setConfig(config).build();
-    Random random = new Random(7);
-    Map<String, Weights.Tensor> tensors = new LinkedHashMap<>();
-    for (Map.Entry<String, Block> block : BlockPaths.of(model).entrySet()) {
-      for (Pair<String, Parameter> parameter : block.getValue().getDirectParameters()) {
-        Shape shape = model.expectedShape(parameter.getValue());
-        float[] values = new float[Math.toIntExact(shape.size())];
-        boolean gain = parameter.getKey().endsWith("layer_norm.weight") || parameter.getKey().endsWith("LayerNorm.weight");
-        for (int i = 0; i < values.length; i++) {
-          values[i] = round.apply((float) ((gain ? 1 : 0) + 0.5 * random.nextGaussian()));
-        }
-        tensors.put(block.getKey() + "." + parameter.getKey(), new Weights.Tensor(shape.getShape(), values));
-      }
-    }
-    return tensors;
+    return ModelFolders.tiny(json, round);
   }
 
   private static Map<String, Weights.Tensor> tiny(String json) throws IOException {
@@ -94,20 +63,7 @@ class ModelFolderTest {
 
   private Path folder(String name, String config, Map<String, Weights.Tensor> tensors, Dtype dtype)
       throws IOException {
-    Path folder = directory.resolve(name);
-    Files.createDirectories(folder);
-    Files.writeString(folder.resolve("config.json"), config, StandardCharsets.UTF_8);
-    SafetensorsFile file = new SafetensorsFile();
-    tensors.forEach((tensor, value) -> {
-      switch (dtype) {
-        case F32 -> file.f32(tensor, value.shape(), value.values());
-        case F16 -> file.f16(tensor, value.shape(), value.values());
-        case BF16 -> file.bf16(tensor, value.shape(), value.values());
-      }
-    });
-    file.write(folder.resolve("model.safetensors"));
-    ModelFolders.copyResource(ShippedBase.BGE_SMALL_EN_V15.tokenizerResource(), folder.resolve("tokenizer.json"));
-    return folder;
+    return ModelFolders.tinyFolder(directory.resolve(name), config, tensors, ModelFolders.Dtype.valueOf(dtype.name()));
   }
 
   private static BertEncoder load(Path folder) throws IOException {

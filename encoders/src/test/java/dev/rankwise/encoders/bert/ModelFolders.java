@@ -1,7 +1,12 @@
 package dev.rankwise.encoders.bert;
 
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.rankwise.runtime.model.BlockPaths;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Random;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -182,4 +190,58 @@ final class ModelFolders {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
+
+  // Tiny random models of each layout (2 layers, 8 wide, bge's tokenizer), for tests of folders.
+
+  static final String TINY_BERT = """
+      {"model_type": "bert", "num_hidden_layers": 2, "hidden_size": 8, "num_attention_heads": 2,
+       "intermediate_size": 16, "hidden_act": "gelu", "layer_norm_eps": 1e-12,
+       "max_position_embeddings": 64, "type_vocab_size": 2, "vocab_size": 30522, "pad_token_id": 0}""";
+  static final String TINY_ROBERTA = """
+      {"model_type": "roberta", "num_hidden_layers": 2, "hidden_size": 8, "num_attention_heads": 2,
+       "intermediate_size": 16, "hidden_act": "gelu", "layer_norm_eps": 1e-05,
+       "max_position_embeddings": 66, "type_vocab_size": 1, "vocab_size": 30522, "pad_token_id": 1}""";
+  static final String TINY_DISTILBERT = """
+      {"model_type": "distilbert", "n_layers": 2, "dim": 8, "n_heads": 2, "hidden_dim": 16,
+       "activation": "gelu", "max_position_embeddings": 64, "vocab_size": 30522, "pad_token_id": 0}""";
+
+  /** A tiny model's tensors by their Hugging Face names, random but fixed. */
+  static Map<String, Weights.Tensor> tiny(String json, UnaryOperator<Float> round) throws IOException {
+    BertConfig config = BertConfig.parse(json, "tiny");
+    BertModel model = BertModel.builder().setConfig(config).build();
+    Random random = new Random(7);
+    Map<String, Weights.Tensor> tensors = new LinkedHashMap<>();
+    for (Map.Entry<String, Block> block : BlockPaths.of(model).entrySet()) {
+      for (Pair<String, Parameter> parameter : block.getValue().getDirectParameters()) {
+        Shape shape = model.expectedShape(parameter.getValue());
+        float[] values = new float[Math.toIntExact(shape.size())];
+        boolean gain = parameter.getKey().endsWith("layer_norm.weight") || parameter.getKey().endsWith("LayerNorm.weight");
+        for (int i = 0; i < values.length; i++) {
+          values[i] = round.apply((float) ((gain ? 1 : 0) + 0.5 * random.nextGaussian()));
+        }
+        tensors.put(block.getKey() + "." + parameter.getKey(), new Weights.Tensor(shape.getShape(), values));
+      }
+    }
+    return tensors;
+  }
+
+  enum Dtype { F32, F16, BF16 }
+
+  static Path tinyFolder(Path folder, String config, Map<String, Weights.Tensor> tensors, Dtype dtype)
+      throws IOException {
+    Files.createDirectories(folder);
+    Files.writeString(folder.resolve("config.json"), config, StandardCharsets.UTF_8);
+    SafetensorsFile file = new SafetensorsFile();
+    tensors.forEach((tensor, value) -> {
+      switch (dtype) {
+        case F32 -> file.f32(tensor, value.shape(), value.values());
+        case F16 -> file.f16(tensor, value.shape(), value.values());
+        case BF16 -> file.bf16(tensor, value.shape(), value.values());
+      }
+    });
+    file.write(folder.resolve("model.safetensors"));
+    ModelFolders.copyResource(ShippedBase.BGE_SMALL_EN_V15.tokenizerResource(), folder.resolve("tokenizer.json"));
+    return folder;
+  }
+
 }
