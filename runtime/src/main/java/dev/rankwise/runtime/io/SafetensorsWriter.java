@@ -35,7 +35,7 @@ public final class SafetensorsWriter {
       bytes += 4L * tensor.getValue().values().length;
       encoded.put(tensor.getKey(), new Safetensors.Tensor(tensor.getValue().shape(), tensor.getValue().values()));
     }
-    if (bytes > Safetensors.MAX_FILE_BYTES - Safetensors.MAX_HEADER_BYTES) {
+    if (bytes > Safetensors.MAX_FILE_BYTES - SafetensorsHeader.MAX_HEADER_BYTES) {
       throw new IllegalArgumentException("refusing to write " + file + ": " + bytes + " bytes of tensors, more"
           + " than the " + Safetensors.MAX_FILE_BYTES + " bytes a file of this writer holds");
     }
