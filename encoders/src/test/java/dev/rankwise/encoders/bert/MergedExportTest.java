@@ -51,18 +51,10 @@ class MergedExportTest {
     manager.close();
   }
 
-  private static String tinyConfig(Layout layout) {
-    return switch (layout) {
-      case BERT -> ModelFolders.TINY_BERT;
-      case ROBERTA -> ModelFolders.TINY_ROBERTA;
-      case DISTILBERT -> ModelFolders.TINY_DISTILBERT;
-    };
-  }
-
   private BertEncoder base(Layout layout, String prefix) throws Exception {
     Map<String, Weights.Tensor> tensors = new java.util.LinkedHashMap<>();
-    ModelFolders.tiny(tinyConfig(layout), value -> value).forEach((name, tensor) -> tensors.put(prefix + name, tensor));
-    Path folder = ModelFolders.tinyFolder(directory.resolve("base-" + layout + prefix), tinyConfig(layout), tensors,
+    ModelFolders.tiny(ModelFolders.tinyConfig(layout), value -> value).forEach((name, tensor) -> tensors.put(prefix + name, tensor));
+    Path folder = ModelFolders.tinyFolder(directory.resolve("base-" + layout + prefix), ModelFolders.tinyConfig(layout), tensors,
         ModelFolders.Dtype.F32);
     return BertEncoder.fromFolder(folder, "test/tiny", Pooling.mean(), 32);
   }
@@ -140,7 +132,7 @@ class MergedExportTest {
   @Test
   void theConfigIsTheOneHuggingFaceWritesAndParsesBack() throws Exception {
     for (Layout layout : Layout.values()) {
-      BertConfig config = BertConfig.parse(tinyConfig(layout), "tiny");
+      BertConfig config = BertConfig.parse(ModelFolders.tinyConfig(layout), "tiny");
       var json = config.toHuggingFace();
       assertEquals(config, BertConfig.parse(json.toString(), "exported"));
       assertTrue(json.has(layout == Layout.DISTILBERT ? "dim" : "hidden_size"), json.toString());

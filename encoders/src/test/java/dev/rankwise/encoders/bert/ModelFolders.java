@@ -205,6 +205,15 @@ final class ModelFolders {
       {"model_type": "distilbert", "n_layers": 2, "dim": 8, "n_heads": 2, "hidden_dim": 16,
        "activation": "gelu", "max_position_embeddings": 64, "vocab_size": 30522, "pad_token_id": 0}""";
 
+  /** The tiny config of a layout. */
+  static String tinyConfig(BertConfig.Layout layout) {
+    return switch (layout) {
+      case BERT -> TINY_BERT;
+      case ROBERTA -> TINY_ROBERTA;
+      case DISTILBERT -> TINY_DISTILBERT;
+    };
+  }
+
   /** A tiny model's tensors by their Hugging Face names, random but fixed. */
   static Map<String, Weights.Tensor> tiny(String json, UnaryOperator<Float> round) throws IOException {
     BertConfig config = BertConfig.parse(json, "tiny");

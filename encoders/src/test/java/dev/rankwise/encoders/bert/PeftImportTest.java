@@ -56,14 +56,6 @@ class PeftImportTest {
     manager.close();
   }
 
-  private static String tinyConfig(Layout layout) {
-    return switch (layout) {
-      case BERT -> ModelFolders.TINY_BERT;
-      case ROBERTA -> ModelFolders.TINY_ROBERTA;
-      case DISTILBERT -> ModelFolders.TINY_DISTILBERT;
-    };
-  }
-
   /** Query and value of both layers, under {@code prefix}, with PEFT's module names. */
   private static String[] modules(Layout layout, String prefix) {
     String[] modules = new String[4];
@@ -103,11 +95,11 @@ class PeftImportTest {
   }
 
   private static Map<String, Weights.Tensor> base(Layout layout) throws IOException {
-    return ModelFolders.tiny(tinyConfig(layout), value -> value);
+    return ModelFolders.tiny(ModelFolders.tinyConfig(layout), value -> value);
   }
 
   private static BertModel model(Layout layout, Map<String, Weights.Tensor> tensors) throws IOException {
-    BertConfig config = BertConfig.parse(tinyConfig(layout), "tiny");
+    BertConfig config = BertConfig.parse(ModelFolders.tinyConfig(layout), "tiny");
     return BertModel.builder().setConfig(config).build().load(new Weights("tiny", tensors), manager);
   }
 
