@@ -3,7 +3,7 @@ package dev.rankwise.cli;
 import dev.rankwise.encoders.bert.BertEncoder;
 import dev.rankwise.runtime.infer.TaskClassifier;
 import dev.rankwise.runtime.io.ClassifierRecord;
-import dev.rankwise.runtime.io.PeftExport;
+import dev.rankwise.runtime.peft.PeftExport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -23,6 +23,15 @@ public final class SafetensorsWriter {
    *     exceed the 2 GiB a file of this writer can hold
    */
   public static void write(Path file, Map<String, FloatTensor> tensors) throws IOException {
+    write(file, tensors, Map.of());
+  }
+
+  /**
+   * As {@link #write(Path, Map)}, with {@code metadata} added to the header's {@code __metadata__}
+   * (strings by name; readers such as PEFT ignore what they do not know).
+   */
+  public static void write(Path file, Map<String, FloatTensor> tensors, Map<String, String> metadata)
+      throws IOException {
     Map<String, Safetensors.Tensor> encoded = new LinkedHashMap<>();
     long bytes = 0;
     for (Map.Entry<String, FloatTensor> tensor : tensors.entrySet()) {
@@ -39,6 +48,6 @@ public final class SafetensorsWriter {
       throw new IllegalArgumentException("refusing to write " + file + ": " + bytes + " bytes of tensors, more"
           + " than the " + Safetensors.MAX_FILE_BYTES + " bytes a file of this writer holds");
     }
-    AtomicFiles.write(file, Safetensors.encode(encoded));
+    AtomicFiles.write(file, Safetensors.encode(encoded, metadata));
   }
 }

@@ -1,4 +1,4 @@
-package dev.rankwise.runtime.io;
+package dev.rankwise.runtime.peft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,6 +17,8 @@ import dev.rankwise.runtime.AdapterConfig;
 import dev.rankwise.runtime.ManagedArrays;
 import dev.rankwise.runtime.TestModels;
 import dev.rankwise.runtime.experts.RankExpertsConfig;
+import dev.rankwise.runtime.io.AdapterFiles;
+import dev.rankwise.runtime.io.ClassifierRecord;
 import dev.rankwise.runtime.experts.RankExpertsLinear;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.model.AdaptedModel;

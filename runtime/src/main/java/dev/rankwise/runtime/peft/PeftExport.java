@@ -1,4 +1,4 @@
-package dev.rankwise.runtime.io;
+package dev.rankwise.runtime.peft;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,6 +12,11 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.rankwise.runtime.AdapterLayer;
 import dev.rankwise.runtime.LowRankFactors;
+import dev.rankwise.runtime.io.AdapterFiles;
+import dev.rankwise.runtime.io.AtomicFiles;
+import dev.rankwise.runtime.io.ClassifierRecord;
+import dev.rankwise.runtime.io.FloatTensor;
+import dev.rankwise.runtime.io.SafetensorsWriter;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.route.TaskRouterConfig;
 import dev.rankwise.runtime.train.TaskHeads;
@@ -175,7 +180,7 @@ public final class PeftExport {
   }
 
   private Exported writeAdapter(AdaptedModel adapted, String name, int task, Path folder) throws IOException {
-    Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
+    Map<String, FloatTensor> tensors = new LinkedHashMap<>();
     Map<String, Integer> ranks = new LinkedHashMap<>();
     try (NDManager manager = NDManager.newBaseManager()) {
       for (Map.Entry<String, AdapterLayer> layer : adapted.layers().entrySet()) {
@@ -201,18 +206,17 @@ public final class PeftExport {
       }
     }
     int rank = commonRank(ranks);
-    byte[] weights = Safetensors.encode(tensors, metadata(adapted, name));
     String config = new GsonBuilder().setPrettyPrinting().serializeNulls().create()
         .toJson(config(ranks, rank));
     AtomicFiles.createDirectories(folder);
-    AtomicFiles.write(folder.resolve(AdapterFiles.WEIGHTS_FILE), weights);
+    SafetensorsWriter.write(folder.resolve(AdapterFiles.WEIGHTS_FILE), tensors, metadata(adapted, name));
     AtomicFiles.write(folder.resolve(AdapterFiles.CONFIG_FILE), (config + "\n").getBytes(StandardCharsets.UTF_8));
     LOG.info("exported adapter '{}' of {} as a PEFT LoRA of rank {} to {}", name, adapted.spec().declaringType(),
         rank, folder);
     return new Exported(name, folder, rank);
   }
 
-  private static Safetensors.Tensor tensor(NDArray array, String what) {
+  private static FloatTensor tensor(NDArray array, String what) {
     float[] values = array.toType(DataType.FLOAT32, false).toFloatArray();
     for (float value : values) {
       if (!Float.isFinite(value)) {
@@ -220,7 +224,7 @@ public final class PeftExport {
             + "; training diverged, so export an earlier checkpoint");
       }
     }
-    return new Safetensors.Tensor(array.getShape().getShape(), values);
+    return new FloatTensor(array.getShape().getShape(), values);
   }
 
   /** The rank most layers have (the larger of equally common ones): PEFT's {@code r}. */
