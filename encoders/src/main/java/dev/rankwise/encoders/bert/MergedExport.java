@@ -25,8 +25,11 @@ import org.slf4j.LoggerFactory;
  * {@code save_pretrained} gives it in a bare {@code BertModel}, {@code RobertaModel} or {@code
  * DistilBertModel}: its block path and parameter name, no prefix — the names {@link WeightBinding}
  * reads — and BERT's pooler from the base when the base has one) and {@code tokenizer.json} (the
- * base's own file: a folder's, or a shipped base's jar resource). Each file is written atomically.
- * The pooling is not a file of the folder: give it to {@code fromFolder} as the base's.
+ * base's own file: a folder's, or a shipped base's jar resource), and the base's pooling as
+ * sentence-transformers files ({@link Pooling#writeSentenceTransformers}), so that {@link
+ * BertEncoder#open} and sentence-transformers read the folder with it. Each file is written
+ * atomically. A prefix (e5's {@code "query: "}) has no place in those files: give it again when
+ * reading the folder.
  */
 public final class MergedExport {
 
@@ -88,7 +91,9 @@ public final class MergedExport {
     AtomicFiles.write(folder.resolve("config.json"), config + "\n");
     SafetensorsWriter.write(folder.resolve("model.safetensors"), tensors);
     AtomicFiles.write(folder.resolve("tokenizer.json"), base.tokenizerJson());
-    LOG.info("wrote {} with its adapters merged to {} ({} tensors; pooling {}, give it when reading the folder)",
-        base.name(), folder, tensors.size(), base.pooling());
+    base.pooling().writeSentenceTransformers(folder, base.config().hidden());
+    LOG.info("wrote {} with its adapters merged to {} ({} tensors; pooling {} declared in modules.json{})",
+        base.name(), folder, tensors.size(), base.pooling(),
+        base.pooling().prefix().isEmpty() ? "" : ", but not its prefix: give it when reading the folder");
   }
 }

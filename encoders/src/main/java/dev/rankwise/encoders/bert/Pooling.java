@@ -1,10 +1,13 @@
 package dev.rankwise.encoders.bert;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.rankwise.runtime.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -114,6 +117,49 @@ public record Pooling(Mode mode, boolean normalize, String prefix) {
           + "; rankwise pools by exactly one of pooling_mode_mean_tokens and pooling_mode_cls_token");
     }
     return Optional.of(normalize ? pooling.normalized() : pooling);
+  }
+
+  /**
+   * Writes the sentence-transformers files that declare this pooling in a model folder, what {@link
+   * #readSentenceTransformers} reads back: {@code modules.json} (the Transformer at the folder itself,
+   * Pooling at {@code 1_Pooling}, and Normalize at {@code 2_Normalize} if this pooling normalises) and
+   * {@code 1_Pooling/config.json} (the one pooling mode set, the others false). Each file is written
+   * atomically. The prefix is not written: those files have no place for it, so a folder of a prefixed
+   * pooling reads back without it ({@link #withPrefix} gives it again).
+   *
+   * @param hidden the width of the token states ({@code word_embedding_dimension})
+   */
+  public void writeSentenceTransformers(Path folder, int hidden) throws IOException {
+    if (hidden <= 0) {
+      throw new IllegalArgumentException("hidden must be positive, got " + hidden);
+    }
+    JsonArray modules = new JsonArray();
+    modules.add(module(0, "", "Transformer"));
+    modules.add(module(1, "1_Pooling", "Pooling"));
+    if (normalize) {
+      modules.add(module(2, "2_Normalize", "Normalize"));
+    }
+    JsonObject config = new JsonObject();
+    config.addProperty("word_embedding_dimension", hidden);
+    config.addProperty("pooling_mode_cls_token", mode == Mode.CLS);
+    config.addProperty("pooling_mode_mean_tokens", mode == Mode.MEAN);
+    config.addProperty("pooling_mode_max_tokens", false);
+    config.addProperty("pooling_mode_mean_sqrt_len_tokens", false);
+    config.addProperty("pooling_mode_weightedmean_tokens", false);
+    config.addProperty("pooling_mode_lasttoken", false);
+    Gson gson = new GsonBuilder().setPrettyPrinting().create();
+    AtomicFiles.createDirectories(folder.resolve("1_Pooling"));
+    AtomicFiles.write(folder.resolve("1_Pooling").resolve("config.json"), gson.toJson(config) + "\n");
+    AtomicFiles.write(folder.resolve("modules.json"), gson.toJson(modules) + "\n");
+  }
+
+  private static JsonObject module(int index, String path, String type) {
+    JsonObject module = new JsonObject();
+    module.addProperty("idx", index);
+    module.addProperty("name", Integer.toString(index));
+    module.addProperty("path", path);
+    module.addProperty("type", "sentence_transformers.models." + type);
+    return module;
   }
 
   private static <T extends JsonElement> T json(Path file, Class<T> type) throws IOException {

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A base with its adapters merged, written as a Hugging Face folder ({@link MergedExport}) and read
  * back with {@link BertEncoder#fromFolder}: its sentence features equal the adapted model's within
- * 1e-5, and with zero adapters the base's bit for bit; its config parses to the base's; its
+ * 1e-5, and with zero adapters the base's bit for bit; it declares the base's pooling, so {@link
+ * BertEncoder#open} reads it without one; its config parses to the base's; its
  * tensors carry {@code save_pretrained}'s names of a bare model, and its tokenizer is the base's.
  */
 class MergedExportTest {
@@ -99,7 +101,8 @@ class MergedExportTest {
         Map<String, Weights.Tensor> written = SafetensorsWeights.read(out.resolve("model.safetensors")).tensors();
         assertTrue(written.containsKey(layout.queryPath(0) + ".weight"), written.keySet().toString());
         assertTrue(written.keySet().stream().noneMatch(name -> name.startsWith(prefix)), written.keySet().toString());
-        try (BertEncoder exported = BertEncoder.fromFolder(out, "test/tiny-merged", Pooling.mean(), 32)) {
+        assertEquals(Optional.of(base.pooling()), Pooling.readSentenceTransformers(out), "the base's pooling, declared");
+        try (BertEncoder exported = BertEncoder.open(out.toString(), null, 32)) {
           float[] actual = features(exported, exported.newBlock(manager));
           double diff = maxDiff(expected, actual);
           double moved = maxDiff(expected, original);
