@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.rankwise.encoders.bert.BertEncoder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,6 +61,53 @@ class ExportCommandTest {
     assertEquals(Arrays.asList(3L, 384L), header.getAsJsonObject("base_model.model.classifier.weight")
         .getAsJsonArray("shape").asList().stream().map(e -> e.getAsLong()).toList(), "the head: 3 labels from 384");
     assertTrue(header.getAsJsonObject("__metadata__").get("rankwise.labels").getAsString().contains("alarm"));
+  }
+
+  @Test
+  void oneTaskMergedIsAModelFolderThatDeclaresTheBasePooling(@TempDir Path work) throws Exception {
+    Path data = OwnTasksTest.moodData(work.resolve("mood"));
+    Path out = work.resolve("out");
+    CliRun train = run("train", "--method", "per-task-lora", "--data", data.toString(), "--out", out.toString(),
+        "--train-rows", "24", "--test-rows", "6", "--epochs", "3", "--max-length", "8", "--seed", "1");
+    assertEquals(0, train.code(), train.err());
+    String adapters = out.resolve("adapters/per-task-lora").toString();
+    Path merged = work.resolve("merged");
+
+    CliRun noTask = run("export", "--merged", merged.toString(), "--adapters", adapters, "--out", out.toString());
+    assertEquals(2, noTask.code(), noTask.err());
+    assertTrue(noTask.err().contains("--task") && noTask.err().contains("mood"), noTask.err());
+    CliRun otherTask = run("export", "--merged", merged.toString(), "--task", "weather", "--adapters", adapters,
+        "--out", out.toString());
+    assertEquals(2, otherTask.code(), otherTask.err());
+    assertTrue(otherTask.err().contains("weather") && otherTask.err().contains("its tasks are mood"), otherTask.err());
+    CliRun both = run("export", "--merged", merged.toString(), "--peft", work.resolve("peft").toString(),
+        "--task", "mood", "--adapters", adapters, "--out", out.toString());
+    assertEquals(2, both.code(), both.err());
+    assertFalse(Files.exists(merged));
+
+    CliRun export = run("export", "--merged", merged.toString(), "--task", "mood", "--adapters", adapters,
+        "--out", out.toString());
+    assertEquals(0, export.code(), export.err());
+    assertTrue(export.out().contains(merged.toString()), export.out());
+    List<String> texts = List.of("all calm today", "alarm, fire today");
+    try (BertEncoder base = BertEncoder.allMiniLmL6V2(16);
+        BertEncoder exported = BertEncoder.open(merged.toString(), null, 16);
+        NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      assertEquals(base.pooling(), exported.pooling(), "the base's pooling, read from the folder's own files");
+      assertEquals(base.config(), exported.config());
+      // Reads as a model: its features for the texts are finite. (That they equal the adapted model's is
+      // MergedExportTest's to show, in the encoders module.)
+      for (float value : features(exported, manager, texts)) {
+        assertTrue(Float.isFinite(value));
+      }
+    }
+  }
+
+  private static float[] features(BertEncoder encoder, NDManager manager, List<String> texts) throws IOException {
+    try (NDManager scope = manager.newSubManager()) {
+      return encoder.newBlock(scope).forward(new ParameterStore(scope, false),
+          new NDList(encoder.inputs().pack(scope, texts)), false).singletonOrThrow().toFloatArray();
+    }
   }
 
   private static JsonObject header(Path file) throws IOException {
