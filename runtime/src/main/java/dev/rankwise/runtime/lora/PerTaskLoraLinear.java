@@ -93,7 +93,11 @@ public final class PerTaskLoraLinear extends AdaptedLinear {
       hidden.add(updates.get(task).hidden(store, adapterInput, training).mul(rows));
       up.add(updates.get(task).up(store, input.getDevice(), training));
     }
-    return new LowRank(NDArrays.concat(hidden, -1), NDArrays.concat(up, 1));
+    // NDArrays.concat of a list of one answers with duplicate(), which autograd does not see through:
+    // a declaration of one task would never train. One task's terms are used as they are.
+    return hidden.size() == 1
+        ? new LowRank(hidden.get(0), up.get(0))
+        : new LowRank(NDArrays.concat(hidden, -1), NDArrays.concat(up, 1));
   }
 
 
