@@ -95,11 +95,16 @@ class ExportCommandTest {
         NDManager manager = NDManager.newBaseManager("PyTorch")) {
       assertEquals(base.pooling(), exported.pooling(), "the base's pooling, read from the folder's own files");
       assertEquals(base.config(), exported.config());
-      // Reads as a model: its features for the texts are finite. (That they equal the adapted model's is
-      // MergedExportTest's to show, in the encoders module.)
-      for (float value : features(exported, manager, texts)) {
-        assertTrue(Float.isFinite(value));
+      // Reads as a model whose features moved away from the base's: the task's trained adapters are in
+      // its weights. (That they equal the adapted model's is MergedExportTest's to show, in encoders.)
+      float[] mergedFeatures = features(exported, manager, texts);
+      float[] baseFeatures = features(base, manager, texts);
+      double moved = 0;
+      for (int i = 0; i < mergedFeatures.length; i++) {
+        assertTrue(Float.isFinite(mergedFeatures[i]));
+        moved = Math.max(moved, Math.abs(mergedFeatures[i] - baseFeatures[i]));
       }
+      assertTrue(moved > 1e-4, "the merged model's features equal the base's: max |diff| " + moved);
     }
   }
 
