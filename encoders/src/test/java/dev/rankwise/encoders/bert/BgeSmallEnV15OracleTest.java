@@ -49,7 +49,7 @@ class BgeSmallEnV15OracleTest extends ShippedBaseOracleTest {
       double diff = maxDiffOnAttendedTokens(tokenStates(roberta.newTokenBlock(scope), scope));
       report("RoBERTa layout, token states vs ONNX Runtime", diff);
       assertTrue(diff <= TOLERANCE, "max |diff| " + diff);
-      double pooled = maxDiff(pooledExpected(base().pooling()), sentenceFeatures(roberta.newBlock(scope), scope));
+      double pooled = ModelFolders.maxDiff(pooledExpected(base().pooling()), sentenceFeatures(roberta.newBlock(scope), scope));
       assertTrue(pooled <= TOLERANCE, "sentence features: max |diff| " + pooled);
     } finally {
       Files.delete(folder.resolve("model.safetensors"));

@@ -68,15 +68,6 @@ class MergedExportTest {
     }
   }
 
-  private static double maxDiff(float[] a, float[] b) {
-    assertEquals(a.length, b.length);
-    double worst = 0;
-    for (int i = 0; i < a.length; i++) {
-      worst = Math.max(worst, Math.abs((double) a[i] - b[i]));
-    }
-    return worst;
-  }
-
   @Test
   void trainedLikeAdaptersMergedReadBackAsTheAdaptedModelInEachLayout() throws Exception {
     for (Layout layout : Layout.values()) {
@@ -104,8 +95,8 @@ class MergedExportTest {
         assertEquals(Optional.of(base.pooling()), Pooling.readSentenceTransformers(out), "the base's pooling, declared");
         try (BertEncoder exported = BertEncoder.open(out.toString(), null, 32)) {
           float[] actual = features(exported, exported.newBlock(manager));
-          double diff = maxDiff(expected, actual);
-          double moved = maxDiff(expected, original);
+          double diff = ModelFolders.maxDiff(expected, actual);
+          double moved = ModelFolders.maxDiff(expected, original);
           LOG.info("{}: merged export read back, max |diff| to the adapted model {} (adapters moved features by {})",
               layout, diff, moved);
           assertTrue(diff <= 1e-5, layout + ": " + diff);

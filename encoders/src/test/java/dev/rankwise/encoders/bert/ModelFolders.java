@@ -205,6 +205,18 @@ final class ModelFolders {
       {"model_type": "distilbert", "n_layers": 2, "dim": 8, "n_heads": 2, "hidden_dim": 16,
        "activation": "gelu", "max_position_embeddings": 64, "vocab_size": 30522, "pad_token_id": 0}""";
 
+  /** The largest |expected − actual| over two arrays of one length, in double. */
+  static double maxDiff(float[] expected, float[] actual) {
+    if (expected.length != actual.length) {
+      throw new AssertionError("lengths differ: " + expected.length + " and " + actual.length);
+    }
+    double max = 0;
+    for (int i = 0; i < expected.length; i++) {
+      max = Math.max(max, Math.abs((double) expected[i] - actual[i]));
+    }
+    return max;
+  }
+
   /** The tiny config of a layout. */
   static String tinyConfig(BertConfig.Layout layout) {
     return switch (layout) {

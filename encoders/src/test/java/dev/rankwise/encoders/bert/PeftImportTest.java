@@ -163,7 +163,7 @@ class PeftImportTest {
     }
     float[] imported = tokenStates(adapted.block());
     float[] reference = tokenStates(model(layout, merged));
-    double whole = maxDiff(imported, reference);
+    double whole = ModelFolders.maxDiff(imported, reference);
     LOG.info("{} '{}' rsLora={} {}: max |diff| per layer {}, whole model {}", layout, prefix, rsLora, dtype,
         worst, whole);
     assertTrue(worst <= TOLERANCE, "layer outputs differ by " + worst);
@@ -181,15 +181,6 @@ class PeftImportTest {
       return model.forward(new ParameterStore(scope, false), new NDList(idArray, maskArray), false)
           .singletonOrThrow().toFloatArray();
     }
-  }
-
-  private static double maxDiff(float[] a, float[] b) {
-    assertEquals(a.length, b.length);
-    double worst = 0;
-    for (int i = 0; i < a.length; i++) {
-      worst = Math.max(worst, Math.abs((double) a[i] - b[i]));
-    }
-    return worst;
   }
 
   @Test

@@ -176,15 +176,6 @@ abstract class ShippedBaseOracleTest {
     return pooled;
   }
 
-  static double maxDiff(float[] expected, float[] actual) {
-    assertEquals(expected.length, actual.length);
-    double max = 0;
-    for (int i = 0; i < expected.length; i++) {
-      max = Math.max(max, Math.abs(expected[i] - actual[i]));
-    }
-    return max;
-  }
-
   void report(String what, double diff) {
     System.out.printf("%s, %s: max |diff| %.3g (%d sentences, %d tokens padded)%n",
         base().id(), what, diff, ids.length, ids[0].length);
@@ -203,7 +194,7 @@ abstract class ShippedBaseOracleTest {
   void sentenceFeaturesArePooledAsTheModelWasTrained() throws Exception {
     try (NDManager scope = manager.newSubManager()) {
       float[] features = sentenceFeatures(encoder.newBlock(scope), scope);
-      double diff = maxDiff(pooledExpected(base().pooling()), features);
+      double diff = ModelFolders.maxDiff(pooledExpected(base().pooling()), features);
       report(base().pooling() + " sentence features vs ONNX Runtime", diff);
       assertTrue(diff <= TOLERANCE, "max |diff| " + diff);
       int hidden = features.length / ids.length;
