@@ -30,7 +30,8 @@ import picocli.CommandLine;
 @Command(name = "rankwise", mixinStandardHelpOptions = true, version = "rankwise 0.1.0-SNAPSHOT",
     description = "Parameter-efficient fine-tuning of all-MiniLM-L6-v2 on task data.",
     subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class,
-        ExperimentCommand.class, SoakCommand.class, AddTaskCommand.class, ExportCommand.class},
+        ExperimentCommand.class, SoakCommand.class, AddTaskCommand.class, ExportCommand.class, ServeCommand.class,
+        LoadTestCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",
@@ -40,7 +41,7 @@ import picocli.CommandLine;
         "4:soak: memory grew past its bounds",
         "74:I/O failure (disk full, read-only folder); the message names the path",
         "130:stopped by Ctrl-C (train: after saving a checkpoint; --resume continues)",
-        "143:stopped by SIGTERM (train: after saving a checkpoint; --resume continues)"})
+        "143:stopped by SIGTERM (train: after saving a checkpoint; --resume continues; serve: exits 0)"})
 public final class RankwiseCli {
 
   /** Exit code of success. */

@@ -250,6 +250,50 @@ public final class Charts {
   }
 
   /**
+   * Draws one line with markers per series through its (x, y) points, in the points' order, such
+   * as latency against throughput for each batching strategy of a load test.
+   *
+   * @param png the file to write; its directory is created if missing
+   * @param title the chart's title
+   * @param xLabel the horizontal axis' label
+   * @param yLabel the vertical axis' label
+   * @param pointsBySeries each series' points as {x, y}; the legend follows the map's order
+   * @throws IllegalArgumentException if the map is empty, a series has no points, or a point is
+   *     not two finite numbers
+   * @throws IOException if the file cannot be written
+   */
+  public static void lines(Path png, String title, String xLabel, String yLabel,
+      Map<String, List<double[]>> pointsBySeries) throws IOException {
+    Objects.requireNonNull(png, "png");
+    requireNonEmpty(pointsBySeries, "pointsBySeries");
+    XYSeriesCollection dataset = new XYSeriesCollection();
+    for (Map.Entry<String, List<double[]>> entry : pointsBySeries.entrySet()) {
+      if (entry.getValue() == null || entry.getValue().isEmpty()) {
+        throw new IllegalArgumentException("series \"" + entry.getKey() + "\" has no points");
+      }
+      XYSeries series = new XYSeries(entry.getKey(), false, true);
+      for (double[] point : entry.getValue()) {
+        if (point.length != 2 || !Double.isFinite(point[0]) || !Double.isFinite(point[1])) {
+          throw new IllegalArgumentException("a point of series \"" + entry.getKey() + "\" must be two finite"
+              + " numbers, got " + java.util.Arrays.toString(point));
+        }
+        series.add(point[0], point[1]);
+      }
+      dataset.addSeries(series);
+    }
+    JFreeChart chart = styled(ChartFactory.createXYLineChart(
+        title, xLabel, yLabel, dataset, PlotOrientation.VERTICAL, true, false, false));
+    org.jfree.chart.renderer.xy.XYLineAndShapeRenderer renderer =
+        new org.jfree.chart.renderer.xy.XYLineAndShapeRenderer(true, true);
+    for (int i = 0; i < dataset.getSeriesCount(); i++) {
+      renderer.setSeriesPaint(i, SERIES_PAINTS[i % SERIES_PAINTS.length]);
+      renderer.setSeriesStroke(i, new BasicStroke(2f));
+    }
+    chart.getXYPlot().setRenderer(renderer);
+    save(png, chart);
+  }
+
+  /**
    * Draws a heat map of expert selection: one row per task, one column per expert, each cell
    * shaded and labelled by the share of the adapted layers in which the task selected the expert.
    *

@@ -37,10 +37,19 @@ public record MemorySample(int step, double seconds, long residentBytes, long he
     return readStatus("VmHWM:");
   }
 
+  /** Another process's resident set ({@code VmRSS}), such as a server's under load, or -1 if unknown. */
+  public static long residentBytes(ProcessHandle process) {
+    return readStatus(Path.of("/proc", Long.toString(process.pid()), "status"), "VmRSS:");
+  }
+
   /** A kB field of {@code /proc/self/status} in bytes, -1 where there is none. */
   private static long readStatus(String field) {
+    return readStatus(Path.of("/proc/self/status"), field);
+  }
+
+  private static long readStatus(Path status, String field) {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      for (String line : Files.readAllLines(status)) {
         if (line.startsWith(field)) {
           return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
         }

@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,8 @@ public final class Server implements AutoCloseable {
   private final Batcher batcher;
   private final byte[] token;
   private final Javalin app;
+  private final AtomicLong accepted = new AtomicLong();
+  private final AtomicLong answered = new AtomicLong();
   private volatile boolean stopping;
 
   private Server(ServerOptions options, AdapterRegistry adapters) {
@@ -114,6 +117,16 @@ public final class Server implements AutoCloseable {
   /** The metrics it serves at {@code /metrics}. */
   public ServingMetrics metrics() {
     return metrics;
+  }
+
+  /** Predict requests queued so far (refused ones not counted). */
+  public long accepted() {
+    return accepted.get();
+  }
+
+  /** Accepted predict requests answered so far: labelled, or past their deadline. */
+  public long answered() {
+    return answered.get();
   }
 
   /** The folders it serves. */
@@ -195,10 +208,12 @@ public final class Server implements AutoCloseable {
     } catch (Batcher.StoppedException e) {
       throw new ApiException(503, e.getMessage(), Map.of(), Map.of("Connection", "close"));
     }
+    accepted.incrementAndGet();
     long left = options.deadline().toNanos() - (System.nanoTime() - arrived);
     CompletableFuture<Void> all = CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
         .orTimeout(Math.max(1, left), TimeUnit.NANOSECONDS);
     ctx.future(() -> all.handle((done, failure) -> {
+      answered.incrementAndGet();
       if (failure != null) {
         Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
         if (cause instanceof Batcher.DeadlineExceededException || cause instanceof TimeoutException) {
