@@ -15,7 +15,8 @@ import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 /**
  * The modules' layering, one ArchUnit rule per arrow that must never exist: the annotations stand
  * alone, the processor (javac time) never loads the runtime, the library (runtime, then encoders)
- * never reaches up into what is built on it (reporting, the cli, spark, benchmarks), and nothing
+ * never reaches up into what is built on it (reporting, serving, the cli, spark, benchmarks), serving
+ * builds on the library alone, and nothing
  * depends on the cli (the application) or on the samples. Every module's main classes are on this
  * module's test class path; tests are not analysed. The samples are a user's project outside the
  * reactor, so no class here may name them.
@@ -28,6 +29,7 @@ class LayeringTest {
   private static final String RUNTIME = "dev.rankwise.runtime..";
   private static final String ENCODERS = "dev.rankwise.encoders..";
   private static final String REPORTING = "dev.rankwise.reporting..";
+  private static final String SERVING = "dev.rankwise.serving..";
   private static final String CLI = "dev.rankwise.cli..";
   private static final String SAMPLES = "dev.rankwise.samples..";
   private static final String SPARK = "dev.rankwise.spark..";
@@ -46,7 +48,7 @@ class LayeringTest {
   static final ArchRule processorNeverOnTheRuntimeOrDjl =
       noClasses().that().resideInAPackage(PROCESSOR)
           .should().dependOnClassesThat().resideInAnyPackage(
-              RUNTIME, DJL, ENCODERS, REPORTING, CLI, SPARK, BENCHMARKS)
+              RUNTIME, DJL, ENCODERS, REPORTING, SERVING, CLI, SPARK, BENCHMARKS)
           .because("the processor runs inside javac and only names the runtime's and DJL's types,"
               + " as ClassName constants in one place (Dagger's TypeNames)");
 
@@ -54,16 +56,30 @@ class LayeringTest {
   static final ArchRule runtimeNeverOnWhatIsBuiltOnIt =
       noClasses().that().resideInAPackage(RUNTIME)
           .should().dependOnClassesThat().resideInAnyPackage(
-              PROCESSOR, ENCODERS, REPORTING, CLI, SAMPLES, SPARK, BENCHMARKS)
+              PROCESSOR, ENCODERS, REPORTING, SERVING, CLI, SAMPLES, SPARK, BENCHMARKS)
           .because("the runtime is the library everything else is built on");
 
   @ArchTest
   static final ArchRule encodersNeverOnTheApplications =
       noClasses().that().resideInAPackage(ENCODERS)
           .should().dependOnClassesThat().resideInAnyPackage(
-              PROCESSOR, REPORTING, CLI, SPARK, BENCHMARKS)
+              PROCESSOR, REPORTING, SERVING, CLI, SPARK, BENCHMARKS)
           .because("the encoders are library code, the pretrained models a user's application"
               + " adapts (DJL keeps its model zoo apart from api, and below every application)");
+
+  @ArchTest
+  static final ArchRule servingOnlyOnTheLibrary =
+      noClasses().that().resideInAPackage(SERVING)
+          .should().dependOnClassesThat().resideInAnyPackage(
+              PROCESSOR, REPORTING, CLI, SAMPLES, SPARK, BENCHMARKS, RUNTIME_INTERNAL)
+          .because("serving is a library on the runtime and the encoders (an application embeds its"
+              + " Server); the cli only wires its options, and the load benchmark lives in the cli");
+
+  @ArchTest
+  static final ArchRule onlyTheCliAndBenchmarksUseServing =
+      noClasses().that().resideOutsideOfPackages(SERVING, CLI, BENCHMARKS)
+          .should().dependOnClassesThat().resideInAPackage(SERVING)
+          .because("serving is built on the library, not the other way round");
 
   @ArchTest
   static final ArchRule nothingDependsOnTheCli =

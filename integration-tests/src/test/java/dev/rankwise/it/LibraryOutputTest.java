@@ -7,12 +7,12 @@ import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.library.GeneralCodingRules;
 
 /**
- * Library code never writes to the console: the runtime and the encoders log through slf4j, the
+ * Library code never writes to the console: the runtime, the encoders and serving log through slf4j, the
  * processor reports through javac's {@code Messager}, and the application owns standard output and
  * error (progress bars through a listener).
  */
 @AnalyzeClasses(
-    packages = {"dev.rankwise.runtime", "dev.rankwise.encoders", "dev.rankwise.processor"},
+    packages = {"dev.rankwise.runtime", "dev.rankwise.encoders", "dev.rankwise.processor", "dev.rankwise.serving"},
     importOptions = ImportOption.DoNotIncludeTests.class)
 class LibraryOutputTest {
 
