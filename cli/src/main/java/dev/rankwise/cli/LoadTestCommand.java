@@ -142,7 +142,10 @@ final class LoadTestCommand implements Callable<Integer> {
       command.add(adapter);
     }
     command.addAll(serveOptions);
-    return new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder server = new ProcessBuilder(command).redirectErrorStream(true);
+    // The load carries no token: a token in the environment would make every request a 401.
+    server.environment().remove(ServeCommand.TOKEN_VARIABLE);
+    return server.start();
   }
 
   /** Reads the server's output into its log until it prints its port; the rest goes on in the background. */

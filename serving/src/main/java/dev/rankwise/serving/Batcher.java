@@ -45,8 +45,16 @@ public final class Batcher implements AutoCloseable {
   public static final class QueueFullException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    QueueFullException(int rows, int queued, int capacity) {
+    private final long retryAfterSeconds;
+
+    QueueFullException(int rows, int queued, int capacity, long retryAfterSeconds) {
       super("the queue is full: " + queued + " of " + capacity + " rows wait, no room for " + rows + " more");
+      this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** About how long the rows waiting now take to run, at the recent rows per second: at least 1 s. */
+    public long retryAfterSeconds() {
+      return retryAfterSeconds;
     }
   }
 
@@ -87,6 +95,8 @@ public final class Batcher implements AutoCloseable {
   private final List<Thread> workers = new ArrayList<>();
   private int queuedRows;
   private boolean stopping;
+  /** Rows per second of the recent passes (an exponentially weighted mean); 0 before the first. */
+  private double rowsPerSecond;
 
   /** Starts the workers. */
   public Batcher(BatchingOptions options, PassListener listener) {
@@ -137,7 +147,8 @@ public final class Batcher implements AutoCloseable {
       }
       if (queuedRows + rows > options.maxQueueRows()) {
         parts.forEach(part -> part.adapter().release());
-        throw new QueueFullException(rows, queuedRows, options.maxQueueRows());
+        long drain = rowsPerSecond > 0 ? (long) Math.ceil(queuedRows / rowsPerSecond) : 1;
+        throw new QueueFullException(rows, queuedRows, options.maxQueueRows(), Math.max(1, Math.min(60, drain)));
       }
       List<CompletableFuture<List<Prediction>>> futures = new ArrayList<>();
       for (Part part : parts) {
@@ -335,7 +346,15 @@ public final class Batcher implements AutoCloseable {
     }
     Set<String> tasks = new HashSet<>();
     pass.rows.forEach(row -> tasks.add(row.task()));
-    listener.pass(pass.rows.size(), tasks.size(), Duration.ofNanos(System.nanoTime() - start));
+    long took = Math.max(1, System.nanoTime() - start);
+    listener.pass(pass.rows.size(), tasks.size(), Duration.ofNanos(took));
+    lock.lock();
+    try {
+      double rate = pass.rows.size() * 1e9 / took;
+      rowsPerSecond = rowsPerSecond == 0 ? rate : 0.8 * rowsPerSecond + 0.2 * rate;
+    } finally {
+      lock.unlock();
+    }
     int at = 0;
     for (Slice slice : pass.slices) {
       int rows = slice.to - slice.from;

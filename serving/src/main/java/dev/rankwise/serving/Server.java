@@ -204,7 +204,8 @@ public final class Server implements AutoCloseable {
     try {
       futures = batcher.submit(parts, options.deadline());
     } catch (Batcher.QueueFullException e) {
-      throw new ApiException(429, e.getMessage() + "; retry later", Map.of(), Map.of("Retry-After", "1"));
+      throw new ApiException(429, e.getMessage() + "; retry later", Map.of(),
+          Map.of("Retry-After", Long.toString(e.retryAfterSeconds())));
     } catch (Batcher.StoppedException e) {
       throw new ApiException(503, e.getMessage(), Map.of(), Map.of("Connection", "close"));
     }
