@@ -265,6 +265,20 @@ class ServeCommandTest {
   }
 
   @Test
+  void badServeOptionsAreRefusedBeforeAnythingLoads() throws Exception {
+    Path empty = Files.writeString(work.resolve("empty-token"), "  \n");
+    CliRun noToken = run("serve", "--adapters", adapters.toString(), "--token-file", empty.toString());
+    assertEquals(2, noToken.code(), noToken.err());
+    assertTrue(noToken.err().contains("--token-file " + empty + " is empty"), noToken.err());
+    CliRun strategy = run("serve", "--adapters", adapters.toString(), "--strategy", "fastest");
+    assertEquals(2, strategy.code(), strategy.err());
+    assertTrue(strategy.err().contains("--strategy must be cross-task, per-task or none, got fastest"), strategy.err());
+    CliRun missing = run("serve", "--adapters", work.resolve("no-such-folder").toString());
+    assertEquals(2, missing.code(), missing.err());
+    assertTrue(missing.err().contains("no-such-folder"), missing.err());
+  }
+
+  @Test
   void fuzzedBodiesNeverGetA500() throws Exception {
     start(options(BatchStrategy.CROSS_TASK, 1024, 64));
     Random random = new Random(23);

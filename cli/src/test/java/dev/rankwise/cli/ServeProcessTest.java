@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code rankwise serve} in its own JVM stopped by SIGTERM under load: it closes its port, answers
  * every request it accepted, and exits 0. The server counts what it accepted and answered; every one
- * of those answers must have reached a client as a 200.
+ * of those answers must have reached a client as a 200. Its token comes from a file.
  */
 @Timeout(180)
 class ServeProcessTest {
@@ -48,10 +48,12 @@ class ServeProcessTest {
         "--epochs", "1", "--max-length", "32", "--seed", "3", "--out", out.toString());
     assertEquals(0, train.code(), train.err());
 
+    Path token = work.resolve("token.txt");
+    Files.writeString(token, "s3cret-token\n");
     Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch", "-cp", System.getProperty("java.class.path"),
         RankwiseCli.class.getName(), "serve", "--adapters", out.resolve("adapters/shared-lora").toString(),
-        "--port", "0", "--threads", "1", "--deadline-ms", "60000")
+        "--port", "0", "--threads", "1", "--deadline-ms", "60000", "--token-file", token.toString(), "--host", "127.0.0.1")
         .redirectOutput(work.resolve("serve.out").toFile()).redirectError(work.resolve("serve.err").toFile()).start();
     Path stdout = work.resolve("serve.out");
     CompletableFuture<Integer> port = new CompletableFuture<>();
@@ -79,6 +81,7 @@ class ServeProcessTest {
           for (int i = 0; i < 400; i++) {
             try {
               HttpResponse<String> response = client.send(HttpRequest.newBuilder(predict).timeout(Duration.ofSeconds(90))
+                  .header("Authorization", "Bearer s3cret-token")
                   .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
               if (response.statusCode() == 200 && response.body().contains("\"task\":\"finefood\"")) {
                 ok.incrementAndGet();
@@ -108,6 +111,7 @@ class ServeProcessTest {
       clients.shutdown();
       String printed = Files.readString(stdout) + Files.readString(work.resolve("serve.err"));
       assertEquals(0, server.exitValue(), printed);
+      assertTrue(printed.contains("every call but /health and /ready needs the bearer token"), printed);
       Matcher counts = STOPPED.matcher(printed);
       assertTrue(counts.find(), "the server said what it accepted: " + printed);
       String stopped = counts.group();
