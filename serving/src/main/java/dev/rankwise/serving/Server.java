@@ -105,7 +105,12 @@ public final class Server implements AutoCloseable {
    */
   public static Server start(ServerOptions options, AdapterRegistry adapters) {
     Server server = new Server(options, adapters);
-    server.app.start();
+    try {
+      server.app.start();
+    } catch (RuntimeException e) {
+      server.batcher.close();
+      throw e;
+    }
     return server;
   }
 
@@ -136,10 +141,15 @@ public final class Server implements AutoCloseable {
 
   /**
    * Stops gracefully: {@code /ready} answers 503, the port closes, the requests already accepted are
-   * answered (up to a minute), the queue drains and the folders close.
+   * answered (up to a minute), the queue drains and the folders close. A second call does nothing.
    */
   public void stop() {
-    stopping = true;
+    synchronized (this) {
+      if (stopping) {
+        return;
+      }
+      stopping = true;
+    }
     app.stop();
     batcher.close();
     adapters.close();
