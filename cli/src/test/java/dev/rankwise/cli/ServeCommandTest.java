@@ -8,7 +8,12 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.rankwise.cli.load.LoadReport;
+import dev.rankwise.cli.load.OpenLoop;
+import dev.rankwise.encoders.bert.BertEncoder;
 import dev.rankwise.runtime.infer.Prediction;
+import dev.rankwise.runtime.infer.TaskClassifier;
+import dev.rankwise.runtime.io.ClassifierRecord;
 import dev.rankwise.serving.AdapterLoader;
 import dev.rankwise.serving.AdapterRegistry;
 import dev.rankwise.serving.BatchStrategy;
@@ -61,30 +66,33 @@ class ServeCommandTest {
   private Server server;
 
   @BeforeAll
-  static void trainAndPredict() {
-    Path out = work.resolve("out");
-    CliRun train = run("train", "--method", "shared-lora", "--data", "../data", "--train-rows", "16", "--test-rows", "8",
-        "--epochs", "1", "--max-length", "32", "--seed", "3", "--out", out.toString());
-    assertEquals(0, train.code(), train.err());
-    adapters = out.resolve("adapters/shared-lora");
+  static void trainAndPredict() throws IOException {
+    Path out = ServeFixture.out();
+    adapters = ServeFixture.adapters();
     TEXTS.put("spam", List.of("WIN a FREE prize now, text CLAIM", "Are we still on for lunch?", "ok", "Call me later"));
     TEXTS.put("finefood", List.of("Stale and tasteless, never again.", "The best coffee I have ever had!",
         "Arrived quickly; my dog loves these treats and asks for more every evening."));
     TEXTS.put("grain", List.of("Wheat exports rose sharply as the harvest beat forecasts.", "Shares of the bank fell."));
     TEXTS.put("corn", List.of("Corn futures climbed on drought fears in the Midwest.", "The central bank cut rates."));
-    TEXTS.forEach((task, texts) -> {
-      String[] args = Stream.concat(Stream.of("predict", "--adapters", adapters.toString(), "--task", task,
-          "--out", out.toString()), texts.stream()).toArray(String[]::new);
-      CliRun predict = run(args);
-      assertEquals(0, predict.code(), predict.err());
-      List<String> lines = predict.out().lines().toList();
-      assertEquals(texts.size(), lines.size(), predict.out());
-      Map<String, String> byText = new LinkedHashMap<>();
-      for (int i = 0; i < texts.size(); i++) {
-        byText.put(texts.get(i), lines.get(i));
-      }
-      PREDICTED.put(task, byText);
-    });
+    // What predict prints: its own code path (the record's base, TaskClassifier.predict) run once for
+    // every task here, and the command itself for one task, to tie the two.
+    try (BertEncoder encoder = BertEncoder.forAdapters(ClassifierRecord.read(adapters), null, null);
+        TaskClassifier classifier = TaskClassifier.load(adapters, encoder)) {
+      TEXTS.forEach((task, texts) -> {
+        Map<String, String> byText = new LinkedHashMap<>();
+        List<Prediction> predictions = classifier.predict(task, texts);
+        for (int i = 0; i < texts.size(); i++) {
+          byText.put(texts.get(i), predictions.get(i).toString());
+        }
+        PREDICTED.put(task, byText);
+      });
+    }
+    List<String> spam = TEXTS.get("spam");
+    String[] args = Stream.concat(Stream.of("predict", "--adapters", adapters.toString(), "--task", "spam",
+        "--out", out.toString()), spam.stream()).toArray(String[]::new);
+    CliRun predict = run(args);
+    assertEquals(0, predict.code(), predict.err());
+    assertEquals(new ArrayList<>(PREDICTED.get("spam").values()), predict.out().lines().toList());
   }
 
   @AfterEach
@@ -262,6 +270,33 @@ class ServeCommandTest {
       load.shutdownNow();
     }
     assertEquals(List.of("shared-lora"), server.adapters().names());
+  }
+
+  /** The load benchmark's generator and report, on a short run (loadtest adds a server JVM per strategy). */
+  @Test
+  void theLoadBenchmarkCountsEveryRequestAndWritesItsReport() throws Exception {
+    start(options(BatchStrategy.CROSS_TASK, 1024, 64));
+    OpenLoop load = new OpenLoop(client, URI.create("http://127.0.0.1:" + server.port() + "/v1/predict"),
+        Duration.ofSeconds(60));
+    OpenLoop.Step step = load.run(20, 1, random -> {
+      Call call = call(random);
+      return new OpenLoop.Body(call.body(), call.expected().size());
+    }, new Random(3));
+    assertTrue(step.sent() > 0, "a second at 20 per second sent something");
+    assertEquals(step.sent(), step.ok() + step.tooMany() + step.unavailable() + step.otherStatus() + step.failed(),
+        "every request is counted once");
+    assertEquals(step.ok(), step.latencyMicros().getTotalCount(), "a latency per 200");
+    String metrics = server.metrics().scrape();
+    assertTrue(metrics.contains("rankwise_requests_total{status=\"200\"} " + step.ok() + ".0"), metrics);
+
+    Path report = work.resolve("load");
+    LoadReport.write(report, "# smoke", List.of(new LoadReport.Row("cross-task", step, 123 << 20)));
+    List<String> csv = Files.readAllLines(report.resolve("load.csv"));
+    assertEquals(2, csv.size(), csv.toString());
+    assertTrue(csv.get(1).startsWith("cross-task,20.0," + step.sent() + "," + step.ok() + ","), csv.get(1));
+    assertTrue(csv.get(1).endsWith(",123"), "RSS in MiB: " + csv.get(1));
+    assertTrue(Files.readString(report.resolve("load.md")).contains("| cross-task | 20.0 |"));
+    assertTrue(Files.size(report.resolve("latency-throughput.png")) > 1000);
   }
 
   @Test

@@ -1,6 +1,5 @@
 package dev.rankwise.cli;
 
-import static dev.rankwise.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,16 +42,12 @@ class ServeProcessTest {
 
   @Test
   void sigtermUnderLoadAnswersEveryAcceptedRequestAndExitsZero() throws Exception {
-    Path out = work.resolve("out");
-    CliRun train = run("train", "--method", "shared-lora", "--data", "../data", "--train-rows", "16", "--test-rows", "8",
-        "--epochs", "1", "--max-length", "32", "--seed", "3", "--out", out.toString());
-    assertEquals(0, train.code(), train.err());
 
     Path token = work.resolve("token.txt");
     Files.writeString(token, "s3cret-token\n");
     Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch", "-cp", System.getProperty("java.class.path"),
-        RankwiseCli.class.getName(), "serve", "--adapters", out.resolve("adapters/shared-lora").toString(),
+        RankwiseCli.class.getName(), "serve", "--adapters", ServeFixture.adapters().toString(),
         "--port", "0", "--threads", "1", "--deadline-ms", "60000", "--token-file", token.toString(), "--host", "127.0.0.1")
         .redirectOutput(work.resolve("serve.out").toFile()).redirectError(work.resolve("serve.err").toFile()).start();
     Path stdout = work.resolve("serve.out");

@@ -126,7 +126,8 @@ public final class OpenLoop {
     }
     long sent = inFlight.size();
     long answered = ok.get() + tooMany.get() + unavailable.get() + other.get();
-    long lost = Math.max(failed.get(), sent - answered);
+    // Failed: an error instead of an answer, or no answer within the drain.
+    long lost = sent - answered;
     double elapsed = Math.max(seconds, (lastAnswer.get() - start) / 1e9);
     return new Step(rate, sent, ok.get(), tooMany.get(), unavailable.get(), other.get(), lost, rows.get(), elapsed,
         latency);
