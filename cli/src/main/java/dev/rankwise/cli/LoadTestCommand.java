@@ -68,6 +68,11 @@ final class LoadTestCommand implements Callable<Integer> {
       description = "Seconds of load per step. Default: ${DEFAULT-VALUE}.")
   double seconds;
 
+  @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "5",
+      description = "Seconds of unrecorded load at the middle rate before the steps, so that the first step does not"
+          + " pay for the JIT and PyTorch's first passes of each batch shape. Default: ${DEFAULT-VALUE}.")
+  double warmupSeconds;
+
   @Option(names = "--max-texts", paramLabel = "N", defaultValue = "4",
       description = "Most texts per request (each request carries 1 to N). Default: ${DEFAULT-VALUE}.")
   int maxTexts;
@@ -107,7 +112,9 @@ final class LoadTestCommand implements Callable<Integer> {
         }
         Map<String, List<String>> texts = textsByTask;
         OpenLoop load = new OpenLoop(client, root.resolve("/v1/predict"), Duration.ofSeconds(30));
-        load.run(Math.min(5, rates.get(0)), 2, random -> body(random, texts), new Random(common.seed));
+        if (warmupSeconds > 0) {
+          load.run(rates.get(rates.size() / 2), warmupSeconds, random -> body(random, texts), new Random(~common.seed));
+        }
         for (double rate : rates) {
           OpenLoop.Step step = load.run(rate, seconds, random -> body(random, texts), new Random(common.seed));
           long resident = MemorySample.residentBytes(server.toHandle());
@@ -241,7 +248,7 @@ final class LoadTestCommand implements Callable<Integer> {
         + "- machine: " + Machine.describe() + "\n"
         + "- run: " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "; load generator and server"
         + " on the same machine, over loopback\n"
-        + "- load: Poisson arrivals, " + seconds + " s per rate, 1 to " + maxTexts + " texts per request, "
+        + "- load: Poisson arrivals, " + seconds + " s per rate after " + warmupSeconds + " s of warm-up, 1 to " + maxTexts + " texts per request, "
         + Math.round(100 * mixedShare) + "% of requests mixing tasks, texts from the test splits under " + common.data
         + "\n- servers: " + String.join(" ", adapters.stream().map(a -> "--adapters " + a).toList())
         + (serveOptions.isEmpty() ? "" : " " + String.join(" ", serveOptions)) + "\n- served: " + served(served) + "\n"
