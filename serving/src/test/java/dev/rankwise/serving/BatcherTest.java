@@ -146,6 +146,35 @@ class BatcherTest {
   }
 
   @Test
+  void twoWorkersAnswerEveryRequestInItsOwnOrder() throws Exception {
+    ServedAdapter adapter = fake.adapter("a", 16);
+    List<CompletableFuture<List<Prediction>>> answers = new ArrayList<>();
+    List<List<TaskText>> asked = new ArrayList<>();
+    try (Batcher batcher = new Batcher(new BatchingOptions(BatchStrategy.CROSS_TASK, 3, 1 << 20,
+        Duration.ofMillis(1), 1000, 2), (r, t, d) -> { })) {
+      for (int i = 0; i < 50; i++) {
+        List<TaskText> rows = new ArrayList<>();
+        for (int row = 0; row <= i % 4; row++) {
+          rows.add(new TaskText(row % 2 == 0 ? "spam" : "mood", "x".repeat(1 + (i * 7 + row * 13) % 90)));
+        }
+        asked.add(rows);
+        answers.add(submit(batcher, adapter, rows));
+      }
+      for (int i = 0; i < answers.size(); i++) {
+        List<Prediction> got = answers.get(i).get(30, TimeUnit.SECONDS);
+        for (int row = 0; row < got.size(); row++) {
+          TaskText text = asked.get(i).get(row);
+          List<String> labels = text.task().equals("spam") ? List.of("ham", "spam") : List.of("calm", "alarm");
+          assertEquals(FakeAdapters.expected(labels, text), got.get(row));
+        }
+      }
+    }
+    assertTrue(fake.passes.stream().allMatch(pass -> pass.size() <= 3), "the row budget holds with two workers");
+    adapter.retire();
+    assertTrue(adapter.isClosed());
+  }
+
+  @Test
   void drainingLabelsWhatWasQueuedThenRefusesMore() throws Exception {
     ServedAdapter adapter = fake.adapter("a", 16);
     Batcher batcher = new Batcher(options(BatchStrategy.CROSS_TASK, 2, 1 << 20, 100), (r, t, d) -> { });
