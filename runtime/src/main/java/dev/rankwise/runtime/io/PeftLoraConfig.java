@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -29,15 +30,17 @@ public final class PeftLoraConfig {
   private final Map<String, Integer> rankPattern;
   private final Map<String, Double> alphaPattern;
   private final JsonElement targetModules;
+  private final String baseModel;
 
   private PeftLoraConfig(int rank, double alpha, boolean rsLora, Map<String, Integer> rankPattern,
-      Map<String, Double> alphaPattern, JsonElement targetModules) {
+      Map<String, Double> alphaPattern, JsonElement targetModules, String baseModel) {
     this.rank = rank;
     this.alpha = alpha;
     this.rsLora = rsLora;
     this.rankPattern = Collections.unmodifiableMap(rankPattern);
     this.alphaPattern = Collections.unmodifiableMap(alphaPattern);
     this.targetModules = targetModules;
+    this.baseModel = baseModel;
   }
 
   /**
@@ -87,7 +90,8 @@ public final class PeftLoraConfig {
       if (targets != null) {
         checkTargets(file, targets);
       }
-      return new PeftLoraConfig(rank, alpha, rsLora, ranks, alphas, targets);
+      return new PeftLoraConfig(rank, alpha, rsLora, ranks, alphas, targets,
+          string(config, "base_model_name_or_path"));
     } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
       throw new AdapterFileException(file, "malformed PEFT config: " + e.getMessage());
     }
@@ -129,6 +133,11 @@ public final class PeftLoraConfig {
    */
   public JsonElement targetModules() {
     return targetModules;
+  }
+
+  /** {@code base_model_name_or_path}: the Hub id or folder of the model the adapter was trained on. */
+  public Optional<String> baseModel() {
+    return Optional.ofNullable(baseModel).filter(name -> !name.isBlank());
   }
 
   /**

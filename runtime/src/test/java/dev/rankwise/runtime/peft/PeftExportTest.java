@@ -189,6 +189,15 @@ class PeftExportTest extends ManagedArrays {
     }
     assertFalse(Files.exists(out.resolve(AdapterFiles.CONFIG_FILE)),
         "no adapter is 'default', so the folder itself holds none (PEFT's save_pretrained layout)");
+    // create_or_update_model_card: the card's metadata, between the first two '---' lines.
+    List<String> card = Files.readAllLines(out.resolve(PeftExport.MODEL_CARD));
+    List<String> metadata = card.subList(1, card.subList(1, card.size()).indexOf("---") + 1);
+    assertEquals("---", card.get(0));
+    assertTrue(metadata.contains("base_model: \"" + BASE + "\""), metadata.toString());
+    assertTrue(metadata.contains("library_name: peft"), metadata.toString());
+    assertTrue(metadata.contains("- \"base_model:adapter:" + BASE + "\"") && metadata.contains("- lora"),
+        metadata.toString());
+    assertTrue(card.stream().anyMatch(line -> line.startsWith("| spam | spam | 2 |")), String.join("\n", card));
   }
 
   @Test
