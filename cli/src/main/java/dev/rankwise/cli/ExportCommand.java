@@ -61,9 +61,7 @@ final class ExportCommand implements Callable<Integer>, WritesOutput {
   /** --out, or the folder that holds the export when that lies outside --out: the lock stays out of it. */
   @Override
   public Path outputFolder() {
-    Path out = common.out.toAbsolutePath().normalize();
-    Path folder = target.folder().toAbsolutePath().normalize();
-    return folder.startsWith(out) || folder.getParent() == null ? common.out : folder.getParent();
+    return WritesOutput.holding(common.out, target.folder());
   }
 
   @Override

@@ -42,9 +42,7 @@ final class ImportCommand implements Callable<Integer>, WritesOutput {
   /** --out, or the folder that holds the model when that lies outside --out. */
   @Override
   public Path outputFolder() {
-    Path out = common.out.toAbsolutePath().normalize();
-    Path folder = merged.toAbsolutePath().normalize();
-    return folder.startsWith(out) || folder.getParent() == null ? common.out : folder.getParent();
+    return WritesOutput.holding(common.out, merged);
   }
 
   @Override

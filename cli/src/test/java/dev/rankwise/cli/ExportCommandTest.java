@@ -65,12 +65,8 @@ class ExportCommandTest {
 
   @Test
   void oneTaskMergedIsAModelFolderThatDeclaresTheBasePooling(@TempDir Path work) throws Exception {
-    Path data = OwnTasksTest.moodData(work.resolve("mood"));
     Path out = work.resolve("out");
-    CliRun train = run("train", "--method", "per-task-lora", "--data", data.toString(), "--out", out.toString(),
-        "--train-rows", "24", "--test-rows", "6", "--epochs", "3", "--max-length", "8", "--seed", "1");
-    assertEquals(0, train.code(), train.err());
-    String adapters = out.resolve("adapters/per-task-lora").toString();
+    String adapters = trainMood(work, out, "per-task-lora", "3", "1").toString();
     Path merged = work.resolve("merged");
 
     CliRun noTask = run("export", "--merged", merged.toString(), "--adapters", adapters, "--out", out.toString());
@@ -114,12 +110,8 @@ class ExportCommandTest {
    */
   @Test
   void aPeftExportImportsBackToTheSameMergedModel(@TempDir Path work) throws Exception {
-    Path data = OwnTasksTest.moodData(work.resolve("mood"));
     Path out = work.resolve("out");
-    CliRun train = run("train", "--method", "rank-experts", "--data", data.toString(), "--out", out.toString(),
-        "--train-rows", "24", "--test-rows", "6", "--epochs", "2", "--max-length", "8", "--seed", "2");
-    assertEquals(0, train.code(), train.err());
-    String adapters = out.resolve("adapters/rank-experts").toString();
+    String adapters = trainMood(work, out, "rank-experts", "2", "2").toString();
     Path direct = work.resolve("direct");
     Path peft = work.resolve("peft");
     Path imported = work.resolve("imported");
@@ -157,6 +149,15 @@ class ExportCommandTest {
     assertEquals(2, pickle.code(), pickle.err());
     assertTrue(pickle.err().contains("pickle"), pickle.err());
     assertFalse(Files.exists(work.resolve("again")), "nothing written for a refused adapter");
+  }
+
+  /** Trains {@code method} on the mood task (24 rows, 8 tokens) into {@code out}; its adapter folder. */
+  private static Path trainMood(Path work, Path out, String method, String epochs, String seed) throws IOException {
+    Path data = OwnTasksTest.moodData(work.resolve("mood"));
+    CliRun train = run("train", "--method", method, "--data", data.toString(), "--out", out.toString(),
+        "--train-rows", "24", "--test-rows", "6", "--epochs", epochs, "--max-length", "8", "--seed", seed);
+    assertEquals(0, train.code(), train.err());
+    return out.resolve("adapters").resolve(method);
   }
 
   private static float[] features(BertEncoder encoder, NDManager manager, List<String> texts) throws IOException {
