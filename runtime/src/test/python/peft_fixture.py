@@ -4,6 +4,16 @@
 It is the independent writer behind PeftInteropTest: the test loads these files into rankwise and
 compares the adapted layer's output with the output computed here in pure Python.
 
+What it mirrors, in PEFT v0.20.0's source (src/peft/...):
+  - the files: PeftModel.save_pretrained writes adapter_config.json (LoraConfig.to_dict, a subset of
+    LoraConfig's fields here; tuners/lora/config.py) and adapter_model.safetensors with metadata
+    {"format": "pt"} (peft_model.py);
+  - the keys: get_peft_model_state_dict (utils/save_and_load.py) returns base_model.model.<module>.
+    lora_A.weight (r, in) and lora_B.weight (out, r), the adapter name removed, which
+    set_peft_model_state_dict puts back on load;
+  - the output: lora.layer.Linear.forward (tuners/lora/layer.py), base_layer(x) + lora_B(lora_A(x)) *
+    scaling with scaling = lora_alpha / r.
+
 Regenerate (from the repository root):
     python3 runtime/src/test/python/peft_fixture.py runtime/src/test/resources/peft/plain-lora
 """

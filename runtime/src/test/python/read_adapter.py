@@ -6,6 +6,11 @@ base_model.model.<module>.lora_A.weight / lora_B.weight with (r, in) and (out, r
 adapter_config.json with peft_type LORA, r and lora_alpha) and prints, as JSON, every tensor's
 shape and sum, for PeftInteropTest to compare with what rankwise wrote.
 
+The rules are PEFT v0.20.0's (src/peft/...): set_peft_model_state_dict (utils/save_and_load.py)
+reads keys as get_peft_model_state_dict wrote them, base_model.model.<module>.lora_A.weight and
+.lora_B.weight with no adapter name; LoraConfig (tuners/lora/config.py) gives r and lora_alpha, and
+check_target_module_exists (tuners/tuners_utils.py) which modules target_modules names.
+
 Usage: python3 read_adapter.py <adapter directory>
 """
 import json

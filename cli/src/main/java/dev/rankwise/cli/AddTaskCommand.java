@@ -41,9 +41,7 @@ final class AddTaskCommand implements Callable<Integer>, WritesOutput {
     if (into == null) {
       return common.out;
     }
-    Path out = common.out.toAbsolutePath().normalize();
-    Path folder = into.toAbsolutePath().normalize();
-    return folder.startsWith(out) || folder.getParent() == null ? common.out : folder.getParent();
+    return WritesOutput.holding(common.out, into);
   }
 
   @Override

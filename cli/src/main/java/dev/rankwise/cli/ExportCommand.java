@@ -61,9 +61,7 @@ final class ExportCommand implements Callable<Integer>, WritesOutput {
   /** --out, or the folder that holds the export when that lies outside --out: the lock stays out of it. */
   @Override
   public Path outputFolder() {
-    Path out = common.out.toAbsolutePath().normalize();
-    Path folder = target.folder().toAbsolutePath().normalize();
-    return folder.startsWith(out) || folder.getParent() == null ? common.out : folder.getParent();
+    return WritesOutput.holding(common.out, target.folder());
   }
 
   @Override
@@ -122,9 +120,8 @@ final class ExportCommand implements Callable<Integer>, WritesOutput {
     System.out.printf("%s: the base with its adapters merged in %s (pooling %s%s, in modules.json)%n", task,
         target.merged, pooling.mode().name().toLowerCase(Locale.ROOT), pooling.normalize() ? ", normalised" : "");
     if (!pooling.prefix().isEmpty()) {
-      System.out.printf("Note: the base puts \"%s\" before every text, which the folder cannot declare:"
-          + " whoever reads it must prefix the texts (sentence-transformers: encode(texts, prompt=\"%s\"))%n",
-          pooling.prefix(), pooling.prefix());
+      System.out.printf("Every text is prefixed \"%s\": sentence-transformers and --base read it as the default"
+          + " prompt; with AutoModel, put it before the texts yourself%n", pooling.prefix());
     }
     System.out.println("Load it with AutoModel.from_pretrained or SentenceTransformer(\"<folder>\"), or train on it"
         + " with --base <folder> (docs/CLI.md, Hugging Face interop)");

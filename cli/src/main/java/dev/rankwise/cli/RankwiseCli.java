@@ -30,8 +30,8 @@ import picocli.CommandLine;
 @Command(name = "rankwise", mixinStandardHelpOptions = true, version = "rankwise 0.1.0-SNAPSHOT",
     description = "Parameter-efficient fine-tuning of all-MiniLM-L6-v2 on task data.",
     subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class,
-        ExperimentCommand.class, SoakCommand.class, AddTaskCommand.class, ExportCommand.class, ServeCommand.class,
-        LoadTestCommand.class},
+        ExperimentCommand.class, SoakCommand.class, AddTaskCommand.class, ExportCommand.class,
+        ImportCommand.class, ServeCommand.class, LoadTestCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",

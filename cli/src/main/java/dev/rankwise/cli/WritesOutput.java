@@ -10,4 +10,14 @@ interface WritesOutput {
 
   /** The folder this run writes into, normally {@code --out}. */
   Path outputFolder();
+
+  /**
+   * The folder to lock for a run that writes {@code target}: {@code out} if the target lies inside
+   * it, else the folder holding the target, so that the lock file stays out of the target itself.
+   */
+  static Path holding(Path out, Path target) {
+    Path folder = target.toAbsolutePath().normalize();
+    return folder.startsWith(out.toAbsolutePath().normalize()) || folder.getParent() == null ? out
+        : folder.getParent();
+  }
 }

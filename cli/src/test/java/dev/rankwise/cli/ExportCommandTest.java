@@ -65,12 +65,8 @@ class ExportCommandTest {
 
   @Test
   void oneTaskMergedIsAModelFolderThatDeclaresTheBasePooling(@TempDir Path work) throws Exception {
-    Path data = OwnTasksTest.moodData(work.resolve("mood"));
     Path out = work.resolve("out");
-    CliRun train = run("train", "--method", "per-task-lora", "--data", data.toString(), "--out", out.toString(),
-        "--train-rows", "24", "--test-rows", "6", "--epochs", "3", "--max-length", "8", "--seed", "1");
-    assertEquals(0, train.code(), train.err());
-    String adapters = out.resolve("adapters/per-task-lora").toString();
+    String adapters = trainMood(work, out, "per-task-lora", "3", "1").toString();
     Path merged = work.resolve("merged");
 
     CliRun noTask = run("export", "--merged", merged.toString(), "--adapters", adapters, "--out", out.toString());
@@ -106,6 +102,62 @@ class ExportCommandTest {
       }
       assertTrue(moved > 1e-4, "the merged model's features equal the base's: max |diff| " + moved);
     }
+  }
+
+  /**
+   * rankwise → PEFT → rankwise: a task's PEFT export, brought back by {@code import}, merges into the
+   * same model as {@code export --merged}; the base comes from the adapter's base_model_name_or_path.
+   */
+  @Test
+  void aPeftExportImportsBackToTheSameMergedModel(@TempDir Path work) throws Exception {
+    Path out = work.resolve("out");
+    String adapters = trainMood(work, out, "rank-experts", "2", "2").toString();
+    Path direct = work.resolve("direct");
+    Path peft = work.resolve("peft");
+    Path imported = work.resolve("imported");
+    assertEquals(0, run("export", "--merged", direct.toString(), "--task", "mood", "--adapters", adapters,
+        "--out", out.toString()).code());
+    assertEquals(0, run("export", "--peft", peft.toString(), "--adapters", adapters, "--out", out.toString()).code());
+
+    CliRun back = run("import", "--peft", peft.resolve("mood").toString(), "--merged", imported.toString(),
+        "--out", out.toString());
+    assertEquals(0, back.code(), back.err());
+    assertTrue(back.out().contains("merged into sentence-transformers/all-MiniLM-L6-v2"), back.out());
+    List<String> texts = List.of("all calm today", "alarm, fire today", "a storm is coming");
+    try (BertEncoder one = BertEncoder.open(direct.toString(), null, 16);
+        BertEncoder other = BertEncoder.open(imported.toString(), null, 16);
+        NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      float[] expected = features(one, manager, texts);
+      float[] actual = features(other, manager, texts);
+      double diff = 0;
+      for (int i = 0; i < expected.length; i++) {
+        diff = Math.max(diff, Math.abs(expected[i] - actual[i]));
+      }
+      System.out.printf("ExportCommandTest: rankwise -> PEFT -> rankwise, max |diff| of the features %.3g%n", diff);
+      assertTrue(diff <= 1e-5, "max |diff| " + diff);
+    }
+
+    Files.writeString(peft.resolve("mood/adapter_config.json"), Files.readString(peft.resolve(
+        "mood/adapter_config.json")).replace("\"sentence-transformers/all-MiniLM-L6-v2\"", "null"));
+    CliRun noBase = run("import", "--peft", peft.resolve("mood").toString(), "--merged",
+        work.resolve("again").toString(), "--out", out.toString());
+    assertEquals(2, noBase.code(), noBase.err());
+    assertTrue(noBase.err().contains("--base"), noBase.err());
+    Files.move(peft.resolve("mood/adapter_model.safetensors"), peft.resolve("mood/adapter_model.bin"));
+    CliRun pickle = run("import", "--peft", peft.resolve("mood").toString(), "--merged",
+        work.resolve("again").toString(), "--base", "all-MiniLM-L6-v2", "--out", out.toString());
+    assertEquals(2, pickle.code(), pickle.err());
+    assertTrue(pickle.err().contains("pickle"), pickle.err());
+    assertFalse(Files.exists(work.resolve("again")), "nothing written for a refused adapter");
+  }
+
+  /** Trains {@code method} on the mood task (24 rows, 8 tokens) into {@code out}; its adapter folder. */
+  private static Path trainMood(Path work, Path out, String method, String epochs, String seed) throws IOException {
+    Path data = OwnTasksTest.moodData(work.resolve("mood"));
+    CliRun train = run("train", "--method", method, "--data", data.toString(), "--out", out.toString(),
+        "--train-rows", "24", "--test-rows", "6", "--epochs", epochs, "--max-length", "8", "--seed", seed);
+    assertEquals(0, train.code(), train.err());
+    return out.resolve("adapters").resolve(method);
   }
 
   private static float[] features(BertEncoder encoder, NDManager manager, List<String> texts) throws IOException {

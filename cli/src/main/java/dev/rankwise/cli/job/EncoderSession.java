@@ -67,7 +67,12 @@ public final class EncoderSession implements AutoCloseable {
    * Method#onBase}).
    */
   public Method onBase(Method method) {
-    return method.onBase(encoder.config());
+    return onBase(method, Placement.TOP_TWO);
+  }
+
+  /** The method on this session's base, its targets placed as {@code placement} says. */
+  public Method onBase(Method method, Placement placement) {
+    return method.onBase(encoder.config(), placement);
   }
 
   /** The lowest encoder layer that holds one of the method's adapters (attached to a scratch model). */

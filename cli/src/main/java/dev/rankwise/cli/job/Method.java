@@ -71,7 +71,12 @@ public record Method(String id, String label, AdapterSpec spec, boolean frozenRo
 
   /** The same method on another base: its targets moved to that base's top two layers ({@link EncoderMethods#onBase}). */
   public Method onBase(BertConfig config) {
-    return new Method(id, label, spec.withTargets(EncoderMethods.onBase(config)), frozenRouting);
+    return onBase(config, Placement.TOP_TWO);
+  }
+
+  /** The same method on another base, its targets placed as {@code placement} says. */
+  public Method onBase(BertConfig config, Placement placement) {
+    return new Method(id, label, spec.withTargetLists(placement.targets(config)), frozenRouting);
   }
 
   /** The tasks the declaration routes, in order. */

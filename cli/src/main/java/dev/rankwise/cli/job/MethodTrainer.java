@@ -28,6 +28,7 @@ public final class MethodTrainer {
   private final TrainingConfig config;
   private final TaskSampling sampling;
   private final TrainerListener listener;
+  private final Placement placement;
 
   /** A trainer for the session's tasks with these settings and this way of mixing batches, silent. */
   public MethodTrainer(EncoderSession session, TrainingConfig config, TaskSampling sampling) {
@@ -37,10 +38,21 @@ public final class MethodTrainer {
   /** The same, reporting steps, evaluations and checkpoints to {@code listener}. */
   public MethodTrainer(EncoderSession session, TrainingConfig config, TaskSampling sampling,
       TrainerListener listener) {
+    this(session, config, sampling, listener, Placement.TOP_TWO);
+  }
+
+  private MethodTrainer(EncoderSession session, TrainingConfig config, TaskSampling sampling,
+      TrainerListener listener, Placement placement) {
     this.session = session;
     this.config = config;
     this.sampling = sampling;
     this.listener = listener;
+    this.placement = placement;
+  }
+
+  /** The same trainer, the methods' adapters placed as {@code placement} says (default: the top two layers). */
+  public MethodTrainer placed(Placement placement) {
+    return new MethodTrainer(session, config, sampling, listener, placement);
   }
 
   /**
@@ -63,7 +75,7 @@ public final class MethodTrainer {
   public MethodResult train(Method method, Path adapters, Checkpointing checkpointing) throws IOException {
     try (NDManager manager = NDManager.newBaseManager()) {
       BertModel model = session.model(manager);
-      AdaptedModel adapted = session.onBase(method).spec().attach(model, config.seed());
+      AdaptedModel adapted = session.onBase(method, placement).spec().attach(model, config.seed());
       if (method.frozenRouting()) {
         adapted.freezeRouting();
       }

@@ -74,6 +74,26 @@ class MethodsTest {
   }
 
   @Test
+  void onEveryLayerTheMethodsAdaptEachLayersQueryAndValueOnceAtTheirDeclaredSize() throws Exception {
+    List<TaskTexts> tasks = TaskTexts.labelsOnly(Path.of("../data"), Method.ALL.get(0).tasks());
+    try (EncoderSession session = new EncoderSession(tasks, BaseModel.DEFAULT.open(16), false)) {
+      for (Method method : Method.ALL) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+          AdaptedModel top = session.onBase(method).spec().attach(session.model(manager));
+          AdaptedModel every = session.onBase(method, Placement.EVERY_LAYER).spec().attach(session.model(manager));
+          assertEquals(12, every.layers().size(), method.id() + ": q and v of six layers, each once");
+          assertEquals(0, session.firstAdaptedLayer(every), method.id());
+          assertEquals(3 * top.summary().trainable(), every.summary().trainable(), method.id()
+              + ": the same adapter on three times the layers");
+        }
+      }
+    }
+    assertEquals(Placement.EVERY_LAYER, Placement.parse("every-layer"));
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> Placement.parse("all"));
+    assertTrue(unknown.getMessage().contains("top-two"), unknown.getMessage());
+  }
+
+  @Test
   void unknownMethodsAndTasksAreNamed() {
     IllegalArgumentException method = assertThrows(IllegalArgumentException.class, () -> Method.byId("lora"));
     assertTrue(method.getMessage().contains("shared-lora"), method.getMessage());

@@ -77,7 +77,8 @@ public final class BertModel extends AbstractBlock {
   BertModel load(Weights weights, NDManager manager) throws IOException {
     Map<Parameter, Weights.Tensor> bound = WeightBinding.bind(this, weights);
     for (Map.Entry<Parameter, Weights.Tensor> entry : bound.entrySet()) {
-      entry.getKey().setArray(manager.create(entry.getValue().values(), new Shape(entry.getValue().shape())));
+      // A copy into the manager's own native buffer (the tensor's is not a ByteBuffer, so DJL copies it).
+      entry.getKey().setArray(manager.create(entry.getValue().buffer(), new Shape(entry.getValue().shape())));
     }
     inputShapes = pooling == null
         ? new Shape[] {new Shape(-1, -1), new Shape(-1, -1)}

@@ -27,9 +27,8 @@ import org.slf4j.LoggerFactory;
  * reads — and BERT's pooler from the base when the base has one) and {@code tokenizer.json} (the
  * base's own file: a folder's, or a shipped base's jar resource), and the base's pooling as
  * sentence-transformers files ({@link Pooling#writeSentenceTransformers}), so that {@link
- * BertEncoder#open} and sentence-transformers read the folder with it. Each file is written
- * atomically. A prefix (e5's {@code "query: "}) has no place in those files: give it again when
- * reading the folder.
+ * BertEncoder#open} and sentence-transformers read the folder with it, a prefix (e5's {@code
+ * "query: "}) as its default prompt. Each file is written atomically.
  */
 public final class MergedExport {
 
@@ -92,8 +91,7 @@ public final class MergedExport {
     SafetensorsWriter.write(folder.resolve("model.safetensors"), tensors);
     AtomicFiles.write(folder.resolve("tokenizer.json"), base.tokenizerJson());
     base.pooling().writeSentenceTransformers(folder, base.config().hidden());
-    LOG.info("wrote {} with its adapters merged to {} ({} tensors; pooling {} declared in modules.json{})",
-        base.name(), folder, tensors.size(), base.pooling(),
-        base.pooling().prefix().isEmpty() ? "" : ", but not its prefix: give it when reading the folder");
+    LOG.info("wrote {} with its adapters merged to {} ({} tensors; pooling {} declared for sentence-transformers)",
+        base.name(), folder, tensors.size(), base.pooling());
   }
 }

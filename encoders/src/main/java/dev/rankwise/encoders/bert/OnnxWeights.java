@@ -3,8 +3,11 @@ package dev.rankwise.encoders.bert;
 import dev.rankwise.encoders.bert.Weights.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URL;
+import java.net.URLConnection;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,12 +58,14 @@ final class OnnxWeights {
    * @throws IOException if the resource is missing or malformed
    */
   static Weights readResource(String resource, String artifact) throws IOException {
-    try (InputStream in = OnnxWeights.class.getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IOException("class-path resource " + resource + " not found; add " + artifact
-            + " as a dependency");
-      }
-      return read(in, "class-path resource " + resource);
+    URL url = OnnxWeights.class.getResource(resource);
+    if (url == null) {
+      throw new IOException("class-path resource " + resource + " not found; add " + artifact
+          + " as a dependency");
+    }
+    URLConnection connection = url.openConnection();
+    try (InputStream in = connection.getInputStream()) {
+      return read(in, connection.getContentLengthLong(), "class-path resource " + resource);
     }
   }
 
@@ -72,7 +77,15 @@ final class OnnxWeights {
    *     the byte offset or the tensor
    */
   static Weights read(InputStream in, String source) throws IOException {
-    ByteBuffer model = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
+    return read(in, -1, source);
+  }
+
+  /**
+   * Reads a model of {@code size} bytes (-1: unknown) into native memory, where its weights stay:
+   * the tensors are views of it, the transposed linear weights native copies.
+   */
+  private static Weights read(InputStream in, long size, String source) throws IOException {
+    ByteBuffer model = readFully(in, size, source).order(ByteOrder.LITTLE_ENDIAN);
     Map<String, Tensor> initializers = new LinkedHashMap<>();
     List<Node> nodes = new ArrayList<>();
     Reader graph = null;
@@ -157,15 +170,46 @@ final class OnnxWeights {
   }
 
   private static Tensor transpose(Tensor matrix) {
-    int rows = Math.toIntExact(matrix.shape()[0]);
-    int columns = Math.toIntExact(matrix.shape()[1]);
-    float[] out = new float[rows * columns];
-    for (int r = 0; r < rows; r++) {
-      for (int c = 0; c < columns; c++) {
-        out[c * rows + r] = matrix.values()[r * columns + c];
+    long[] shape = matrix.shape();
+    int rows = Math.toIntExact(shape[0]);
+    int columns = Math.toIntExact(shape[1]);
+    FloatBuffer in = matrix.buffer();
+    FloatBuffer out = Weights.nativeFloats(rows * columns);
+    for (int c = 0; c < columns; c++) {
+      for (int r = 0; r < rows; r++) {
+        out.put(c * rows + r, in.get(r * columns + c));
       }
     }
     return new Tensor(new long[] {columns, rows}, out);
+  }
+
+  /**
+   * The stream's bytes in a direct buffer, not on the heap: exactly {@code size} of them when the size
+   * is known, else as many as there are.
+   */
+  private static ByteBuffer readFully(InputStream in, long size, String source) throws IOException {
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IOException(source + " has " + size + " bytes; rankwise reads ONNX models of up to 2 GB");
+    }
+    ByteBuffer buffer = ByteBuffer.allocateDirect(size >= 0 ? (int) size : 1 << 20);
+    byte[] chunk = new byte[1 << 16];
+    for (int read = in.read(chunk); read >= 0; read = in.read(chunk)) {
+      if (read > buffer.remaining()) {
+        if (size >= 0) {
+          throw new IOException(source + " holds more than the " + size + " bytes it declares");
+        }
+        long grown = Math.max(2L * buffer.capacity(), (long) buffer.position() + read);
+        if (grown > Integer.MAX_VALUE - 8) {
+          throw new IOException(source + " has more than 2 GB; rankwise reads ONNX models of up to 2 GB");
+        }
+        buffer = ByteBuffer.allocateDirect((int) grown).put(buffer.flip());
+      }
+      buffer.put(chunk, 0, read);
+    }
+    if (size >= 0 && buffer.hasRemaining()) {
+      throw new IOException(source + " ends after " + buffer.position() + " of its " + size + " bytes");
+    }
+    return buffer.flip();
   }
 
   /** NodeProto: inputs (field 1), outputs (2), op type (4). */
@@ -254,22 +298,21 @@ final class OnnxWeights {
     if (elements > MAX_VALUES) {
       throw new IOException(what + " has dimensions " + dims + ": more than " + MAX_VALUES + " values");
     }
-    float[] values;
+    FloatBuffer values;
     if (raw != null) {
       if (raw.remaining() % Float.BYTES != 0) {
         throw new IOException(what + " has " + raw.remaining() + " bytes of raw data, not a whole number of"
             + " float32 values");
       }
-      values = new float[raw.remaining() / Float.BYTES];
-      raw.asFloatBuffer().get(values);
+      values = raw.asFloatBuffer(); // a view of the model's bytes: no copy
     } else {
-      values = new float[floatData.size()];
-      for (int i = 0; i < values.length; i++) {
-        values[i] = floatData.get(i);
+      values = Weights.nativeFloats(floatData.size());
+      for (int i = 0; i < floatData.size(); i++) {
+        values.put(i, floatData.get(i));
       }
     }
-    if (values.length != elements) {
-      throw new IOException(what + " declares " + elements + " values but holds " + values.length);
+    if (values.remaining() != elements) {
+      throw new IOException(what + " declares " + elements + " values but holds " + values.remaining());
     }
     initializers.put(name, new Tensor(shape, values));
   }

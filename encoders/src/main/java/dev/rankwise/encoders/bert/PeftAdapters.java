@@ -30,7 +30,11 @@ public final class PeftAdapters {
    *     for this model's layout and sizes
    */
   public static AdaptedModel load(BertModel model, Path folder) throws IOException {
-    PeftImport peft = PeftImport.read(folder);
+    return load(model, PeftImport.read(folder));
+  }
+
+  /** {@link #load(BertModel, Path)} of a folder whose config has been read. */
+  public static AdaptedModel load(BertModel model, PeftImport peft) throws IOException {
     Weights weights = SafetensorsWeights.read(peft.weightsFile());
     Map<String, FloatTensor> tensors = new LinkedHashMap<>();
     weights.tensors().forEach((name, tensor) -> tensors.put(name, new FloatTensor(tensor.shape(), tensor.values())));

@@ -31,6 +31,12 @@ import java.util.Optional;
  */
 public record Pooling(Mode mode, boolean normalize, String prefix) {
 
+  /** sentence-transformers' file of prompts, where a prefix is the default prompt. */
+  static final String PROMPTS_FILE = "config_sentence_transformers.json";
+
+  /** The name the written prefix has among the prompts: it goes before every text. */
+  private static final String PROMPT_NAME = "text";
+
   /** Which token states make the sentence vector. */
   public enum Mode {
     /** The mean of the attended tokens' states. */
@@ -116,16 +122,43 @@ public record Pooling(Mode mode, boolean normalize, String prefix) {
       throw new IOException(config + " sets " + (on.isEmpty() ? "no pooling mode" : String.join(" and ", on))
           + "; rankwise pools by exactly one of pooling_mode_mean_tokens and pooling_mode_cls_token");
     }
-    return Optional.of(normalize ? pooling.normalized() : pooling);
+    pooling = normalize ? pooling.normalized() : pooling;
+    return Optional.of(pooling.withPrefix(defaultPrompt(folder)));
+  }
+
+  /**
+   * The prompt sentence-transformers' {@code encode} puts before every text of the folder's model:
+   * {@code config_sentence_transformers.json}'s {@code prompts} entry named by {@code
+   * default_prompt_name}; empty without that file or that name.
+   */
+  private static String defaultPrompt(Path folder) throws IOException {
+    Path file = folder.resolve(PROMPTS_FILE);
+    if (!Files.isRegularFile(file)) {
+      return "";
+    }
+    JsonObject config = json(file, JsonObject.class);
+    JsonElement name = config.get("default_prompt_name");
+    if (name == null || name.isJsonNull()) {
+      return "";
+    }
+    JsonElement prompts = config.get("prompts");
+    JsonElement prompt = prompts != null && prompts.isJsonObject() && name.isJsonPrimitive()
+        ? prompts.getAsJsonObject().get(name.getAsString()) : null;
+    if (prompt == null || !prompt.isJsonPrimitive() || !prompt.getAsJsonPrimitive().isString()) {
+      throw new IOException(file + " names the default prompt " + name + ", which its \"prompts\" do not hold"
+          + " as a string");
+    }
+    return prompt.getAsString();
   }
 
   /**
    * Writes the sentence-transformers files that declare this pooling in a model folder, what {@link
    * #readSentenceTransformers} reads back: {@code modules.json} (the Transformer at the folder itself,
    * Pooling at {@code 1_Pooling}, and Normalize at {@code 2_Normalize} if this pooling normalises) and
-   * {@code 1_Pooling/config.json} (the one pooling mode set, the others false). Each file is written
-   * atomically. The prefix is not written: those files have no place for it, so a folder of a prefixed
-   * pooling reads back without it ({@link #withPrefix} gives it again).
+   * {@code 1_Pooling/config.json} (the one pooling mode set, the others false) and, for a prefix,
+   * {@code config_sentence_transformers.json} with the prefix as the default prompt, which
+   * sentence-transformers' {@code encode} puts before every text (a stale one is removed). Each file
+   * is written atomically.
    *
    * @param hidden the width of the token states ({@code word_embedding_dimension})
    */
@@ -151,6 +184,16 @@ public record Pooling(Mode mode, boolean normalize, String prefix) {
     AtomicFiles.createDirectories(folder.resolve("1_Pooling"));
     AtomicFiles.write(folder.resolve("1_Pooling").resolve("config.json"), gson.toJson(config) + "\n");
     AtomicFiles.write(folder.resolve("modules.json"), gson.toJson(modules) + "\n");
+    if (prefix.isEmpty()) {
+      Files.deleteIfExists(folder.resolve(PROMPTS_FILE));
+    } else {
+      JsonObject prompts = new JsonObject();
+      prompts.addProperty(PROMPT_NAME, prefix);
+      JsonObject promptConfig = new JsonObject();
+      promptConfig.add("prompts", prompts);
+      promptConfig.addProperty("default_prompt_name", PROMPT_NAME);
+      AtomicFiles.write(folder.resolve(PROMPTS_FILE), gson.toJson(promptConfig) + "\n");
+    }
   }
 
   private static JsonObject module(int index, String path, String type) {

@@ -5,6 +5,7 @@ import dev.rankwise.runtime.io.AdapterFileException;
 import dev.rankwise.runtime.io.SafetensorsHeader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ final class SafetensorsWeights {
       for (SafetensorsHeader.Entry entry : header.entries()) {
         switch (entry.dtype()) {
           case "F32", "F16", "BF16" -> tensors.put(entry.name(),
-              new Tensor(entry.shape(), decode(entry.dtype(), header.read(channel, entry))));
+              new Tensor(entry.shape(), decode(entry.dtype(), header.readDirect(channel, entry))));
           default -> {
             if (!INTEGER_DTYPES.contains(entry.dtype())) {
               throw new IOException(file + ": " + entry.describe() + " is " + entry.dtype()
@@ -63,23 +64,19 @@ final class SafetensorsWeights {
     }
   }
 
-  private static float[] decode(String dtype, ByteBuffer bytes) {
-    float[] values = new float[bytes.remaining() / (dtype.equals("F32") ? 4 : 2)];
-    switch (dtype) {
-      case "F32" -> bytes.asFloatBuffer().get(values);
-      case "F16" -> {
-        ShortBuffer halves = bytes.asShortBuffer();
-        for (int i = 0; i < values.length; i++) {
-          values[i] = halfToFloat(halves.get(i));
-        }
-      }
-      case "BF16" -> {
-        ShortBuffer halves = bytes.asShortBuffer();
-        for (int i = 0; i < values.length; i++) {
-          values[i] = bfloat16ToFloat(halves.get(i));
-        }
-      }
-      default -> throw new IllegalArgumentException("not a weight dtype: " + dtype);
+  /** The values in native memory: F32 as a view of the bytes read, F16 and BF16 widened exactly. */
+  private static FloatBuffer decode(String dtype, ByteBuffer bytes) {
+    if (dtype.equals("F32")) {
+      return bytes.asFloatBuffer();
+    }
+    ShortBuffer halves = bytes.asShortBuffer();
+    FloatBuffer values = Weights.nativeFloats(halves.remaining());
+    for (int i = 0; i < halves.remaining(); i++) {
+      values.put(i, switch (dtype) {
+        case "F16" -> halfToFloat(halves.get(i));
+        case "BF16" -> bfloat16ToFloat(halves.get(i));
+        default -> throw new IllegalArgumentException("not a weight dtype: " + dtype);
+      });
     }
     return values;
   }

@@ -8,6 +8,7 @@ import dev.rankwise.runtime.model.BlockPaths;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -39,11 +40,12 @@ final class WeightFingerprint {
         for (long size : tensor.shape()) {
           digest.update(ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(size).array());
         }
-        float[] values = tensor.values();
-        for (int from = 0; from < values.length; from += CHUNK) {
+        FloatBuffer values = tensor.buffer();
+        for (int from = 0; from < tensor.size(); from += CHUNK) {
+          int count = Math.min(CHUNK, tensor.size() - from);
           buffer.clear();
-          buffer.asFloatBuffer().put(values, from, Math.min(CHUNK, values.length - from));
-          digest.update(buffer.array(), 0, Math.min(CHUNK, values.length - from) * Float.BYTES);
+          buffer.asFloatBuffer().put(values.slice(from, count));
+          digest.update(buffer.array(), 0, count * Float.BYTES);
         }
       }
     }

@@ -58,7 +58,16 @@ class MergedExportTest {
     ModelFolders.tiny(ModelFolders.tinyConfig(layout), value -> value).forEach((name, tensor) -> tensors.put(prefix + name, tensor));
     Path folder = ModelFolders.tinyFolder(directory.resolve("base-" + layout + prefix), ModelFolders.tinyConfig(layout), tensors,
         ModelFolders.Dtype.F32);
-    return BertEncoder.fromFolder(folder, "test/tiny", Pooling.mean(), 32);
+    return BertEncoder.fromFolder(folder, "test/tiny", pooling(layout), 32);
+  }
+
+  /** Each layout with another pooling; RoBERTa's as e5's, prefixed, so the prefix must survive the export. */
+  private static Pooling pooling(Layout layout) {
+    return switch (layout) {
+      case ROBERTA -> Pooling.mean().normalized().withPrefix("query: ");
+      case DISTILBERT -> Pooling.cls();
+      default -> Pooling.mean();
+    };
   }
 
   private static float[] features(BertEncoder encoder, Block model) {
@@ -115,7 +124,7 @@ class MergedExportTest {
             .target(lora, layout.queryPath(0), layout.valuePath(1)).build().attach(base.newBlock(manager));
         Path out = directory.resolve("zero-" + layout);
         MergedExport.write(base, adapted, null, out);
-        try (BertEncoder exported = BertEncoder.fromFolder(out, "test/tiny-zero", Pooling.mean(), 32)) {
+        try (BertEncoder exported = BertEncoder.fromFolder(out, "test/tiny-zero", pooling(layout), 32)) {
           assertArrayEquals(features(base, base.newBlock(manager)), features(exported, exported.newBlock(manager)));
           assertEquals(base.fingerprint(), exported.fingerprint(), "the same weights in the model's terms");
         }

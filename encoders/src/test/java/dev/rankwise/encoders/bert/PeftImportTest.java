@@ -16,6 +16,7 @@ import dev.rankwise.runtime.AdapterLayer;
 import dev.rankwise.runtime.lora.LoraLinear;
 import dev.rankwise.runtime.model.AdaptedModel;
 import dev.rankwise.runtime.model.BlockPaths;
+import dev.rankwise.runtime.io.PeftLoraConfig;
 import dev.rankwise.runtime.model.PeftImport;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -209,10 +210,10 @@ class PeftImportTest {
     // re.match(rf"(.*\.)?({key})$", module): a whole trailing run of segments, the first key in order wins.
     var keys = java.util.List.of("layer.1.attention.self.query", "query");
     assertEquals("layer.1.attention.self.query",
-        PeftImport.patternKey(keys, "bert.encoder.layer.1.attention.self.query"));
+        PeftLoraConfig.patternKey(keys, "bert.encoder.layer.1.attention.self.query"));
     assertEquals("query",
-        PeftImport.patternKey(keys, "bert.encoder.layer.0.attention.self.query"));
-    assertEquals("encoder.layer.11.attention.self.query", PeftImport.patternKey(
+        PeftLoraConfig.patternKey(keys, "bert.encoder.layer.0.attention.self.query"));
+    assertEquals("encoder.layer.11.attention.self.query", PeftLoraConfig.patternKey(
         java.util.List.of("uery", "layer.1.attention.self.query"), "encoder.layer.11.attention.self.query"));
   }
 

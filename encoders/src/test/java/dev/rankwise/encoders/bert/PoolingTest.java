@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,14 +38,33 @@ class PoolingTest {
   }
 
   @Test
-  void aPrefixIsNotWrittenAndRewritingReplacesTheDeclaration() throws Exception {
-    Pooling.mean().normalized().withPrefix("query: ").writeSentenceTransformers(directory, 8);
-    assertEquals(Optional.of(Pooling.mean().normalized()), Pooling.readSentenceTransformers(directory));
-    assertFalse(Files.readString(directory.resolve("modules.json")).contains("query"));
+  void aPrefixIsTheDefaultPromptAndRewritingReplacesTheDeclaration() throws Exception {
+    Pooling e5 = Pooling.mean().normalized().withPrefix("query: ");
+    e5.writeSentenceTransformers(directory, 8);
+    assertEquals(Optional.of(e5), Pooling.readSentenceTransformers(directory));
+    JsonObject prompts = JsonParser.parseString(Files.readString(directory.resolve(
+        "config_sentence_transformers.json"))).getAsJsonObject();
+    String name = prompts.get("default_prompt_name").getAsString();
+    assertEquals("query: ", prompts.getAsJsonObject("prompts").get(name).getAsString(),
+        "sentence-transformers' encode() puts the default prompt before every text");
 
     Pooling.cls().writeSentenceTransformers(directory, 8);
     assertEquals(Optional.of(Pooling.cls()), Pooling.readSentenceTransformers(directory));
+    assertFalse(Files.exists(directory.resolve("config_sentence_transformers.json")), "no prompt left behind");
     assertTrue(Files.isRegularFile(directory.resolve("1_Pooling/config.json")));
     assertThrows(IllegalArgumentException.class, () -> Pooling.cls().writeSentenceTransformers(directory, 0));
+  }
+
+  @Test
+  void aPromptFileWithoutADefaultPromptGivesNoPrefixAndABrokenOneIsNamed() throws Exception {
+    Pooling.mean().writeSentenceTransformers(directory, 8);
+    Path prompts = directory.resolve("config_sentence_transformers.json");
+    Files.writeString(prompts, "{\"prompts\": {\"query\": \"query: \"}, \"default_prompt_name\": null}");
+    assertEquals(Optional.of(Pooling.mean()), Pooling.readSentenceTransformers(directory),
+        "sentence-transformers puts a prompt only when asked, so does rankwise");
+    Files.writeString(prompts, "{\"prompts\": {\"query\": \"query: \"}, \"default_prompt_name\": \"passage\"}");
+    IOException error = assertThrows(IOException.class, () -> Pooling.readSentenceTransformers(directory));
+    assertTrue(error.getMessage().contains("passage") && error.getMessage().contains(prompts.toString()),
+        error.getMessage());
   }
 }

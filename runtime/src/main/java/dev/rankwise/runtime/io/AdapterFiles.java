@@ -578,40 +578,24 @@ public final class AdapterFiles {
     return value;
   }
 
-  /** A PEFT file: its rank, alpha and rsLoRA flag must equal every attached plain-LoRA layer's. */
+  /**
+   * A PEFT file ({@link PeftLoraConfig}): each attached layer must be plain LoRA with the rank, alpha
+   * and rsLoRA flag the file gives its module.
+   */
   private static void checkPeftConfig(Path file, JsonObject config, Map<String, AdapterLayer> layers)
       throws AdapterFileException {
-    JsonElement typeValue = config.get("peft_type");
-    String type = typeValue == null ? "(none)"
-        : typeValue.isJsonPrimitive() ? typeValue.getAsString() : typeValue.toString();
-    if (typeValue == null || !typeValue.isJsonPrimitive() || !typeValue.getAsString().equals("LORA")) {
-      throw new AdapterFileException(file, "peft_type " + type + " is not LORA");
-    }
-    JsonElement rankValue = config.get("r");
-    if (rankValue == null || !rankValue.isJsonPrimitive() || !rankValue.getAsJsonPrimitive().isNumber()
-        || !rankValue.getAsString().matches("[0-9]{1,9}")) {
-      throw new AdapterFileException(file, "malformed PEFT config: 'r' is " + rankValue + ", not a rank");
-    }
-    int rank = rankValue.getAsInt();
-    JsonElement alphaValue = config.get("lora_alpha");
-    if (alphaValue != null && (!alphaValue.isJsonPrimitive() || !alphaValue.getAsJsonPrimitive().isNumber())) {
-      throw new AdapterFileException(file, "malformed PEFT config: 'lora_alpha' is " + alphaValue + ", not a number");
-    }
-    double alpha = alphaValue == null ? 8 : alphaValue.getAsDouble();
-    JsonElement rsValue = config.get("use_rslora");
-    if (rsValue != null && (!rsValue.isJsonPrimitive() || !rsValue.getAsJsonPrimitive().isBoolean())) {
-      throw new AdapterFileException(file, "malformed PEFT config: 'use_rslora' is " + rsValue + ", not a boolean");
-    }
-    boolean rsLora = rsValue != null && rsValue.getAsBoolean();
+    PeftLoraConfig peft = PeftLoraConfig.parse(file, config);
     for (Map.Entry<String, AdapterLayer> layer : layers.entrySet()) {
       AdapterConfig adapter = layer.getValue().config();
       AdapterConfig.PeftLora lora = adapter.peftLora().orElseThrow(() -> new AdapterFileException(
           file, "a PEFT LoRA file can only load into plain LoRA (mixer IDENTITY); layer '"
               + layer.getKey() + "' is " + adapter));
-      if (lora.r() != rank || lora.loraAlpha() != alpha || lora.rsLora() != rsLora) {
+      int rank = peft.rank(layer.getKey());
+      double alpha = peft.alpha(layer.getKey());
+      if (lora.r() != rank || lora.loraAlpha() != alpha || lora.rsLora() != peft.rsLora()) {
         throw new AdapterFileException(
-            file, "the file's r=" + rank + ", lora_alpha=" + alpha + ", use_rslora=" + rsLora
-                + " differ from layer '" + layer.getKey() + "' (r=" + lora.r() + ", alpha="
+            file, "the file's r=" + rank + ", lora_alpha=" + alpha + ", use_rslora=" + peft.rsLora()
+                + " for '" + layer.getKey() + "' differ from the layer's (r=" + lora.r() + ", alpha="
                 + lora.loraAlpha() + ", rsLora=" + lora.rsLora() + ")");
       }
     }

@@ -215,8 +215,26 @@ public final class SafetensorsHeader {
     return read(file, channel, dataStart + entry.begin(), (int) entry.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
   }
 
+  /**
+   * {@link #read(FileChannel, Entry)} into native memory (a direct buffer), not the Java heap: for a
+   * model's weights, which are large and stay.
+   */
+  public ByteBuffer readDirect(FileChannel channel, Entry entry) throws IOException {
+    if (entry.byteSize() > Integer.MAX_VALUE - 8) {
+      throw new AdapterFileException(file, entry.describe() + " holds " + entry.byteSize()
+          + " bytes, more than a buffer holds");
+    }
+    ByteBuffer buffer = ByteBuffer.allocateDirect((int) entry.byteSize());
+    return fill(file, channel, dataStart + entry.begin(), buffer).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
   private static ByteBuffer read(Path file, FileChannel channel, long position, int length) throws IOException {
-    ByteBuffer buffer = ByteBuffer.allocate(length);
+    return fill(file, channel, position, ByteBuffer.allocate(length));
+  }
+
+  private static ByteBuffer fill(Path file, FileChannel channel, long position, ByteBuffer buffer)
+      throws IOException {
+    int length = buffer.remaining();
     while (buffer.hasRemaining()) {
       if (channel.read(buffer, position + buffer.position()) < 0) {
         throw new EOFException(file + ": ends before byte " + (position + length)

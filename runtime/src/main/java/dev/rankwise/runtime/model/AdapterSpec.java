@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -136,7 +137,7 @@ public final class AdapterSpec {
   public AdapterSpec withTasks(List<String> tasks) {
     TaskRouterConfig router = taskRouter().orElseThrow(() -> new IllegalStateException(
         declaringType + " declares no @TaskRouter whose tasks could change"));
-    return copy(new TaskRouterConfig(tasks, router.adaptive(), router.contrastive()), UnaryOperator.identity());
+    return copy(new TaskRouterConfig(tasks, router.adaptive(), router.contrastive()), List::of);
   }
 
   /**
@@ -145,16 +146,25 @@ public final class AdapterSpec {
    * projections. Declarations on fields keep their fields.
    */
   public AdapterSpec withTargets(UnaryOperator<String> retarget) {
+    return copy(taskRouter, pattern -> List.of(retarget.apply(pattern)));
+  }
+
+  /**
+   * As {@link #withTargets}, each target pattern replaced by several, such as one layer's projection
+   * by every layer's; a pattern two of them give is kept once.
+   */
+  public AdapterSpec withTargetLists(Function<String, List<String>> retarget) {
     return copy(taskRouter, retarget);
   }
 
-  private AdapterSpec copy(TaskRouterConfig router, UnaryOperator<String> retarget) {
+  private AdapterSpec copy(TaskRouterConfig router, Function<String, List<String>> retarget) {
     Builder builder = builder(declaringType);
     if (router != null) {
       builder.optTaskRouter(router);
     }
     targetRules.forEach(rule -> builder.target(rule.config(),
-        rule.patterns().stream().map(retarget).toArray(String[]::new)));
+        rule.patterns().stream().flatMap(pattern -> retarget.apply(pattern).stream()).distinct()
+            .toArray(String[]::new)));
     fieldConfigs.forEach(builder::field);
     return builder.build();
   }

@@ -12,6 +12,7 @@ import dev.rankwise.runtime.internal.ParameterValues;
 import dev.rankwise.runtime.io.AdapterFileException;
 import dev.rankwise.runtime.io.AdapterFiles;
 import dev.rankwise.runtime.io.FloatTensor;
+import dev.rankwise.runtime.io.PeftLoraConfig;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.lora.LoraLinear;
 import java.io.IOException;
@@ -29,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,15 +46,14 @@ import org.slf4j.LoggerFactory;
  *       in the model PEFT wrapped, so a task model's encoder modules carry its {@code
  *       base_model_prefix} ({@code bert.encoder.layer.0.attention.self.query}), a bare encoder's do
  *       not. The caller gives that prefix; either form is read.
- *   <li>Each module's rank is {@code rank_pattern}'s value for the first key {@code k} (in the file's
- *       order) with {@code re.match(rf"(.*\.)?({k})$", module)}, else {@code r} (default 8); its
- *       alpha likewise from {@code alpha_pattern}, else {@code lora_alpha} (default 8). The scaling
- *       is {@code alpha / r}, with {@code use_rslora} {@code alpha / sqrt(r)}.
+ *   <li>Each module's rank and alpha are the config's ({@link PeftLoraConfig}: {@code rank_pattern}
+ *       and {@code alpha_pattern} as PEFT's {@code get_pattern_key} matches them, else {@code r} and
+ *       {@code lora_alpha}). The scaling is {@code alpha / r}, with {@code use_rslora} {@code alpha /
+ *       sqrt(r)}.
  * </ul>
  *
- * <p>Refused, naming the file and the key: another {@code peft_type} than {@code LORA}; {@code
- * use_dora}, {@code lora_bias}, {@code fan_in_fan_out} and a {@code bias} other than {@code none}
- * (updates plain LoRA does not compute); {@code lora_alpha} 0 (rankwise reads an alpha of 0 as
+ * <p>Refused, naming the file and the key: what {@link PeftLoraConfig} refuses (DoRA, a LoRA bias,
+ * another {@code peft_type}, …); {@code lora_alpha} 0 (rankwise reads an alpha of 0 as
  * {@code r}); a folder with {@code adapter_model.bin} only — pickle files are never opened, let alone
  * deserialised; a tensor of a module the block does not have or that is not a linear layer, a rank
  * the config does not give, a non-finite value; a {@code target_modules} entry that names no linear
@@ -81,23 +80,12 @@ public final class PeftImport {
 
   private final Path folder;
   private final Path configFile;
-  private final int rank;
-  private final double alpha;
-  private final boolean rsLora;
-  private final Map<String, Integer> rankPattern;
-  private final Map<String, Double> alphaPattern;
-  private final JsonElement targetModules;
+  private final PeftLoraConfig config;
 
-  private PeftImport(Path folder, Path configFile, int rank, double alpha, boolean rsLora,
-      Map<String, Integer> rankPattern, Map<String, Double> alphaPattern, JsonElement targetModules) {
+  private PeftImport(Path folder, Path configFile, PeftLoraConfig config) {
     this.folder = folder;
     this.configFile = configFile;
-    this.rank = rank;
-    this.alpha = alpha;
-    this.rsLora = rsLora;
-    this.rankPattern = rankPattern;
-    this.alphaPattern = alphaPattern;
-    this.targetModules = targetModules;
+    this.config = config;
   }
 
   /**
@@ -122,50 +110,7 @@ public final class PeftImport {
       }
       throw new NoSuchFileException(weights.toString(), null, "no " + WEIGHTS_FILE + " in " + folder);
     }
-    JsonObject config = readJson(configFile);
-    try {
-      String type = string(config, "peft_type");
-      if (!"LORA".equals(type)) {
-        throw new AdapterFileException(configFile, "peft_type is " + (type == null ? "missing" : "'" + type + "'")
-            + "; rankwise imports PEFT's LORA adapters only");
-      }
-      if (flag(configFile, config, "use_dora")) {
-        throw new AdapterFileException(configFile, "use_dora is true: DoRA adapters are not imported (rankwise"
-            + " computes plain LoRA, which has no magnitude vector); merge the DoRA adapter in PEFT"
-            + " (merge_and_unload) and bring the merged model instead");
-      }
-      if (flag(configFile, config, "lora_bias")) {
-        throw new AdapterFileException(configFile, "lora_bias is true: a lora_B with a bias is not plain LoRA");
-      }
-      if (flag(configFile, config, "fan_in_fan_out")) {
-        throw new AdapterFileException(configFile, "fan_in_fan_out is true: that is for Conv1D layers (GPT-2),"
-            + " which BERT-family encoders do not have");
-      }
-      String bias = string(config, "bias");
-      if (bias != null && !bias.equals("none")) {
-        throw new AdapterFileException(configFile, "bias is '" + bias + "': the file then holds trained base"
-            + " biases, which plain LoRA adapters do not carry; train with bias='none'");
-      }
-      int rank = config.has("r") && !config.get("r").isJsonNull() ? positiveInt(configFile, "r", config.get("r")) : 8;
-      double alpha = config.has("lora_alpha") && !config.get("lora_alpha").isJsonNull()
-          ? alpha(configFile, "lora_alpha", config.get("lora_alpha")) : 8;
-      boolean rsLora = flag(configFile, config, "use_rslora");
-      Map<String, Integer> ranks = new LinkedHashMap<>();
-      for (Map.Entry<String, JsonElement> entry : pattern(configFile, config, "rank_pattern").entrySet()) {
-        ranks.put(regex(configFile, "rank_pattern", entry.getKey()),
-            positiveInt(configFile, "rank_pattern '" + entry.getKey() + "'", entry.getValue()));
-      }
-      Map<String, Double> alphas = new LinkedHashMap<>();
-      for (Map.Entry<String, JsonElement> entry : pattern(configFile, config, "alpha_pattern").entrySet()) {
-        alphas.put(regex(configFile, "alpha_pattern", entry.getKey()),
-            alpha(configFile, "alpha_pattern '" + entry.getKey() + "'", entry.getValue()));
-      }
-      JsonElement targets = config.get("target_modules");
-      return new PeftImport(folder, configFile, rank, alpha, rsLora, ranks, alphas,
-          targets == null || targets.isJsonNull() ? null : targets);
-    } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
-      throw new AdapterFileException(configFile, "malformed PEFT config: " + e.getMessage());
-    }
+    return new PeftImport(folder, configFile, PeftLoraConfig.parse(configFile, readJson(configFile)));
   }
 
   /** The weights file to read: {@code adapter_model.safetensors}. */
@@ -178,39 +123,16 @@ public final class PeftImport {
     return configFile;
   }
 
-  /**
-   * The rank of a module as PEFT gave it: {@code rank_pattern}'s first matching key, else {@code r}.
-   *
-   * @param module the module's name as PEFT saw it (as in the file's keys, without {@code
-   *     base_model.model.})
-   */
-  public int rank(String module) {
-    return rankPattern.getOrDefault(patternKey(rankPattern.keySet(), module), rank);
-  }
-
-  /** The alpha of a module as PEFT gave it: {@code alpha_pattern}'s first matching key, else {@code lora_alpha}. */
-  public double alpha(String module) {
-    return alphaPattern.getOrDefault(patternKey(alphaPattern.keySet(), module), alpha);
+  /** The config's fields: ranks, alphas, rsLoRA, target modules. */
+  public PeftLoraConfig peftConfig() {
+    return config;
   }
 
   /** The plain-LoRA config PEFT built for a module: its rank, alpha and {@code use_rslora}. */
   public LoraConfig config(String module) {
-    int r = rank(module);
-    return LoraConfig.builder().setRanks(r, r).optMixer(Mixer.IDENTITY).optAlpha(alpha(module))
-        .optRsLora(rsLora).build();
-  }
-
-  /**
-   * PEFT's {@code get_pattern_key}: the first key {@code k} with {@code re.match(rf"(.*\.)?({k})$",
-   * module)}, or the module itself (which then is no key).
-   */
-  public static String patternKey(Iterable<String> keys, String module) {
-    for (String key : keys) {
-      if (Pattern.compile("(.*\\.)?(" + key + ")$").matcher(module).lookingAt()) {
-        return key;
-      }
-    }
-    return module;
+    int r = config.rank(module);
+    return LoraConfig.builder().setRanks(r, r).optMixer(Mixer.IDENTITY).optAlpha(config.alpha(module))
+        .optRsLora(config.rsLora()).build();
   }
 
   /**
@@ -290,10 +212,10 @@ public final class PeftImport {
             + "); was the adapter trained on another architecture?");
       }
       long[] weight = ((Linear) layer).getParameters().get("weight").getArray().getShape().getShape();
-      int r = rank(module);
+      int r = config.rank(module);
       check(file, keys[0], tensors.get(keys[0]), new long[] {r, weight[1]}, module);
       check(file, keys[1], tensors.get(keys[1]), new long[] {weight[0], r}, module);
-      double moduleAlpha = alpha(module);
+      double moduleAlpha = config.alpha(module);
       if (!(moduleAlpha > 0)) {
         throw new AdapterFileException(configFile, "module '" + module + "' has lora_alpha " + moduleAlpha
             + ", which makes PEFT's update zero; rankwise reads an alpha of 0 as r");
@@ -320,8 +242,8 @@ public final class PeftImport {
     if (LOG.isInfoEnabled()) {
       Map<String, String> summary = new TreeMap<>();
       layers.forEach((path, layer) -> {
-        LoraConfig config = ((LoraLinear) layer).config();
-        summary.put(path, "r=" + config.rank() + " scaling=" + config.scaling());
+        LoraConfig lora = ((LoraLinear) layer).config();
+        summary.put(path, "r=" + lora.rank() + " scaling=" + lora.scaling());
       });
       LOG.info("{}: imported {} PEFT LoRA adapter(s){}: {}", folder, layers.size(),
           prefix.isEmpty() ? "" : " (keys under '" + prefix + "')", summary);
@@ -331,6 +253,7 @@ public final class PeftImport {
 
   /** Every {@code target_modules} entry names a linear layer of the block, as PEFT matches them. */
   private void checkTargetModules(List<String> linears, String prefix) throws AdapterFileException {
+    JsonElement targetModules = config.targetModules();
     if (targetModules == null) {
       return;
     }
@@ -340,15 +263,12 @@ public final class PeftImport {
       if (target.equals("all-linear")) {
         return;
       }
-      Pattern pattern = Pattern.compile(regex(configFile, "target_modules", target));
+      Pattern pattern = Pattern.compile(target);
       if (names.stream().noneMatch(name -> pattern.matcher(name).matches())) {
         throw new AdapterFileException(configFile, "target_modules '" + target + "' matches no linear layer of"
             + " the model (such as " + names.stream().limit(CLOSEST).toList() + ")");
       }
       return;
-    }
-    if (!targetModules.isJsonArray()) {
-      throw new AdapterFileException(configFile, "malformed PEFT config: target_modules is " + targetModules);
     }
     for (JsonElement element : targetModules.getAsJsonArray()) {
       String target = element.getAsString();
@@ -393,61 +313,6 @@ public final class PeftImport {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw new AdapterFileException(file, "malformed adapter config: "
           + String.valueOf(cause.getMessage()).lines().findFirst().orElse(""));
-    }
-  }
-
-  private static String string(JsonObject config, String key) {
-    JsonElement value = config.get(key);
-    return value == null || value.isJsonNull() ? null : value.getAsString();
-  }
-
-  private static boolean flag(Path file, JsonObject config, String key) throws AdapterFileException {
-    JsonElement value = config.get(key);
-    if (value == null || value.isJsonNull()) {
-      return false;
-    }
-    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isBoolean()) {
-      throw new AdapterFileException(file, "malformed PEFT config: '" + key + "' is " + value + ", not a boolean");
-    }
-    return value.getAsBoolean();
-  }
-
-  private static int positiveInt(Path file, String what, JsonElement value) throws AdapterFileException {
-    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()
-        || !value.getAsString().matches("[0-9]{1,9}") || value.getAsInt() < 1) {
-      throw new AdapterFileException(file, "malformed PEFT config: " + what + " is " + value + ", not a rank");
-    }
-    return value.getAsInt();
-  }
-
-  private static double alpha(Path file, String what, JsonElement value) throws AdapterFileException {
-    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()
-        || !Double.isFinite(value.getAsDouble()) || value.getAsDouble() < 0) {
-      throw new AdapterFileException(file, "malformed PEFT config: " + what + " is " + value
-          + ", not a non-negative number");
-    }
-    return value.getAsDouble();
-  }
-
-  private static JsonObject pattern(Path file, JsonObject config, String key) throws AdapterFileException {
-    JsonElement value = config.get(key);
-    if (value == null || value.isJsonNull()) {
-      return new JsonObject();
-    }
-    if (!value.isJsonObject()) {
-      throw new AdapterFileException(file, "malformed PEFT config: '" + key + "' is " + value + ", not an object");
-    }
-    return value.getAsJsonObject();
-  }
-
-  /** A regular expression of the config, checked to compile (Java's syntax covers the patterns PEFT users write). */
-  private static String regex(Path file, String key, String regex) throws AdapterFileException {
-    try {
-      Pattern.compile(regex);
-      return regex;
-    } catch (PatternSyntaxException e) {
-      throw new AdapterFileException(file, "'" + key + "' holds '" + regex + "', not a regular expression ("
-          + e.getDescription() + ")");
     }
   }
 }

@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  *       alpha_pattern} with their own rank as alpha.
  * </ul>
  *
- * Token-routed rank experts have no plain form (every token picks its own experts): exporting them
+ * The output folder gets the model card PEFT writes there, {@value #MODEL_CARD}, naming the base and
+ * the adapters. Token-routed rank experts have no plain form (every token picks its own experts): exporting them
  * throws {@link IllegalStateException}.
  */
 public final class PeftExport {
@@ -72,6 +73,9 @@ public final class PeftExport {
 
   /** The adapter name PEFT writes into the output folder itself. */
   public static final String DEFAULT_ADAPTER = "default";
+
+  /** The model card {@code save_pretrained} writes into the output folder. */
+  public static final String MODEL_CARD = "README.md";
 
   /** Prefix of rankwise's own keys in the safetensors {@code __metadata__}. */
   public static final String METADATA_PREFIX = "rankwise.";
@@ -150,7 +154,44 @@ public final class PeftExport {
       Path folder = DEFAULT_ADAPTER.equals(name) ? out : out.resolve(name);
       written.add(writeAdapter(adapted, name, taskIds.get(name), folder));
     }
+    AtomicFiles.write(out.resolve(MODEL_CARD), modelCard(adapted, written).getBytes(StandardCharsets.UTF_8));
     return written;
+  }
+
+  /**
+   * The model card {@code save_pretrained} writes into the output folder ({@code
+   * create_or_update_model_card}): {@code library_name: peft}, the base as {@code base_model}, the tags
+   * of {@code _get_peft_specific_model_tags} for a LoRA on a transformers model; then what was
+   * exported, for the reader.
+   */
+  private String modelCard(AdaptedModel adapted, List<Exported> written) {
+    StringBuilder card = new StringBuilder("---\n")
+        .append("base_model: ").append(yamlString(baseModel)).append('\n')
+        .append("library_name: peft\n")
+        .append("tags:\n")
+        .append("- ").append(yamlString("base_model:adapter:" + baseModel)).append('\n')
+        .append("- lora\n")
+        .append("- transformers\n")
+        .append("---\n\n")
+        .append("# ").append(adapted.spec().declaringType()).append(", exported by rankwise\n\n")
+        .append("Plain LoRA adapters of ").append(baseModel).append(", trained with rankwise and written as PEFT ")
+        .append(PEFT_RELEASE).append("'s `save_pretrained` writes them: load one with")
+        .append(" `PeftModel.from_pretrained(AutoModel.from_pretrained(base), folder)`.")
+        .append(heads == null ? "" : " Each holds its task's head as the `modules_to_save` module `" + HEAD_MODULE
+            + "`, which reads the base's pooled sentence vector.")
+        .append("\n\n| adapter | folder | r |\n|---|---|---:|\n");
+    for (Exported one : written) {
+      card.append("| ").append(one.adapter()).append(" | ")
+          .append(DEFAULT_ADAPTER.equals(one.adapter()) ? "." : one.adapter()).append(" | ").append(one.rank())
+          .append(" |\n");
+    }
+    return card.append("\nrankwise's own record (declaration, tasks, labels, encoder) is in each weights file's")
+        .append(" `__metadata__`, under `").append(METADATA_PREFIX).append("*`.\n").toString();
+  }
+
+  /** A YAML double-quoted scalar: a JSON string is one. */
+  private static String yamlString(String value) {
+    return new GsonBuilder().disableHtmlEscaping().create().toJson(value);
   }
 
   /** The router's tasks; without a router, the heads' tasks or the one {@code default} adapter. */

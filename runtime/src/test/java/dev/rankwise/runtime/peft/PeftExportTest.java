@@ -19,6 +19,8 @@ import dev.rankwise.runtime.TestModels;
 import dev.rankwise.runtime.experts.RankExpertsConfig;
 import dev.rankwise.runtime.io.AdapterFiles;
 import dev.rankwise.runtime.io.ClassifierRecord;
+import dev.rankwise.runtime.io.FloatTensor;
+import dev.rankwise.runtime.io.SafetensorsWriter;
 import dev.rankwise.runtime.experts.RankExpertsLinear;
 import dev.rankwise.runtime.lora.LoraConfig;
 import dev.rankwise.runtime.model.AdaptedModel;
@@ -37,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,6 +72,8 @@ class PeftExportTest extends ManagedArrays {
       "runtime_config", "lora_bias", "target_parameters", "use_bdlora", "arrow_config", "ensure_weight_tying");
 
   private static final String BASE = "rankwise/two-tower-test";
+  private static final String TORCH_CHECK = "src/test/python/torch_lora_forward.py";
+  private static final List<String> PYTHONS = List.of("python3", "/usr/bin/python3");
   private static final int IN = 6;
   private static final int WIDTH = 8;
   private static final int CLASSES = 3;
@@ -185,6 +190,15 @@ class PeftExportTest extends ManagedArrays {
     }
     assertFalse(Files.exists(out.resolve(AdapterFiles.CONFIG_FILE)),
         "no adapter is 'default', so the folder itself holds none (PEFT's save_pretrained layout)");
+    // create_or_update_model_card: the card's metadata, between the first two '---' lines.
+    List<String> card = Files.readAllLines(out.resolve(PeftExport.MODEL_CARD));
+    List<String> metadata = card.subList(1, card.subList(1, card.size()).indexOf("---") + 1);
+    assertEquals("---", card.get(0));
+    assertTrue(metadata.contains("base_model: \"" + BASE + "\""), metadata.toString());
+    assertTrue(metadata.contains("library_name: peft"), metadata.toString());
+    assertTrue(metadata.contains("- \"base_model:adapter:" + BASE + "\"") && metadata.contains("- lora"),
+        metadata.toString());
+    assertTrue(card.stream().anyMatch(line -> line.startsWith("| spam | spam | 2 |")), String.join("\n", card));
   }
 
   @Test
@@ -219,6 +233,91 @@ class PeftExportTest extends ManagedArrays {
         () -> PeftExport.forBase(BASE).write(model, out));
     assertTrue(error.getMessage().contains("every token picks its own experts"), error.getMessage());
     assertTrue(error.getMessage().contains("query"), error.getMessage());
+  }
+
+  // ---------------------------------------------------------------- torch alone (point 5)
+
+  /**
+   * Every method's export, applied by torch alone as PEFT applies it ({@value #TORCH_CHECK}: the
+   * test model rebuilt from base weights written here, each targeted module wrapped as PEFT's {@code
+   * lora.layer.Linear}), gives rankwise's output within 1e-5 of its scale. Skipped, with the script's
+   * reason, where neither {@code python3} nor {@code /usr/bin/python3} imports torch (Debian: {@code
+   * python3-torch}).
+   */
+  @Test
+  void torchRecomputesEveryExport() throws Exception {
+    Map<String, FloatTensor> cases = new LinkedHashMap<>();
+    List<String> arguments = new java.util.ArrayList<>(List.of("python3", TORCH_CHECK, "case"));
+    TaskRouterConfig adaptive = new TaskRouterConfig(TWO_TASKS.tasks(), true, 0);
+    Map<String, java.util.function.Supplier<AdaptedModel>> methods = new LinkedHashMap<>();
+    methods.put("plain", () -> spec(LoraConfig.builder().setRanks(3, 3).optMixer(Mixer.IDENTITY).build(), null));
+    methods.put("decomposed", () -> spec(LoraConfig.builder().setRanks(5, 3).optAlpha(6).build(), null));
+    methods.put("per-task", () -> spec(LoraConfig.builder().setRanks(4, 2).optPerTask(true).build(), TWO_TASKS));
+    methods.put("experts", () -> spec(RankExpertsConfig.builder().setExperts(6, 3).build(), TWO_TASKS));
+    methods.put("adaptive", () -> spec(RankExpertsConfig.builder().setExperts(6, 3).build(), adaptive));
+    for (Map.Entry<String, java.util.function.Supplier<AdaptedModel>> method : methods.entrySet()) {
+      setUp(); // a fresh tower, seeded alike: every method adapts the same base weights
+      AdaptedModel model = method.getValue().get();
+      List<PeftExport.Exported> exported = PeftExport.forBase(BASE).write(model, out.resolve(method.getKey()));
+      for (int task = 0; task < exported.size(); task++) {
+        String name = method.getKey() + "." + exported.get(task).adapter();
+        cases.put("expected." + name, new FloatTensor(new long[] {5, CLASSES}, rankwiseOutput(model, task)));
+        arguments.add(name + "=" + exported.get(task).folder());
+      }
+    }
+    cases.put("x", new FloatTensor(new long[] {5, IN}, input.toFloatArray()));
+    baseWeights.forEach((path, weight) -> cases.put("base." + path + ".weight",
+        floatTensor(new long[] {weight.length, weight[0].length}, java.util.Arrays.stream(weight)
+            .flatMapToDouble(java.util.Arrays::stream).toArray())));
+    baseBiases.forEach((path, bias) -> cases.put("base." + path + ".bias", floatTensor(new long[] {bias.length}, bias)));
+    Path caseFile = out.resolve("case.safetensors");
+    SafetensorsWriter.write(caseFile, cases);
+    arguments.set(2, caseFile.toString());
+
+    // The first Python that imports torch: the one on the PATH, else Debian's, where python3-torch goes.
+    String output = null;
+    List<String> skipped = new java.util.ArrayList<>();
+    for (String python : PYTHONS) {
+      arguments.set(0, python);
+      Process process;
+      try {
+        process = new ProcessBuilder(arguments).redirectErrorStream(true).start();
+      } catch (IOException absent) {
+        skipped.add(python + ": cannot be started (" + absent.getMessage() + ")");
+        continue;
+      }
+      String printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      int exit = process.waitFor();
+      if (exit == 77) {
+        skipped.add(python + ": " + printed);
+        continue;
+      }
+      System.out.println("PeftExportTest: " + python + " " + TORCH_CHECK + ": " + printed);
+      assertEquals(0, exit, python + " " + TORCH_CHECK + ": " + printed);
+      output = printed;
+      break;
+    }
+    if (output == null) {
+      System.out.println("PeftExportTest: the torch check did not run: " + skipped);
+      Assumptions.abort("the torch check did not run: " + skipped);
+    }
+    JsonObject result = JsonParser.parseString(output.lines().reduce((a, b) -> b).orElseThrow()).getAsJsonObject();
+    JsonObject adapters = result.getAsJsonObject("adapters");
+    assertEquals(arguments.size() - 3, adapters.size(), "one comparison per exported adapter");
+    for (Map.Entry<String, JsonElement> adapter : adapters.entrySet()) {
+      double diff = adapter.getValue().getAsJsonObject().get("max_abs_diff").getAsDouble();
+      double scale = adapter.getValue().getAsJsonObject().get("scale").getAsDouble();
+      assertTrue(diff <= 1e-5 * scale, adapter.getKey() + " in " + result.get("engine") + ": max |diff| " + diff
+          + " at scale " + scale);
+    }
+  }
+
+  private static FloatTensor floatTensor(long[] shape, double[] values) {
+    float[] floats = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      floats[i] = (float) values[i];
+    }
+    return new FloatTensor(shape, floats);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -275,11 +374,7 @@ class PeftExportTest extends ManagedArrays {
       if (rank > 0) {
         assertEquals(rank, reader.config.get("r").getAsInt(), name);
       }
-      NDArray rankwise = model.spec().taskRouter().isPresent()
-          ? TestModels.predict(model.block(), manager, input, manager.full(new Shape(5), task).toType(
-              ai.djl.ndarray.types.DataType.INT64, false))
-          : TestModels.predict(model.block(), manager, input);
-      double[][] expected = matrix(rankwise.toFloatArray(), 5, CLASSES);
+      double[][] expected = matrix(rankwiseOutput(model, task), 5, CLASSES);
       double[][] plain = reader.forward(matrix(input.toFloatArray(), 5, IN));
       double scale = 1;
       double diff = 0;
@@ -297,6 +392,15 @@ class PeftExportTest extends ManagedArrays {
             ai.djl.ndarray.types.DataType.INT64)).toFloatArray(), 5, CLASSES));
     assertTrue(unadapted > 1e-2, "the adapters change the output, so the comparison means something");
     return worst;
+  }
+
+  /** rankwise's output on {@link #input}, every row of task {@code task} where the model routes tasks. */
+  private float[] rankwiseOutput(AdaptedModel model, int task) {
+    NDArray output = model.spec().taskRouter().isPresent()
+        ? TestModels.predict(model.block(), manager, input, manager.full(new Shape(5), task).toType(
+            ai.djl.ndarray.types.DataType.INT64, false))
+        : TestModels.predict(model.block(), manager, input);
+    return output.toFloatArray();
   }
 
   private static void report(String method, double diff) {
