@@ -238,5 +238,16 @@ class ServerTest {
           "body " + body + " got " + response.statusCode() + ": " + response.body());
       assertFalse(json(response).has("error") && response.statusCode() == 200);
     }
+    String load = "{\"folder\": \"missing\"}";
+    for (int i = 0; i < 100; i++) {
+      StringBuilder body = new StringBuilder(load);
+      for (int e = random.nextInt(4); e >= 0 && body.length() > 0; e--) {
+        int at = random.nextInt(body.length());
+        body.setCharAt(at, alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      HttpResponse<String> response = send("POST", "/v1/adapters/fuzz", body.toString());
+      assertTrue(List.of(201, 200, 400, 409).contains(response.statusCode()),
+          "body " + body + " got " + response.statusCode() + ": " + response.body());
+    }
   }
 }
