@@ -100,6 +100,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     common.applyToEngine();
+    requireOptions();
     Optional<String> token = token();
     String bind = host != null ? host : token.isPresent() ? "0.0.0.0" : "127.0.0.1";
     ServerOptions options = new ServerOptions(bind, port, token, maxBodyBytes, maxRequestTexts,
@@ -178,6 +179,29 @@ final class ServeCommand implements Callable<Integer> {
       restore.add(stopped::countDown);
     }
     return restore;
+  }
+
+  /** Checks the numbers by their option names (the library's own checks name its fields). */
+  private void requireOptions() {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("--port must be 0 to 65535, got " + port);
+    }
+    int[] positive = {maxBatchRows, maxBatchTokens, maxQueueRows, maxRequestTexts, maxBodyBytes, workers};
+    String[] names = {"--max-batch-rows", "--max-batch-tokens", "--max-queue-rows", "--max-request-texts",
+        "--max-body-bytes", "--workers"};
+    for (int i = 0; i < names.length; i++) {
+      if (positive[i] < 1) {
+        throw new IllegalArgumentException(names[i] + " must be at least 1, got " + positive[i]);
+      }
+    }
+    if (maxRequestTexts > maxQueueRows) {
+      throw new IllegalArgumentException("--max-request-texts (" + maxRequestTexts + ") must not exceed"
+          + " --max-queue-rows (" + maxQueueRows + "): such a request could never be queued");
+    }
+    if (maxWaitMs < 0 || deadlineMs < 1) {
+      throw new IllegalArgumentException("--max-wait-ms must be 0 or more and --deadline-ms at least 1, got "
+          + maxWaitMs + " and " + deadlineMs);
+    }
   }
 
   private Optional<String> token() throws IOException {

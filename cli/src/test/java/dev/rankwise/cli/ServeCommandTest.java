@@ -308,6 +308,9 @@ class ServeCommandTest {
     CliRun strategy = run("serve", "--adapters", adapters.toString(), "--strategy", "fastest");
     assertEquals(2, strategy.code(), strategy.err());
     assertTrue(strategy.err().contains("--strategy must be cross-task, per-task or none, got fastest"), strategy.err());
+    CliRun queue = run("serve", "--adapters", adapters.toString(), "--max-queue-rows", "8");
+    assertEquals(2, queue.code(), queue.err());
+    assertTrue(queue.err().contains("--max-request-texts (256) must not exceed --max-queue-rows (8)"), queue.err());
     CliRun missing = run("serve", "--adapters", work.resolve("no-such-folder").toString());
     assertEquals(2, missing.code(), missing.err());
     assertTrue(missing.err().contains("no-such-folder"), missing.err());
