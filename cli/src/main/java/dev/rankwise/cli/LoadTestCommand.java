@@ -46,7 +46,7 @@ import picocli.CommandLine.Option;
     description = "Load-test rankwise serve on loopback: for each batching strategy a server in its own JVM, open-loop"
         + " requests at rising rates (mixed tasks and text lengths from --data's test splits); writes load.csv,"
         + " load.md and latency-throughput.png to --out.")
-final class LoadTestCommand implements Callable<Integer> {
+final class LoadTestCommand implements Callable<Integer>, WritesOutput {
 
   private static final Pattern LISTENING = Pattern.compile("on http://[^:]+:(\\d+)");
 
@@ -88,6 +88,11 @@ final class LoadTestCommand implements Callable<Integer> {
   @Option(names = "--serve-option", paramLabel = "OPTION",
       description = "An option passed to every server, such as --serve-option=--max-wait-ms=10; repeat for more.")
   List<String> serveOptions = new ArrayList<>();
+
+  @Override
+  public Path outputFolder() {
+    return common.out;
+  }
 
   @Override
   public Integer call() throws Exception {

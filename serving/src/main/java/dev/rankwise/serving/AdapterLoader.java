@@ -9,6 +9,7 @@ import dev.rankwise.runtime.infer.TaskText;
 import dev.rankwise.runtime.io.ClassifierRecord;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,10 @@ public interface AdapterLoader {
    * Loads folders as {@code rankwise predict} does: the base their record names (or {@code base}),
    * at the max length they were trained with (or {@code maxLength}), through {@link
    * TaskClassifier#load}. A pass is one {@code batchPredict} of the classifier's DJL model, its
-   * mixed-task routing sending each row through its own task's adapters and head.
+   * mixed-task routing sending each row through its own task's adapters and head. A loaded folder
+   * runs two passes of one row per task before it is served: PyTorch's first passes take several
+   * times as long as the later ones, and a folder swapped in under load must not make its first
+   * requests pay for them.
    *
    * @param base a shipped base name or a model folder, or null for the one the record names
    * @param maxLength tokens per text, or null for the length the adapters were trained with
@@ -46,7 +50,19 @@ public interface AdapterLoader {
         throw e;
       }
       Map<String, List<String>> labels = new LinkedHashMap<>();
-      classifier.tasks().forEach(task -> labels.put(task, classifier.labels(task)));
+      List<TaskText> warmUp = new ArrayList<>();
+      classifier.tasks().forEach(task -> {
+        labels.put(task, classifier.labels(task));
+        warmUp.add(new TaskText(task, "warm up"));
+      });
+      try {
+        onePass(classifier, warmUp);
+        onePass(classifier, warmUp);
+      } catch (RuntimeException e) {
+        classifier.close();
+        encoder.close();
+        throw e;
+      }
       return new ServedAdapter(name, folder, encoder.name(), labels, encoder.inputs().maxLength(),
           rows -> onePass(classifier, rows), () -> {
             classifier.close();
