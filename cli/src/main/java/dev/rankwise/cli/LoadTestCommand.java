@@ -70,7 +70,7 @@ final class LoadTestCommand implements Callable<Integer>, WritesOutput {
 
   @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "5",
       description = "Seconds of unrecorded load at the middle rate before the steps, so that the first step does not"
-          + " pay for the JIT and PyTorch's first passes of each batch shape. Default: ${DEFAULT-VALUE}.")
+          + " pay for the JIT and PyTorch's first passes. Default: ${DEFAULT-VALUE}.")
   double warmupSeconds;
 
   @Option(names = "--max-texts", paramLabel = "N", defaultValue = "4",
@@ -97,8 +97,12 @@ final class LoadTestCommand implements Callable<Integer>, WritesOutput {
   @Override
   public Integer call() throws Exception {
     common.applyToEngine();
-    if (rates.stream().anyMatch(rate -> !(rate > 0)) || !(seconds > 0) || maxTexts < 1) {
-      throw new IllegalArgumentException("--rates must be positive, --seconds positive and --max-texts at least 1");
+    if (rates.stream().anyMatch(rate -> !(rate > 0)) || !(seconds > 0) || maxTexts < 1 || !(warmupSeconds >= 0)
+        || !(mixedShare >= 0 && mixedShare <= 1) || textsPerTask < 1) {
+      throw new IllegalArgumentException("--rates and --seconds must be positive, --warmup-seconds 0 or more,"
+          + " --mixed-share from 0 to 1, --max-texts and --texts-per-task at least 1; got --rates " + rates
+          + " --seconds " + seconds + " --warmup-seconds " + warmupSeconds + " --mixed-share " + mixedShare
+          + " --max-texts " + maxTexts + " --texts-per-task " + textsPerTask);
     }
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10)).build();
