@@ -7,6 +7,7 @@ import dev.rankwise.cli.study.Cell;
 import dev.rankwise.cli.study.ExperimentRunner;
 import dev.rankwise.cli.study.ResultsFile;
 import dev.rankwise.cli.study.TunedGrid;
+import dev.rankwise.cli.study.TunedReport;
 import dev.rankwise.cli.study.StudyGrid;
 import dev.rankwise.cli.study.StudyReport;
 import java.nio.file.Path;
@@ -109,9 +110,15 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
     var runs = results.read();
     double runSeconds = runs.values().stream().mapToDouble(run -> run.seconds()).sum();
     if (tuned) {
-      // The report of the tuned grid is written from a finished grid (issue 20); until then, the counts.
-      System.out.printf(Locale.ROOT, "Tuned grid: %d of %d runs in %s (%.0f min of training and evaluation)%n",
-          runs.size(), cells.size(), results.path(), runSeconds / 60);
+      Path folder = results.path().getParent();
+      String header = String.format(Locale.ROOT, "# The paper's two claims, tuned and trained to convergence%n%n"
+              + "Written by `./rankwise experiment --grid tuned` on %s, %s, from %d runs in `results.jsonl`"
+              + " (%.1f h of training and evaluation). The protocol: docs/CLI.md, \"The fair test's grid\".%n%n",
+          LocalDate.now(), Machine.describe(), runs.size(), runSeconds / 3600);
+      new TunedReport(runs).write(folder, header);
+      System.out.printf(Locale.ROOT, "Tuned grid: %d of %d runs in %s (%.0f min of training and evaluation);"
+          + " report %s%n", runs.size(), cells.size(), results.path(), runSeconds / 60,
+          folder.resolve(TunedReport.FILE));
       return 0;
     }
     String header = String.format(Locale.ROOT, "# Does it work? The paper's two claims on real data%n%n"

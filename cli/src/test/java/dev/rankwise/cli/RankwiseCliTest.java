@@ -181,6 +181,9 @@ class RankwiseCliTest {
     assertEquals(best.get("learningRate").getAsDouble(), last.get("learningRate").getAsDouble(),
         "trained at the rate with the best validation accuracy");
     assertTrue(run.out().contains("Tuned grid: 5 of 5 runs"), run.out());
+    String report = Files.readString(study.resolve("tuned/REPORT.md"));
+    assertTrue(report.contains("## all-MiniLM-L6-v2, adapters on the top two layers"), report);
+    assertTrue(report.contains("| 2 | shared LoRA r=16 |") && report.contains(" | 1 | "), report);
 
     CliRun again = run(args);
     assertEquals(0, again.code(), again.err());
