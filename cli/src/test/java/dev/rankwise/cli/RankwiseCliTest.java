@@ -170,8 +170,8 @@ class RankwiseCliTest {
       com.google.gson.JsonObject tuning = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
       assertEquals(tuning.getAsJsonObject("cell").get("learningRate").getAsDouble(),
           tuning.get("learningRate").getAsDouble());
-      // 8 training rows a task (2 of the 10 validate), 8 a step: one step an epoch, 12 epochs at most.
-      assertTrue(tuning.get("steps").getAsInt() <= 12, "at most 12 epochs of one step: " + line);
+      // 8 training rows a task (2 of the 10 validate), 8 a step: one step an epoch, 10 epochs at most.
+      assertTrue(tuning.get("steps").getAsInt() <= 10, "at most 10 epochs of one step: " + line);
       if (best == null || accuracy(tuning) > accuracy(best)) {
         best = tuning;
       }

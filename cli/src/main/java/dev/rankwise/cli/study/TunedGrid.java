@@ -45,10 +45,10 @@ public final class TunedGrid {
   public static final long TUNING_SEED = 0;
 
   /** Epochs at most. */
-  public static final int MAX_EPOCHS = 12;
+  public static final int MAX_EPOCHS = 10;
 
   /** Epochs without a better validation accuracy before a run stops. */
-  public static final int PATIENCE = 3;
+  public static final int PATIENCE = 2;
 
   /** Training rows per task before the validation rows come out of them. */
   public static final int TRAIN_ROWS = 1500;
