@@ -1,32 +1,59 @@
 package dev.rankwise.cli;
 
 import dev.rankwise.reporting.Machine;
+import dev.rankwise.cli.job.Placement;
 import dev.rankwise.cli.job.RunSettings;
 import dev.rankwise.cli.study.Cell;
 import dev.rankwise.cli.study.ExperimentRunner;
 import dev.rankwise.cli.study.ResultsFile;
+import dev.rankwise.cli.study.TunedGrid;
+import dev.rankwise.cli.study.TunedReport;
 import dev.rankwise.cli.study.StudyGrid;
 import dev.rankwise.cli.study.StudyReport;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Runs the study's grid (resumably) and writes STUDY.md from its results. */
+/** Runs a study's grid (resumably) and writes STUDY.md from its results. */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
-    description = "Run the study's grid of methods x seeds x tasks on MiniLM, resuming where the results file"
-        + " stops (a finished cell never runs again), then write STUDY.md and its charts into --out.")
+    description = {"Run a study's grid of methods x seeds x tasks, resuming where its results file stops (a"
+        + " finished cell never runs again).",
+        "--grid first (the default): the first study on MiniLM, one epoch at 5e-3; writes STUDY.md and its charts"
+        + " into --out.",
+        "--grid tuned: the fair test (docs/STUDY.md): each method's learning rate tuned on validation rows per base"
+        + " and placement, every run trained until validation accuracy stops improving; results in"
+        + " --out/tuned/results.jsonl."})
 final class ExperimentCommand implements Callable<Integer>, WritesOutput {
 
   @Mixin CommonOptions common;
 
+  @Option(names = "--grid", paramLabel = "NAME", defaultValue = "first",
+      description = "first or tuned. Default: ${DEFAULT-VALUE}.")
+  String grid;
+
   @Option(names = "--seeds", paramLabel = "N", defaultValue = "5",
-      description = "Seeds 0..N-1 for every cell. Default: ${DEFAULT-VALUE}.")
+      description = "Seeds 0..N-1 for every cell (the tuned grid's final runs). Default: ${DEFAULT-VALUE}.")
   int seeds;
+
+  @Option(names = "--bases", paramLabel = "NAMES", split = ",",
+      description = "With --grid tuned: the bases, in order. Default: all-MiniLM-L6-v2,bge-small-en-v1.5,e5-small-v2.")
+  List<String> bases;
+
+  @Option(names = "--placements", paramLabel = "NAMES", split = ",", defaultValue = "top-two",
+      description = "With --grid tuned: top-two, every-layer, or both in order (every-layer costs a full forward"
+          + " and backward pass a step: run it on one base). Default: ${DEFAULT-VALUE}.")
+  List<String> placements;
+
+  @Option(names = "--hours", paramLabel = "H",
+      description = "Start no cell after H hours (the one running finishes); run again to resume.")
+  Double hours;
 
   @Option(names = "--cells", paramLabel = "TEXT",
       description = "Only cells whose id contains this, such as claim2/rank-experts/ or seed=3.")
@@ -50,21 +77,50 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
   @Override
   public Integer call() throws Exception {
     common.applyToEngine();
-    ResultsFile results = new ResultsFile(common.out.resolve("study").resolve("results.jsonl"));
-    List<Cell> cells = StudyGrid.cells(seeds).stream()
-        .filter(cell -> only == null || cell.id().contains(only)).toList();
-    if (cells.isEmpty()) {
-      throw new IllegalArgumentException("no cell id contains '" + only + "'; ids look like "
-          + StudyGrid.cells(1).get(0).id());
+    boolean tuned = switch (grid) {
+      case "first" -> false;
+      case TunedGrid.NAME -> true;
+      default -> throw new IllegalArgumentException("--grid must be first or tuned, got " + grid);
+    };
+    if (!tuned && (bases != null || !placements.equals(List.of("top-two")))) {
+      throw new IllegalArgumentException("--bases and --placements go with --grid tuned");
     }
+    if (hours != null && !(hours > 0)) {
+      throw new IllegalArgumentException("--hours must be above 0, got " + hours);
+    }
+    List<Placement> chosen = placements.stream().map(Placement::parse).toList();
+    List<Cell> all = tuned ? TunedGrid.cells(bases != null ? bases : TunedGrid.BASES, chosen, seeds)
+        : StudyGrid.cells(seeds);
+    List<Cell> cells = all.stream().filter(cell -> only == null || cell.id().contains(only)).toList();
+    if (cells.isEmpty()) {
+      throw new IllegalArgumentException("no cell id contains '" + only + "'; ids look like " + all.get(0).id());
+    }
+    ResultsFile results = new ResultsFile(common.out.resolve(tuned ? TunedGrid.NAME : "study").resolve("results.jsonl"));
+    ExperimentRunner.Planner planner = tuned
+        ? (cell, done) -> TunedGrid.plan(cell, done, trainRows != null ? trainRows : TunedGrid.TRAIN_ROWS,
+            testRows != null ? testRows : 0)
+        : (cell, done) -> Optional.of(StudyGrid.plan(size(cell)));
     long start = System.nanoTime();
     if (!reportOnly) {
-      try (ExperimentRunner runner = new ExperimentRunner(common.data, results, this::size)) {
-        runner.run(cells);
+      Instant deadline = hours == null ? Instant.MAX : Instant.now().plusSeconds(Math.round(hours * 3600));
+      try (ExperimentRunner runner = new ExperimentRunner(common.data, results, planner)) {
+        runner.run(cells, deadline);
       }
     }
     var runs = results.read();
     double runSeconds = runs.values().stream().mapToDouble(run -> run.seconds()).sum();
+    if (tuned) {
+      Path folder = results.path().getParent();
+      String header = String.format(Locale.ROOT, "# The paper's two claims, tuned and trained to convergence%n%n"
+              + "Written by `./rankwise experiment --grid tuned` on %s, %s, from %d runs in `results.jsonl`"
+              + " (%.1f h of training and evaluation). The protocol: docs/CLI.md, \"The fair test's grid\".%n%n",
+          LocalDate.now(), Machine.describe(), runs.size(), runSeconds / 3600);
+      new TunedReport(runs).write(folder, header);
+      System.out.printf(Locale.ROOT, "Tuned grid: %d of %d runs in %s (%.0f min of training and evaluation);"
+          + " report %s%n", runs.size(), cells.size(), results.path(), runSeconds / 60,
+          folder.resolve(TunedReport.FILE));
+      return 0;
+    }
     String header = String.format(Locale.ROOT, "# Does it work? The paper's two claims on real data%n%n"
             + "Written by `./rankwise experiment --seeds %d --out %s` on %s, %s. %d runs in `study/results.jsonl`"
             + " (%.0f min of training and evaluation; this invocation took %.0f min). Every number below comes"

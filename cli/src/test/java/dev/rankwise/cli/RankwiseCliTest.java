@@ -155,6 +155,55 @@ class RankwiseCliTest {
   }
 
   @Test
+  @Order(6)
+  void theTunedGridTunesOnValidationThenRunsAtTheBestRate() throws Exception {
+    Path study = out.resolve("tuned-run");
+    String[] args = {"experiment", "--grid", "tuned", "--bases", "all-MiniLM-L6-v2", "--placements", "top-two",
+        "--seeds", "1", "--cells", "claim2/shared-lora/", "--train-rows", "10", "--test-rows", "4",
+        "--data", "../data", "--out", study.toString()};
+    CliRun run = run(args);
+    assertEquals(0, run.code(), run.err());
+    List<String> lines = Files.readAllLines(study.resolve("tuned/results.jsonl"));
+    assertEquals(5, lines.size(), "four tuning runs, then the final run");
+    com.google.gson.JsonObject best = null;
+    for (String line : lines.subList(0, 4)) {
+      com.google.gson.JsonObject tuning = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+      assertEquals(tuning.getAsJsonObject("cell").get("learningRate").getAsDouble(),
+          tuning.get("learningRate").getAsDouble());
+      // 8 training rows a task (2 of the 10 validate), 8 a step: one step an epoch, 10 epochs at most.
+      assertTrue(tuning.get("steps").getAsInt() <= 10, "at most 10 epochs of one step: " + line);
+      if (best == null || accuracy(tuning) > accuracy(best)) {
+        best = tuning;
+      }
+    }
+    com.google.gson.JsonObject last = com.google.gson.JsonParser.parseString(lines.get(4)).getAsJsonObject();
+    assertEquals(0, last.getAsJsonObject("cell").get("learningRate").getAsDouble(), "a final run");
+    assertEquals(best.get("learningRate").getAsDouble(), last.get("learningRate").getAsDouble(),
+        "trained at the rate with the best validation accuracy");
+    assertTrue(run.out().contains("Tuned grid: 5 of 5 runs"), run.out());
+    String report = Files.readString(study.resolve("tuned/REPORT.md"));
+    assertTrue(report.contains("## all-MiniLM-L6-v2, adapters on the top two layers"), report);
+    assertTrue(report.contains("| 2 | shared LoRA r=16 |") && report.contains(" | 1 | "), report);
+
+    CliRun again = run(args);
+    assertEquals(0, again.code(), again.err());
+    assertEquals(lines, Files.readAllLines(study.resolve("tuned/results.jsonl")), "nothing ran again");
+    CliRun wrong = run("experiment", "--bases", "e5-small-v2", "--out", study.toString());
+    assertEquals(2, wrong.code(), wrong.err());
+    assertTrue(wrong.err().contains("--grid tuned"), wrong.err());
+  }
+
+  private static double accuracy(com.google.gson.JsonObject run) {
+    double sum = 0;
+    int tasks = 0;
+    for (var task : run.getAsJsonObject("metrics").entrySet()) {
+      sum += task.getValue().getAsJsonObject().get("accuracy").getAsDouble();
+      tasks++;
+    }
+    return sum / tasks;
+  }
+
+  @Test
   @Order(7)
   void aReadOnlyOutIsAnIoErrorNamingThePath() throws Exception {
     Path readOnly = out.resolve("read-only");

@@ -1,6 +1,7 @@
 package dev.rankwise.cli.job;
 
 import dev.rankwise.runtime.train.TaskSampling;
+import dev.rankwise.runtime.train.TaskMetrics;
 import dev.rankwise.runtime.train.TrainingConfig;
 
 /**
@@ -56,6 +57,16 @@ public record RunSettings(
    */
   public TrainingConfig selectingOnValidation(TrainingConfig.OnNonFinite onNonFinite, int evaluateEvery) {
     return builder(onNonFinite, 0).optEvaluateEvery(evaluateEvery).optKeepBest(true).build();
+  }
+
+  /**
+   * Training to convergence: validation accuracy read every {@code evaluateEvery} steps, a stop after
+   * {@code patience} readings without a better one (or after {@link #epochs}), and the weights of the
+   * best reading kept.
+   */
+  public TrainingConfig converging(int evaluateEvery, int patience) {
+    return builder(TrainingConfig.OnNonFinite.STOP, 0).optEvaluateEvery(evaluateEvery).optKeepBest(true)
+        .optBestMetric(TaskMetrics.Metric.ACCURACY).optEarlyStopping(patience).build();
   }
 
   private TrainingConfig.Builder builder(TrainingConfig.OnNonFinite onNonFinite, int maxSteps) {

@@ -36,6 +36,20 @@ public record TaskTexts(
     this(name, labels, trainTexts, trainLabels, testTexts, testLabels, List.of(), new int[0]);
   }
 
+  /**
+   * The task scored on its validation rows: they stand in for the test rows, which a run of it then
+   * never reads (tuning on validation, the test split read once by the final runs).
+   *
+   * @throws IllegalStateException if the task has no validation rows
+   */
+  public TaskTexts scoredOnValidation() {
+    if (!hasValidation()) {
+      throw new IllegalStateException("task '" + name + "' has no validation rows to be scored on");
+    }
+    return new TaskTexts(name, labels, trainTexts, trainLabels, validationTexts, validationLabels,
+        validationTexts, validationLabels);
+  }
+
   /** Whether the task has validation rows. */
   public boolean hasValidation() {
     return !validationTexts.isEmpty();

@@ -7,46 +7,54 @@ import dev.rankwise.cli.job.EncoderSession;
 import dev.rankwise.cli.job.Method;
 import dev.rankwise.cli.job.MethodResult;
 import dev.rankwise.cli.job.MethodTrainer;
-import dev.rankwise.cli.job.RunSettings;
 import dev.rankwise.cli.job.TaskTexts;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Runs the cells of a grid that the results file does not hold yet, appending each run as it
- * ends, with one progress bar over the whole grid. Runs of the same size share one session, so
- * the frozen layers are computed once per data subset.
+ * ends, with one progress bar over the whole grid. Runs that read the same texts of the same base
+ * share one session, so the frozen layers are computed once per data subset; a session of another
+ * base is closed when the grid moves on (grids run base by base).
  */
 public final class ExperimentRunner implements AutoCloseable {
 
+  /** What a grid tells the runner about a cell. */
+  public interface Planner {
+    /**
+     * How to run {@code cell}, given the runs finished so far; empty while it cannot run yet (such as
+     * a run at the tuned rate before its tuning runs have all finished).
+     */
+    Optional<RunPlan> plan(Cell cell, Map<String, RunRecord> done);
+  }
+
   private final Path dataRoot;
   private final ResultsFile results;
-  private final Function<Cell, RunSettings> sizes;
+  private final Planner planner;
   private final Map<String, EncoderSession> sessions = new HashMap<>();
 
-  /**
-   * A runner reading task sets under {@code dataRoot} and appending to {@code results}; {@code
-   * sizes} gives each cell's run size ({@link StudyGrid#settings} for the study).
-   */
-  public ExperimentRunner(Path dataRoot, ResultsFile results, Function<Cell, RunSettings> sizes) {
+  /** A runner reading task sets under {@code dataRoot} and appending to {@code results}. */
+  public ExperimentRunner(Path dataRoot, ResultsFile results, Planner planner) {
     this.dataRoot = dataRoot;
     this.results = results;
-    this.sizes = sizes;
+    this.planner = planner;
   }
 
   /**
-   * Runs every cell not yet in the results file.
+   * Runs every cell not yet in the results file, in order, until {@code deadline} (then it starts no
+   * other); a cell that cannot run yet is passed over and said.
    *
    * @return the number of cells run now
    */
-  public int run(List<Cell> cells) throws IOException {
-    Map<String, RunRecord> done = results.read();
+  public int run(List<Cell> cells, Instant deadline) throws IOException {
+    Map<String, RunRecord> done = new LinkedHashMap<>(results.read());
     List<Cell> todo = cells.stream().filter(cell -> !done.containsKey(cell.id())).toList();
     System.err.printf(Locale.ROOT, "experiment: %d cells, %d already in %s, %d to run%n", cells.size(),
         cells.size() - todo.size(), results.path(), todo.size());
@@ -54,40 +62,69 @@ public final class ExperimentRunner implements AutoCloseable {
       return 0;
     }
     ProgressBar bar = ProgressBar.onStandardError("grid", "runs", todo.size());
+    int ran = 0;
     for (int i = 0; i < todo.size(); i++) {
       Cell cell = todo.get(i);
-      RunRecord run = run(cell);
+      if (Instant.now().isAfter(deadline)) {
+        bar.finish("time is up: " + (todo.size() - i) + " cells left for the next run, results in " + results.path());
+        return ran;
+      }
+      Optional<RunPlan> plan = planner.plan(cell, done);
+      if (plan.isEmpty()) {
+        bar.update(i + 1, cell.id() + ": waits for its tuning runs");
+        continue;
+      }
+      RunRecord run = run(cell, plan.get());
       results.append(run);
+      done.put(cell.id(), run);
+      ran++;
       bar.update(i + 1, String.format(Locale.ROOT, "%s: mean acc %.3f", cell.id(), run.meanAccuracy()));
     }
     bar.finish("results in " + results.path());
-    return todo.size();
+    return ran;
   }
 
-  private RunRecord run(Cell cell) throws IOException {
-    RunSettings settings = sizes.apply(cell);
+  private RunRecord run(Cell cell, RunPlan plan) throws IOException {
     Method method = Method.byId(cell.method()).forTasks(cell.tasks());
-    MethodResult result = new MethodTrainer(session(settings), settings.trainingConfig(), settings.sampling())
-        .train(method, null);
+    MethodResult result = new MethodTrainer(session(plan), plan.config(), plan.sampling())
+        .placed(plan.placement()).train(method, null);
     Map<String, TaskMetrics> metrics = new LinkedHashMap<>();
     result.metrics().forEach(m -> metrics.put(m.task(), m));
     List<Double> losses = result.losses();
     int tail = Math.max(1, losses.size() / 10);
     double finalLoss = losses.subList(losses.size() - tail, losses.size()).stream()
         .mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-    return new RunRecord(cell, result.adapterParameters(), losses.size(), finalLoss, result.seconds(), metrics);
+    return new RunRecord(cell, result.adapterParameters(), losses.size(), finalLoss, result.seconds(), metrics,
+        plan.config().learningRate());
   }
 
-  /** The session of a run size: all tasks' data subsets at that size (fixed data seed). */
-  private EncoderSession session(RunSettings settings) throws IOException {
-    String key = settings.trainRows() + "/" + settings.testRows() + "/" + settings.maxLength();
-    EncoderSession session = sessions.get(key);
+  /**
+   * The session of a plan: all tasks' fixed data subsets of that size on that base; a tuning plan's
+   * sessions score on the validation rows, so their test rows are never read.
+   */
+  private EncoderSession session(RunPlan plan) throws IOException {
+    EncoderSession session = sessions.get(plan.sessionKey());
     if (session == null) {
-      session = new EncoderSession(TaskTexts.read(dataRoot, StudyGrid.ALL_TASKS, settings.trainRows(),
-          settings.testRows(), StudyGrid.DATA_SEED), BaseModel.DEFAULT.open(settings.maxLength()), true);
-      sessions.put(key, session);
+      closeOtherBases(plan.base());
+      List<TaskTexts> texts = TaskTexts.read(dataRoot, StudyGrid.ALL_TASKS, plan.trainRows(), plan.testRows(),
+          StudyGrid.DATA_SEED, false, plan.validationFraction());
+      if (plan.scoreOnValidation()) {
+        texts = texts.stream().map(TaskTexts::scoredOnValidation).toList();
+      }
+      session = new EncoderSession(texts, new BaseModel(plan.base(), null).open(plan.maxLength()), true);
+      sessions.put(plan.sessionKey(), session);
     }
     return session;
+  }
+
+  private void closeOtherBases(String base) {
+    sessions.entrySet().removeIf(entry -> {
+      if (entry.getKey().startsWith(base + "/")) {
+        return false;
+      }
+      entry.getValue().close();
+      return true;
+    });
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.rankwise.cli.study;
 
+import dev.rankwise.cli.job.BaseModel;
+import dev.rankwise.cli.job.Placement;
 import dev.rankwise.cli.job.RunSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,5 +74,11 @@ public final class StudyGrid {
   public static RunSettings settings(Cell cell) {
     int rows = cell.tasks().size() == 1 ? 1200 : 600;
     return new RunSettings(rows, 0, 96, 1, 32, 5e-3, 300, cell.seed());
+  }
+
+  /** How a cell of this grid runs at {@code settings}: on all-MiniLM-L6-v2's top two layers, no validation. */
+  public static RunPlan plan(RunSettings settings) {
+    return new RunPlan(BaseModel.DEFAULT.name(), Placement.TOP_TWO, settings.trainRows(), settings.testRows(),
+        settings.maxLength(), 0, false, settings.trainingConfig(), settings.sampling());
   }
 }

@@ -40,19 +40,53 @@ public final class StudyReport {
       """;
 
   private final Map<String, RunRecord> runs;
+  private final String chartFolder;
+  private final String chartPrefix;
+  private final String heading;
 
-  /** A report on these runs (by cell id). */
+  /** A report on these runs (by cell id), its charts in {@code study/}. */
   public StudyReport(Map<String, RunRecord> runs) {
+    this(runs, "study", "", "##");
+  }
+
+  /**
+   * A report on these runs, its charts named {@code chartPrefix…png} in {@code chartFolder} (beside
+   * the markdown), its sections under headings of {@code heading} ({@code ##}, {@code ###}).
+   */
+  StudyReport(Map<String, RunRecord> runs, String chartFolder, String chartPrefix, String heading) {
     this.runs = runs;
+    this.chartFolder = chartFolder;
+    this.chartPrefix = chartPrefix;
+    this.heading = heading;
   }
 
   /** Writes {@code STUDY.md} into {@code folder} and the charts into {@code folder/study}. */
   public void write(Path folder, String header) throws IOException {
-    Path charts = folder.resolve("study");
+    AtomicFiles.write(folder.resolve("STUDY.md"), header + sections(folder));
+  }
+
+  /** The claims' sections, and the ablations' when the runs hold any; the charts drawn under {@code folder}. */
+  String sections(Path folder) throws IOException {
+    Path charts = folder.resolve(chartFolder);
     Files.createDirectories(charts);
-    StringBuilder md = new StringBuilder(header);
-    md.append(claim1(charts)).append(claim2(charts)).append(ablations(charts));
-    AtomicFiles.write(folder.resolve("STUDY.md"), md.toString());
+    boolean ablations = runs.values().stream().anyMatch(run -> run.cell().experiment().equals(StudyGrid.ABLATIONS));
+    return claim1(charts) + claim2(charts) + (ablations ? ablations(charts) : "");
+  }
+
+  /** Claim 1's paired accuracy differences, {@code method} minus LoRA r=8, same task and seed, over every task. */
+  List<Double> claim1Differences(String method) {
+    List<Double> differences = new ArrayList<>();
+    for (String task : StudyGrid.CLAIM_1_TASKS) {
+      differences.addAll(paired(StudyGrid.CLAIM_1, method, StudyGrid.CLAIM_1, StudyGrid.CLAIM_1_METHODS.get(0),
+          List.of(task), run -> run.metrics().get(task).accuracy()));
+    }
+    return differences;
+  }
+
+  /** Claim 2's paired differences in mean accuracy, {@code method} minus shared LoRA, same seed. */
+  List<Double> claim2Differences(String method) {
+    return paired(StudyGrid.CLAIM_2, method, StudyGrid.CLAIM_2, StudyGrid.CLAIM_2_METHODS.get(0), StudyGrid.ALL_TASKS,
+        RunRecord::meanAccuracy);
   }
 
   private List<RunRecord> runs(String experiment, String method, List<String> tasks) {
@@ -66,7 +100,7 @@ public final class StudyReport {
   }
 
   private String claim1(Path charts) throws IOException {
-    StringBuilder md = new StringBuilder("## Claim 1: the decomposed update against LoRA, each task alone\n\n"
+    StringBuilder md = new StringBuilder(heading + " Claim 1: the decomposed update against LoRA, each task alone\n\n"
         + "Test accuracy, mean ± 95 % CI over seeds; adapter parameters on the four adapted layers.\n\n"
         + "| method | adapter params |");
     StudyGrid.CLAIM_1_TASKS.forEach(task -> md.append(' ').append(task).append(" |"));
@@ -87,17 +121,13 @@ public final class StudyReport {
       md.append(String.format(Locale.ROOT, " %.3f |%n", means.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)));
       chart.put(label(method), byTask);
     }
-    drawBars(charts.resolve("claim1-accuracy.png"), "Claim 1: test accuracy, each task trained alone", chart);
-    md.append("\n![claim 1 accuracy](study/claim1-accuracy.png)\n\n")
+    drawBars(charts.resolve(chartPrefix + "claim1-accuracy.png"), "Claim 1: test accuracy, each task trained alone", chart);
+    md.append("\n![claim 1 accuracy](" + chartFolder + "/" + chartPrefix + "claim1-accuracy.png)\n\n")
         .append("Paired differences against LoRA r=8 (same task, same seed), accuracy in points with 95 % CI,"
             + " over every task and seed:\n\n| method | difference | pairs | verdict on \"beats LoRA\" |\n|---|---:|---:|---|\n");
-    String reference = StudyGrid.CLAIM_1_METHODS.get(0);
     String square = null;
     for (String method : StudyGrid.CLAIM_1_METHODS.subList(1, StudyGrid.CLAIM_1_METHODS.size())) {
-      List<Double> differences = new ArrayList<>();
-      for (String task : StudyGrid.CLAIM_1_TASKS) {
-        differences.addAll(paired(StudyGrid.CLAIM_1, method, StudyGrid.CLAIM_1, reference, List.of(task), run -> run.metrics().get(task).accuracy()));
-      }
+      List<Double> differences = claim1Differences(method);
       if (differences.isEmpty()) {
         continue;
       }
@@ -115,8 +145,8 @@ public final class StudyReport {
   }
 
   private String claim2(Path charts) throws IOException {
-    StringBuilder md = new StringBuilder("## Claim 2: rank experts with task routing against LoRA, all tasks together\n\n");
-    md.append(multiTaskTable(StudyGrid.CLAIM_2, StudyGrid.CLAIM_2_METHODS, charts.resolve("claim2-accuracy.png"),
+    StringBuilder md = new StringBuilder(heading + " Claim 2: rank experts with task routing against LoRA, all tasks together\n\n");
+    md.append(multiTaskTable(StudyGrid.CLAIM_2, StudyGrid.CLAIM_2_METHODS, charts.resolve(chartPrefix + "claim2-accuracy.png"),
         "Claim 2: test accuracy, four tasks trained together", "claim2"));
     md.append("Paired differences in mean accuracy over the four tasks against shared LoRA (same seed):\n\n"
         + "| method | difference | pairs | verdict on \"beats shared LoRA\" |\n|---|---:|---:|---|\n");
@@ -135,10 +165,10 @@ public final class StudyReport {
   private String ablations(Path charts) throws IOException {
     List<String> methods = new ArrayList<>(List.of("rank-experts"));
     methods.addAll(StudyGrid.ABLATION_METHODS);
-    StringBuilder md = new StringBuilder("## Ablations of the rank experts, all tasks together\n\n"
+    StringBuilder md = new StringBuilder(heading + " Ablations of the rank experts, all tasks together\n\n"
         + "The reference is the main job's rank experts (three of nine, gates trained, no contrastive loss),"
         + " from claim 2's runs.\n\n");
-    md.append(multiTaskTable(null, methods, charts.resolve("ablations-accuracy.png"),
+    md.append(multiTaskTable(null, methods, charts.resolve(chartPrefix + "ablations-accuracy.png"),
         "Ablations: test accuracy, four tasks trained together", "ablations"));
     md.append("Paired differences in mean accuracy against the reference (same seed):\n\n"
         + "| variant | difference | pairs | verdict on \"beats the reference\" |\n|---|---:|---:|---|\n");
@@ -175,7 +205,8 @@ public final class StudyReport {
       chart.put(label(method), byTask);
     }
     drawBars(chartFile, title, chart);
-    return md.append("\n![").append(chartName).append(" accuracy](study/").append(chartFile.getFileName())
+    return md.append("\n![").append(chartName).append(" accuracy](").append(chartFolder).append('/')
+        .append(chartFile.getFileName())
         .append(")\n\n").toString();
   }
 

@@ -1,0 +1,155 @@
+package dev.rankwise.cli.study;
+
+import dev.rankwise.cli.job.Method;
+import dev.rankwise.runtime.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Turns the tuned grid's results file into its report: the verdicts per claim for each base and
+ * placement and pooled over the bases, then for each base and placement the tuning sweep, the
+ * learning rate chosen, the steps the final runs took, and the claims' tables ({@link StudyReport}
+ * on that group's final runs).
+ */
+public final class TunedReport {
+
+  /** The report's file name, in the grid's folder beside its results file. */
+  public static final String FILE = "REPORT.md";
+
+  private static final String SQUARE = "decomposed-8x8";
+  private static final String EXPERTS = "rank-experts";
+
+  private final Map<String, RunRecord> runs;
+
+  /** A report on the tuned grid's runs (by cell id). */
+  public TunedReport(Map<String, RunRecord> runs) {
+    this.runs = runs;
+  }
+
+  /** Writes {@value #FILE} into {@code folder} (the grid's) and its charts into {@code folder/charts}. */
+  public void write(Path folder, String header) throws IOException {
+    Map<String, Map<String, RunRecord>> groups = finalRunsByGroup();
+    StringBuilder md = new StringBuilder(header);
+    md.append(verdicts(groups));
+    for (Map.Entry<String, Map<String, RunRecord>> group : groups.entrySet()) {
+      String[] parts = group.getKey().split(" ", 2);
+      md.append("## ").append(parts[0]).append(", adapters on the ").append(parts[1].replace('-', ' '))
+          .append(" layers\n\n").append(tuning(parts[0], parts[1], group.getValue()));
+      md.append(new StudyReport(group.getValue(), "charts", parts[0] + "-" + parts[1] + "-", "###")
+          .sections(folder));
+    }
+    AtomicFiles.write(folder.resolve(FILE), md.toString());
+  }
+
+  /** The final runs (not tuning) of each base and placement, keyed "base placement", in grid order. */
+  private Map<String, Map<String, RunRecord>> finalRunsByGroup() {
+    Map<String, Map<String, RunRecord>> groups = new LinkedHashMap<>();
+    for (RunRecord run : runs.values()) {
+      Cell cell = run.cell();
+      if (!cell.tuning() && cell.base() != null) {
+        groups.computeIfAbsent(cell.base() + " " + cell.placement(), key -> new LinkedHashMap<>())
+            .put(cell.id(), run);
+      }
+    }
+    return groups;
+  }
+
+  private String verdicts(Map<String, Map<String, RunRecord>> groups) {
+    StringBuilder md = new StringBuilder("## Verdicts\n\n"
+        + "Paired differences in test accuracy (points, 95 % CI): claim 1, the decomposed a = b = 8 minus LoRA"
+        + " r = 8 (same task and seed); claim 2, rank experts minus shared LoRA (mean over the four tasks,"
+        + " same seed). \"All bases\" pools the pairs of every base with that placement.\n\n"
+        + "| claim | base | placement | difference | pairs | verdict |\n|---|---|---|---:|---:|---|\n");
+    Set<String> placements = new LinkedHashSet<>();
+    groups.keySet().forEach(key -> placements.add(key.split(" ", 2)[1]));
+    for (String claim : List.of(StudyGrid.CLAIM_1, StudyGrid.CLAIM_2)) {
+      Function<StudyReport, List<Double>> differences = claim.equals(StudyGrid.CLAIM_1)
+          ? report -> report.claim1Differences(SQUARE) : report -> report.claim2Differences(EXPERTS);
+      for (String placement : placements) {
+        List<Double> pooled = new ArrayList<>();
+        int bases = 0;
+        for (Map.Entry<String, Map<String, RunRecord>> group : groups.entrySet()) {
+          String[] parts = group.getKey().split(" ", 2);
+          if (!parts[1].equals(placement)) {
+            continue;
+          }
+          List<Double> pairs = differences.apply(new StudyReport(group.getValue()));
+          row(md, claim, parts[0], placement, pairs);
+          pooled.addAll(pairs);
+          bases++;
+        }
+        if (bases > 1) {
+          row(md, claim, "all bases", placement, pooled);
+        }
+      }
+    }
+    return md.append('\n').toString();
+  }
+
+  private static void row(StringBuilder md, String claim, String base, String placement, List<Double> pairs) {
+    md.append("| ").append(claim.equals(StudyGrid.CLAIM_1) ? "1" : "2").append(" | ").append(base).append(" | ")
+        .append(placement).append(" | ");
+    if (pairs.isEmpty()) {
+      md.append("— | 0 | no runs yet |\n");
+      return;
+    }
+    Stats.Summary difference = Stats.of(pairs.stream().mapToDouble(Double::doubleValue).toArray());
+    md.append(difference.formatPoints()).append(" | ").append(difference.n()).append(" | ")
+        .append(Stats.verdict(difference)).append(" |\n");
+  }
+
+  /** The sweep: each method's mean validation accuracy by rate, the rate chosen, and the final runs' steps. */
+  private String tuning(String base, String placement, Map<String, RunRecord> finals) {
+    StringBuilder md = new StringBuilder("Tuning (seed " + TunedGrid.TUNING_SEED + "): mean validation accuracy over"
+        + " the claim's tasks by learning rate; the best is chosen. Final runs: their seeds, and the optimizer"
+        + " steps they took before validation stopped improving (mean).\n\n| claim | method |");
+    TunedGrid.LEARNING_RATES.forEach(rate -> md.append(' ').append(Cell.rate(rate)).append(" |"));
+    md.append(" chosen | seeds | steps |\n|---|---|").append("---:|".repeat(TunedGrid.LEARNING_RATES.size() + 3))
+        .append('\n');
+    double seconds = 0;
+    for (RunRecord run : runs.values()) {
+      if (base.equals(run.cell().base()) && placement.equals(run.cell().placement())) {
+        seconds += run.seconds();
+      }
+    }
+    for (String claim : List.of(StudyGrid.CLAIM_1, StudyGrid.CLAIM_2)) {
+      boolean single = claim.equals(StudyGrid.CLAIM_1);
+      List<List<String>> taskSets = single ? StudyGrid.CLAIM_1_TASKS.stream().map(List::of).toList()
+          : List.of(StudyGrid.ALL_TASKS);
+      for (String method : single ? StudyGrid.CLAIM_1_METHODS : StudyGrid.CLAIM_2_METHODS) {
+        md.append("| ").append(single ? "1" : "2").append(" | ").append(Method.byId(method).label()).append(" |");
+        for (double rate : TunedGrid.LEARNING_RATES) {
+          double sum = 0;
+          int found = 0;
+          for (List<String> tasks : taskSets) {
+            RunRecord run = runs.get(new Cell(claim, method, tasks, TunedGrid.TUNING_SEED, base, placement, rate).id());
+            if (run != null) {
+              sum += run.meanAccuracy();
+              found++;
+            }
+          }
+          md.append(found == taskSets.size() ? String.format(Locale.ROOT, " %.3f |", sum / found) : " — |");
+        }
+        Cell any = new Cell(claim, method, taskSets.get(0), 0, base, placement, 0);
+        var chosen = TunedGrid.tunedRate(any, runs);
+        List<RunRecord> mine = finals.values().stream()
+            .filter(run -> run.cell().method().equals(method) && run.cell().experiment().equals(claim)).toList();
+        md.append(' ').append(chosen.isPresent() ? Cell.rate(chosen.getAsDouble()) : "—").append(" | ")
+            .append(mine.stream().map(run -> run.cell().seed()).distinct().count()).append(" | ")
+            .append(mine.isEmpty() ? "—" : String.format(Locale.ROOT, "%.0f",
+                mine.stream().mapToInt(RunRecord::steps).average().orElse(Double.NaN)))
+            .append(" |\n");
+      }
+    }
+    return md.append(String.format(Locale.ROOT, "%nCompute: %.1f h of training and evaluation for this base and"
+        + " placement, tuning included.%n%n", seconds / 3600)).toString();
+  }
+}
