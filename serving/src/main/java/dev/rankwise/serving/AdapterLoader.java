@@ -1,7 +1,5 @@
 package dev.rankwise.serving;
 
-import ai.djl.inference.Predictor;
-import ai.djl.translate.TranslateException;
 import dev.rankwise.encoders.bert.BertEncoder;
 import dev.rankwise.runtime.infer.Prediction;
 import dev.rankwise.runtime.infer.TaskClassifier;
@@ -71,11 +69,8 @@ public interface AdapterLoader {
     };
   }
 
+  /** A pass: the classifier's one inference call, which runs the rows in batches of similar length. */
   private static List<Prediction> onePass(TaskClassifier classifier, List<TaskText> rows) {
-    try (Predictor<TaskText, Prediction> predictor = classifier.model().newPredictor()) {
-      return predictor.batchPredict(rows);
-    } catch (TranslateException e) {
-      throw e.getCause() instanceof RuntimeException cause ? cause : new IllegalStateException(e);
-    }
+    return classifier.predict(rows);
   }
 }

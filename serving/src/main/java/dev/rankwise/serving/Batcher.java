@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -23,8 +24,10 @@ import org.slf4j.LoggerFactory;
  * Queues requests' rows and runs them in forward passes. A worker takes the oldest waiting row and
  * fills a pass with the rows that may share it ({@link BatchStrategy}), in arrival order, until the
  * row or token budget is full or the oldest row has waited {@link BatchingOptions#maxWait}. The
- * queue holds at most {@link BatchingOptions#maxQueueRows} rows: a request that would exceed it is
- * refused whole ({@link QueueFullException}), so memory stays bounded under overload. A request
+ * queue holds at most {@link BatchingOptions#maxQueueRows} rows, and no more than the workers can
+ * label within a request's deadline at the recent passes' pace: a request that would exceed either is
+ * refused whole ({@link QueueFullException}), so memory stays bounded under overload and the rows
+ * that are queued can still be answered in time. A request
  * past its deadline, or cancelled, is dropped from the queue; its rows already in a pass finish.
  *
  * <p>Each part of a request holds a reference to its folder ({@link ServedAdapter#acquire}) until
@@ -48,7 +51,12 @@ public final class Batcher implements AutoCloseable {
     private final long retryAfterSeconds;
 
     QueueFullException(int rows, int queued, int capacity, long retryAfterSeconds) {
-      super("the queue is full: " + queued + " of " + capacity + " rows wait, no room for " + rows + " more");
+      this("the queue is full: " + queued + " of " + capacity + " rows wait, no room for " + rows + " more",
+          retryAfterSeconds);
+    }
+
+    QueueFullException(String message, long retryAfterSeconds) {
+      super(message);
       this.retryAfterSeconds = retryAfterSeconds;
     }
 
@@ -145,10 +153,20 @@ public final class Batcher implements AutoCloseable {
         parts.forEach(part -> part.adapter().release());
         throw new StoppedException();
       }
+      double pace = rowsPerSecond * options.workers();
+      long drain = pace > 0 ? Math.max(1, Math.min(60, (long) Math.ceil(queuedRows / pace))) : 1;
       if (queuedRows + rows > options.maxQueueRows()) {
         parts.forEach(part -> part.adapter().release());
-        long drain = rowsPerSecond > 0 ? (long) Math.ceil(queuedRows / rowsPerSecond) : 1;
-        throw new QueueFullException(rows, queuedRows, options.maxQueueRows(), Math.max(1, Math.min(60, drain)));
+        throw new QueueFullException(rows, queuedRows, options.maxQueueRows(), drain);
+      }
+      // Rows that could not be labelled before the deadline at the recent pace are refused now: queued,
+      // they would only time out, after taking the place of rows that could have made it.
+      double seconds = pace > 0 ? (queuedRows + rows) / pace : 0;
+      if (queuedRows > 0 && seconds * 1e9 > deadline.toNanos()) {
+        parts.forEach(part -> part.adapter().release());
+        throw new QueueFullException(String.format(Locale.ROOT, "the queue holds %d rows, about %.1f s of work"
+            + " with these %d at the recent %.0f rows per second, more than the deadline of %d ms", queuedRows,
+            seconds, rows, pace, deadline.toMillis()), drain);
       }
       List<CompletableFuture<List<Prediction>>> futures = new ArrayList<>();
       for (Part part : parts) {

@@ -123,6 +123,35 @@ class BatcherTest {
   }
 
   @Test
+  void rowsTheWorkersCouldNotLabelWithinTheDeadlineAreRefusedAtOnce() throws Exception {
+    ServedAdapter adapter = fake.adapter("a", 16);
+    try (Batcher batcher = new Batcher(options(BatchStrategy.CROSS_TASK, 64, 1 << 20, 1000), (r, t, d) -> { })) {
+      fake.passMillis = 100;
+      submit(batcher, adapter, rows("spam", 10)).get(30, TimeUnit.SECONDS); // the pace: about 100 rows a second
+      fake.passMillis = 0;
+      fake.gate = new CountDownLatch(1);
+      CompletableFuture<List<Prediction>> running = submit(batcher, adapter, rows("spam", 1));
+      while (batcher.queuedRows() > 0) {
+        Thread.onSpinWait();
+      }
+      Duration second = Duration.ofSeconds(1);
+      adapter.acquire();
+      batcher.submit(List.of(new Batcher.Part(adapter, rows("spam", 60))), second);
+      adapter.acquire();
+      Batcher.QueueFullException late = assertThrows(Batcher.QueueFullException.class,
+          () -> batcher.submit(List.of(new Batcher.Part(adapter, rows("mood", 50))), second));
+      assertTrue(late.getMessage().contains("more than the deadline of 1000 ms"), late.getMessage());
+      assertTrue(late.retryAfterSeconds() >= 1);
+      assertEquals(60, batcher.queuedRows(), "nothing of the refused request was queued");
+      adapter.acquire();
+      batcher.submit(List.of(new Batcher.Part(adapter, rows("mood", 30))), second);
+      assertEquals(90, batcher.queuedRows(), "90 rows fit in a second at that pace");
+      fake.gate.countDown();
+      running.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void aRequestPastItsDeadlineIsDroppedAndItsFolderReleased() throws Exception {
     ServedAdapter adapter = fake.adapter("a", 16);
     try (Batcher batcher = new Batcher(options(BatchStrategy.CROSS_TASK, 64, 1 << 20, 100), (r, t, d) -> { })) {

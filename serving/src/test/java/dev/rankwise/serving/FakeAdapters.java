@@ -23,6 +23,8 @@ final class FakeAdapters {
   /** While closed, passes wait (at most 30 s). */
   volatile CountDownLatch gate = new CountDownLatch(0);
   final AtomicBoolean closed = new AtomicBoolean();
+  /** How long each pass takes, after the gate. */
+  volatile long passMillis;
   /** Released once per pass as it starts, before the gate. */
   final Semaphore entered = new Semaphore(0);
 
@@ -41,6 +43,14 @@ final class FakeAdapters {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
+      }
+      if (passMillis > 0) {
+        try {
+          Thread.sleep(passMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
       }
       passes.add(List.copyOf(rows));
       List<Prediction> answers = new ArrayList<>();

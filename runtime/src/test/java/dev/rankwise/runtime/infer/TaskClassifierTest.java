@@ -161,6 +161,25 @@ class TaskClassifierTest extends ManagedArrays {
   }
 
   @Test
+  void rowsBatchedByLengthAreAnsweredInTheirOwnOrder() {
+    try (TaskClassifier classifier = classifier()) {
+      List<TaskText> rows = new ArrayList<>();
+      for (int i = 0; i < 3 * TaskClassifier.BATCH_SIZE + 5; i++) {
+        // Lengths that do not follow the order, so that sorting by length moves rows across batches.
+        String text = TEXTS.get(i % TEXTS.size()) + " again".repeat((i * 7) % 5);
+        rows.add(new TaskText(TASKS.get(i % TASKS.size()), text));
+      }
+      List<Prediction> answers = classifier.predict(rows);
+      assertEquals(rows.size(), answers.size());
+      for (int row = 0; row < rows.size(); row++) {
+        Prediction alone = classifier.predict(rows.get(row).task(), List.of(rows.get(row).text())).get(0);
+        assertEquals(rows.get(row).task(), answers.get(row).task(), "row " + row);
+        assertArrayEquals(alone.probabilities(), answers.get(row).probabilities(), 1e-6f, "row " + row);
+      }
+    }
+  }
+
+  @Test
   void runsThroughDjlPredictorsOfTheModelOrOfAnyModelWithItsBlockAndTranslator() throws Exception {
     try (TaskClassifier classifier = classifier();
         Predictor<TaskText, Prediction> zoo = classifier.model().newPredictor();
