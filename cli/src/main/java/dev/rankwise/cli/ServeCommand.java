@@ -63,7 +63,7 @@ final class ServeCommand implements Callable<Integer> {
           + " request per pass). Default: ${DEFAULT-VALUE}.")
   String strategy;
 
-  @Option(names = "--max-batch-rows", paramLabel = "N", defaultValue = "64",
+  @Option(names = "--max-batch-rows", paramLabel = "N", defaultValue = "16",
       description = "Most rows in one forward pass. Default: ${DEFAULT-VALUE}.")
   int maxBatchRows;
 

@@ -19,9 +19,12 @@ import java.util.Objects;
 public record BatchingOptions(BatchStrategy strategy, int maxBatchRows, int maxBatchTokens, Duration maxWait,
     int maxQueueRows, int workers) {
 
-  /** Cross-task, 64 rows or 8192 tokens, 5 ms, 2048 queued rows, one worker. */
+  /**
+   * Cross-task, 16 rows (the classifier's batch: a longer pass only holds its rows longer) or 8192
+   * tokens, 5 ms, 2048 queued rows, one worker.
+   */
   public static final BatchingOptions DEFAULTS =
-      new BatchingOptions(BatchStrategy.CROSS_TASK, 64, 8192, Duration.ofMillis(5), 2048, 1);
+      new BatchingOptions(BatchStrategy.CROSS_TASK, 16, 8192, Duration.ofMillis(5), 2048, 1);
 
   /** Checks each value; a message names the one that is wrong. */
   public BatchingOptions {
