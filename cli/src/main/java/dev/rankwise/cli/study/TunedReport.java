@@ -124,7 +124,7 @@ public final class TunedReport {
       boolean single = claim.equals(StudyGrid.CLAIM_1);
       List<List<String>> taskSets = single ? StudyGrid.CLAIM_1_TASKS.stream().map(List::of).toList()
           : List.of(StudyGrid.ALL_TASKS);
-      for (String method : single ? StudyGrid.CLAIM_1_METHODS : StudyGrid.CLAIM_2_METHODS) {
+      for (String method : single ? TunedGrid.CLAIM_1_METHODS : TunedGrid.CLAIM_2_METHODS) {
         md.append("| ").append(single ? "1" : "2").append(" | ").append(Method.byId(method).label()).append(" |");
         for (double rate : TunedGrid.LEARNING_RATES) {
           double sum = 0;

@@ -22,7 +22,7 @@ class TunedGridTest {
   void tuningRunsComeFirstThenFinalRunsSeedBySeedForEachBaseAndPlacement() {
     List<Cell> cells = TunedGrid.cells(List.of("all-MiniLM-L6-v2", BASE), List.of(Placement.TOP_TWO,
         Placement.EVERY_LAYER), 5);
-    int perRate = StudyGrid.CLAIM_1_TASKS.size() * StudyGrid.CLAIM_1_METHODS.size() + StudyGrid.CLAIM_2_METHODS.size();
+    int perRate = StudyGrid.CLAIM_1_TASKS.size() * TunedGrid.CLAIM_1_METHODS.size() + TunedGrid.CLAIM_2_METHODS.size();
     int perGroup = perRate * (TunedGrid.LEARNING_RATES.size() + 5);
     assertEquals(2 * 2 * perGroup, cells.size());
     assertEquals(cells.size(), cells.stream().map(Cell::id).distinct().count(), "ids are unique");
