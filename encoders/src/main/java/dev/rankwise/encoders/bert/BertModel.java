@@ -69,7 +69,9 @@ public final class BertModel extends AbstractBlock {
 
   /**
    * Checks that {@code weights} hold exactly this model's parameters, every one of its shape, and
-   * sets them, all or nothing.
+   * sets them, all or nothing. The parameters take the tensors' native bytes as their memory, without
+   * a copy ({@link Weights.Tensor#storage}), so the weights are this model's from then on: a merge
+   * changes them. Read them again for another model.
    *
    * @throws IOException naming the file and the tensor, if one is missing, of another shape or left
    *     over
@@ -77,8 +79,12 @@ public final class BertModel extends AbstractBlock {
   BertModel load(Weights weights, NDManager manager) throws IOException {
     Map<Parameter, Weights.Tensor> bound = WeightBinding.bind(this, weights);
     for (Map.Entry<Parameter, Weights.Tensor> entry : bound.entrySet()) {
-      // A copy into the manager's own native buffer (the tensor's is not a ByteBuffer, so DJL copies it).
-      entry.getKey().setArray(manager.create(entry.getValue().buffer(), new Shape(entry.getValue().shape())));
+      Weights.Tensor tensor = entry.getValue();
+      Shape shape = new Shape(tensor.shape());
+      // DJL's from_blob over a direct ByteBuffer: libtorch computes on the bytes read (the array keeps
+      // them alive); other values it copies into a buffer of its own.
+      entry.getKey().setArray(tensor.storage().map(bytes -> manager.create(bytes, shape, DataType.FLOAT32))
+          .orElseGet(() -> manager.create(tensor.buffer(), shape)));
     }
     inputShapes = pooling == null
         ? new Shape[] {new Shape(-1, -1), new Shape(-1, -1)}
