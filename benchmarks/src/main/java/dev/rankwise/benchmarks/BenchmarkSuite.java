@@ -217,13 +217,23 @@ public final class BenchmarkSuite implements Callable<Integer> {
     return JsonProcess.run(command, PyTorchReference.threadEnvironment(threads), log);
   }
 
-  /** The first run, with the measured step times of every run. */
-  private static JsonObject pooled(List<JsonObject> runs) {
+  /**
+   * The runs of one setup as one: the measured step times of every run, memory as the last run
+   * measured it, the rest as the first. Our first run also writes the reference's export and the
+   * adapters, so its peak is not training's alone; the last only trains, as the reference's runs do.
+   */
+  static JsonObject pooled(List<JsonObject> runs) {
     JsonObject first = runs.get(0).deepCopy();
     JsonArray steps = new JsonArray();
     runs.forEach(run -> steps.addAll(run.getAsJsonArray("step_ms")));
     first.add("step_ms", steps);
     first.addProperty("runs", runs.size());
+    JsonObject last = runs.get(runs.size() - 1);
+    for (String memory : List.of("peak_rss_bytes", "heap_committed_bytes")) {
+      if (last.has(memory)) {
+        first.add(memory, last.get(memory));
+      }
+    }
     return first;
   }
 
