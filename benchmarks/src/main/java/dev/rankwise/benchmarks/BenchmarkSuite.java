@@ -2,12 +2,13 @@ package dev.rankwise.benchmarks;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.rankwise.benchmarks.infer.EncodeRun;
+import dev.rankwise.benchmarks.infer.GemmBenchmark;
+import dev.rankwise.benchmarks.infer.InterleavedRun;
 import dev.rankwise.benchmarks.infer.JmhRuns;
 import dev.rankwise.benchmarks.infer.JmhRuns.Timing;
 import dev.rankwise.benchmarks.infer.MergeBenchmark;
 import dev.rankwise.benchmarks.infer.Variants;
-import dev.rankwise.benchmarks.infer.GemmBenchmark;
-import dev.rankwise.benchmarks.infer.InterleavedRun;
 import dev.rankwise.benchmarks.reference.PyTorchReference;
 import dev.rankwise.benchmarks.report.Figures;
 import dev.rankwise.benchmarks.report.ResultsFiles;
@@ -51,6 +52,9 @@ public final class BenchmarkSuite implements Callable<Integer> {
 
   @Option(names = "--reference", required = true, description = "The PyTorch reference script.")
   Path script;
+
+  @Option(names = "--data", required = true, description = "The data folder whose texts the encoding figure reads.")
+  Path data;
 
   @Option(names = "--python", split = ",", defaultValue = "python3,/usr/bin/python3",
       description = "Interpreters to try for the reference, first with torch wins. Default: ${DEFAULT-VALUE}.")
@@ -143,6 +147,10 @@ public final class BenchmarkSuite implements Callable<Integer> {
       }
     }
 
+    System.out.println("[encoding] frozen layers of MiniLM over real texts: in order / by length, alternated");
+    JsonObject encoding = javaRun(EncodeRun.class, List.of("--data", data.toString(), "--warmup", "1", "--rounds",
+        quick ? "2" : "7"), scratch.resolve("logs").resolve("encode.log"));
+
     System.out.println("[profile] minilm-lora-8");
     Path trace = scratch.resolve("profile-minilm-lora-8.json");
     stepRun(List.of("--setup", "minilm-lora-8", "--warmup", "" + warmup, "--measured", "" + TrainStepRun.PROFILED_STEPS,
@@ -155,17 +163,17 @@ public final class BenchmarkSuite implements Callable<Integer> {
 
     Figures figures = new Figures();
     String trainGroup = "Training step (forward + backward + AdamW), MiniLM 16×64";
-    figures.trainingStep(trainGroup, "LoRA r=8 on q,v", ours.get("minilm-lora-8"), theirs.get("minilm-lora-8"))
+    figures.trainingStep(trainGroup, "LoRA r=8 on q,v", ours.get("minilm-lora-8"), theirs.get("minilm-lora-8"), 0.8)
         .trainingStep(trainGroup, "decomposed a=b=8 on q,v", ours.get("minilm-decomposed-8x8"),
-            theirs.get("minilm-decomposed-8x8"))
+            theirs.get("minilm-decomposed-8x8"), 0.8)
         .trainingStep(trainGroup, "rank experts 3 of 9, task-routed", ours.get("minilm-experts-3of9"),
-            theirs.get("minilm-experts-3of9"))
+            theirs.get("minilm-experts-3of9"), 0.8)
         .trainingStep("Training step, linear stack 8 × 1024², 16×64", "LoRA r=8 on every layer",
-            ours.get("stack-lora-8"), theirs.get("stack-lora-8"))
+            ours.get("stack-lora-8"), theirs.get("stack-lora-8"), Double.NaN)
         .inference("Inference, MiniLM 16×64", variants(merge, "minilm-lora-8"), alternated.get("minilm-lora-8"),
-            inference.get("minilm-lora-8"))
+            inference.get("minilm-lora-8"), 1.03)
         .inference("Inference, linear stack 8 × 1024², 16×64", variants(merge, "stack-lora-8"),
-            alternated.get("stack-lora-8"), inference.get("stack-lora-8"))
+            alternated.get("stack-lora-8"), inference.get("stack-lora-8"), 1.05)
         .mixedTasks("Mixed-task batch (3 tasks, unmerged inference), MiniLM 16×64", "per-task LoRA r=8",
             alternated.get("minilm-per-task-lora-8"))
         .mixedTasks("Mixed-task batch (3 tasks, unmerged inference), MiniLM 16×64", "rank experts 3 of 9",
@@ -177,7 +185,10 @@ public final class BenchmarkSuite implements Callable<Integer> {
     }
     figures.gemm("Matrix products underneath: x · Wᵀ, float32, 2 threads", gemm, gemmReference)
         .memory("Memory", ours.get("minilm-lora-8"), theirs.get("minilm-lora-8"))
-        .soak("Memory over " + soak + " training steps, LoRA r=8, MiniLM 16×64", soakRun);
+        .soak("Memory over " + soak + " training steps, LoRA r=8, MiniLM 16×64", soakRun)
+        .encoding("Encoding real texts: frozen layers 0–3 of MiniLM, 96 tokens, batches of 32",
+            String.format(Locale.ROOT, "per text, batched by length (%d texts of %.0f tokens on average)",
+                encoding.get("texts").getAsInt(), encoding.get("mean_tokens").getAsDouble()), encoding);
 
     List<String> checks = new ArrayList<>();
     theirs.forEach((id, run) -> checks.add(lossCheck(id, ours.get(id), run)));

@@ -138,16 +138,22 @@ public final class BertModel extends AbstractBlock {
   /**
    * Runs the embeddings and the first {@code layers} layers, without gradients, on a batch of
    * packed rows from {@link TextTokenizer#pack}; returns (rows, length, hidden + 1) float32, each
-   * token's state then its attention mask, in the batch's manager. Run it over many rows with
-   * {@link RowBatches}.
+   * token's state then its attention mask, in the batch's manager. The layers run on the batch cut
+   * to its longest row; the tokens past it come back as padding (zero states, mask 0), which the
+   * layers above never attend to. Run it over many rows with {@link RowBatches#mapByLength}.
    */
   public NDArray prefixStates(NDArray packed, int layers) {
-    ParameterStore store = new ParameterStore(packed.getManager(), false);
-    NDArray ids = packed.get(":, 0, :");
-    NDArray mask = packed.get(":, 1, :");
+    NDManager manager = packed.getManager();
+    ParameterStore store = new ParameterStore(manager, false);
+    long length = packed.getShape().get(2);
+    long longest = Math.max(1, packed.get(":, 1, :").sum(new int[] {1}).max().getLong());
+    NDArray ids = packed.get(":, 0, :{}", longest);
+    NDArray mask = packed.get(":, 1, :{}", longest);
     NDArray states = embeddings.embed(store, ids, mask, false);
     states = encoder.encode(store, states, attentionBias(mask, states), 0, layers, false);
-    return states.concat(mask.toType(DataType.FLOAT32, false).expandDims(-1), -1);
+    NDArray rows = states.concat(mask.toType(DataType.FLOAT32, false).expandDims(-1), -1);
+    return longest == length ? rows
+        : rows.concat(manager.zeros(new Shape(rows.getShape().get(0), length - longest, rows.getShape().get(2))), 1);
   }
 
   @Override
