@@ -41,8 +41,13 @@ import picocli.CommandLine.Option;
     description = "Runs the benchmark suite and writes results.json, RESULTS.md and results.png into --out.")
 public final class BenchmarkSuite implements Callable<Integer> {
 
-  private static final List<String> TRAINED = List.of("minilm-lora-8", "minilm-decomposed-8x8", "minilm-experts-3of9",
-      "stack-lora-8", "minilm-tokens-1of4", "minilm-tokens-2of8", "minilm-tokens-4of16", "minilm-tokens-8of32");
+  /** The training setups issue 19's targets are on: each run {@code --runs} times. */
+  private static final List<String> STEPS = List.of("minilm-lora-8", "minilm-decomposed-8x8", "minilm-experts-3of9",
+      "stack-lora-8");
+
+  /** The token-routing sweep, with {@code --token-routing}: one run each. */
+  private static final List<String> TOKEN_ROUTING = List.of("minilm-tokens-1of4", "minilm-tokens-2of8",
+      "minilm-tokens-4of16", "minilm-tokens-8of32");
 
   @Option(names = "--out", required = true, description = "Where the three results files go.")
   Path out;
@@ -67,8 +72,16 @@ public final class BenchmarkSuite implements Callable<Integer> {
   @Option(names = "--quick", description = "A smoke run: few steps and iterations, a 100-step memory run. Not for publishing.")
   boolean quick;
 
-  @Option(names = "--soak-steps", defaultValue = "2000", description = "Steps of the memory run. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--soak-steps", defaultValue = "600", description = "Steps of the memory run (rankwise soak runs"
+      + " longer ones). Default: ${DEFAULT-VALUE}.")
   int soakSteps;
+
+  @Option(names = "--runs", defaultValue = "3", description = "Runs of each training setup, ours and the reference's"
+      + " taking turns; the report gives each run's ratio. Default: ${DEFAULT-VALUE}.")
+  int runs;
+
+  @Option(names = "--token-routing", description = "Also the token-routing sweep: four more setups, one run each.")
+  boolean tokenRouting;
 
   /** Runs the suite; exit 0 when every file was written, 2 on a bad option, 1 on a failed measurement. */
   public static void main(String[] args) {
@@ -80,8 +93,11 @@ public final class BenchmarkSuite implements Callable<Integer> {
     Instant start = Instant.now();
     Path scratch = work != null ? work : out.resolve("target").resolve("benchmarks");
     Files.createDirectories(scratch);
-    int warmup = quick ? 3 : 10;
-    int measured = quick ? 5 : 30;
+    if (runs < 1) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--runs must be at least 1, got " + runs);
+    }
+    int warmup = quick ? 3 : 5;
+    int measured = quick ? 5 : 20;
     int soak = quick ? 100 : soakSteps;
     StringBuilder whyNot = new StringBuilder();
     Optional<PyTorchReference> reference = PyTorchReference.find(pythons, script, threads, whyNot);
@@ -91,8 +107,13 @@ public final class BenchmarkSuite implements Callable<Integer> {
     Map<String, JsonObject> ours = new LinkedHashMap<>();
     Map<String, JsonObject> theirs = new LinkedHashMap<>();
     Path exports = scratch.resolve("export");
-    int repeats = quick ? 1 : 2;
-    for (String id : TRAINED) {
+    List<String> trained = new ArrayList<>(STEPS);
+    if (tokenRouting) {
+      trained.addAll(TOKEN_ROUTING);
+    }
+    List<String> spread = new ArrayList<>();
+    for (String id : trained) {
+      int repeats = quick || !STEPS.contains(id) ? 1 : runs;
       // Ours and theirs take turns, so that a slow minute of this shared machine hits both sides.
       List<JsonObject> oursRuns = new ArrayList<>();
       List<JsonObject> theirRuns = new ArrayList<>();
@@ -116,6 +137,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
       ours.put(id, pooled(oursRuns));
       if (!theirRuns.isEmpty()) {
         theirs.put(id, pooled(theirRuns));
+        spread.add(spread(Setup.byId(id).label(), oursRuns, theirRuns));
       }
     }
 
@@ -132,7 +154,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
       gemmReference = reference.get().gemm(GemmBenchmark.SHAPES, warmup * 2, measured * 5,
           scratch.resolve("logs").resolve("gemm.pytorch.log"));
     }
-    int rounds = quick ? 10 : 150;
+    int rounds = quick ? 10 : 60;
     Map<String, JsonObject> alternated = new LinkedHashMap<>();
     Map<String, JsonObject> inference = new LinkedHashMap<>();
     for (String id : List.of("minilm-lora-8", "stack-lora-8", "minilm-per-task-lora-8", "minilm-experts-3of9-3tasks")) {
@@ -179,7 +201,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
         .mixedTasks("Mixed-task batch (3 tasks, unmerged inference), MiniLM 16×64", "rank experts 3 of 9",
             alternated.get("minilm-experts-3of9-3tasks"));
     String tokenGroup = "Token routing (training step), MiniLM 16×64";
-    for (String id : List.of("minilm-tokens-1of4", "minilm-tokens-2of8", "minilm-tokens-4of16", "minilm-tokens-8of32")) {
+    for (String id : tokenRouting ? TOKEN_ROUTING : List.<String>of()) {
       figures.tokenRouting(tokenGroup, Setup.byId(id).label(), ours.get(id), theirs.get(id), ours.get("minilm-lora-8"),
           theirs.get("minilm-lora-8"));
     }
@@ -206,11 +228,25 @@ public final class BenchmarkSuite implements Callable<Integer> {
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads)); // what Machine reports
     RunInfo run = new RunInfo(start.truncatedTo(ChronoUnit.SECONDS).toString(), Machine.describe(), oursSide,
         referenceSide, "mvn -B -q -Pbenchmarks -DskipTests verify" + (quick ? " -Dbenchmarks.options=--quick" : ""),
-        seconds, checks, profile);
+        seconds, checks, spread, profile);
     ResultsFiles.write(out, run, figures.rows());
     System.out.printf(Locale.ROOT, "Wrote %s, %s and %s into %s in %.0f s.%n", ResultsFiles.MARKDOWN,
         ResultsFiles.JSON, ResultsFiles.CHART, out, seconds);
     return 0;
+  }
+
+  /** Each run's ratio of median steps, ours ÷ the reference's, with their median and range. */
+  static String spread(String label, List<JsonObject> ours, List<JsonObject> theirs) {
+    double[] ratios = new double[ours.size()];
+    List<String> each = new ArrayList<>();
+    for (int i = 0; i < ratios.length; i++) {
+      ratios[i] = Figures.medianStep(ours.get(i)) / Figures.medianStep(theirs.get(i));
+      each.add(String.format(Locale.ROOT, "%.3f", ratios[i]));
+    }
+    double[] sorted = ratios.clone();
+    java.util.Arrays.sort(sorted);
+    return String.format(Locale.ROOT, "%s: %s over %d runs (median %.3f, range %.3f–%.3f)", label,
+        String.join(", ", each), ratios.length, Percentiles.median(sorted), sorted[0], sorted[sorted.length - 1]);
   }
 
   /** Runs {@link TrainStepRun} in a JVM of its own with the suite's engine settings. */

@@ -7,7 +7,7 @@ import com.google.gson.JsonObject;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** How the suite pools the runs of one training setup. */
+/** How the suite pools the runs of one training setup, and reports their ratios run by run. */
 class PooledRunsTest {
 
   private static JsonObject run(long peak, long heap, double... steps) {
@@ -30,5 +30,12 @@ class PooledRunsTest {
     assertEquals(30, pooled.get("heap_committed_bytes").getAsLong());
     assertEquals(3, pooled.getAsJsonArray("step_ms").size(), "every run's steps");
     assertEquals(2, pooled.get("runs").getAsInt());
+  }
+
+  @Test
+  void eachRunsRatioIsReportedWithTheirMedianAndRange() {
+    String line = BenchmarkSuite.spread("LoRA r=8", List.of(run(0, 0, 90, 110), run(0, 0, 80), run(0, 0, 120)),
+        List.of(run(0, 0, 100), run(0, 0, 100), run(0, 0, 100)));
+    assertEquals("LoRA r=8: 1.000, 0.800, 1.200 over 3 runs (median 1.000, range 0.800–1.200)", line);
   }
 }

@@ -70,13 +70,14 @@ class ResultsFilesTest {
   @Test
   void writesTheTableTheJsonAndTheChart(@TempDir Path directory) throws Exception {
     RunInfo run = new RunInfo("2026-11-29T00:00:00Z", "test machine", "rankwise", "PyTorch", "mvn ...", 90,
-        List.of("losses agree"), List.of("aten::addmm: 50 %"));
+        List.of("losses agree"), List.of("LoRA: 0.90, 0.95, 0.93"), List.of("aten::addmm: 50 %"));
     ResultsFiles.write(directory, run, figures(null));
     String markdown = Files.readString(directory.resolve(ResultsFiles.MARKDOWN));
     assertTrue(markdown.contains("| LoRA | 270.0 ms | — | PyTorch eager | — | ≤ 0.80 |  |"), markdown);
     assertTrue(markdown.contains("| merged ÷ base (alternated) | 1.020 | — |"), markdown);
     assertTrue(markdown.contains("| **no** |"), "an unmet target is marked");
     assertTrue(markdown.contains("- losses agree") && markdown.contains("- aten::addmm: 50 %"), markdown);
+    assertTrue(markdown.contains("## Training step ratio, run by run\n\n- LoRA: 0.90, 0.95, 0.93"), markdown);
     JsonObject json = json(Files.readString(directory.resolve(ResultsFiles.JSON)));
     assertEquals("test machine", json.get("machine").getAsString());
     assertEquals(11, json.getAsJsonArray("figures").size());
