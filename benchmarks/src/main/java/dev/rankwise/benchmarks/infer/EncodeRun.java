@@ -96,8 +96,8 @@ public final class EncodeRun implements Callable<Integer> {
     result.addProperty("texts", lines.size());
     result.addProperty("mean_tokens", meanLength);
     result.addProperty("max_length", maxLength);
-    result.add("in_order", summary(inOrder));
-    result.add("by_length", summary(byLength));
+    result.add("in_order", Percentiles.summaryMs(inOrder));
+    result.add("by_length", Percentiles.summaryMs(byLength));
     System.out.println(new Gson().toJson(result));
     return 0;
   }
@@ -115,15 +115,6 @@ public final class EncodeRun implements Callable<Integer> {
     }
   }
 
-  private static JsonObject summary(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    JsonObject summary = new JsonObject();
-    summary.addProperty("median_ms", Percentiles.median(sorted));
-    summary.addProperty("p10_ms", Percentiles.nearestRank(sorted, 10));
-    summary.addProperty("p90_ms", Percentiles.nearestRank(sorted, 90));
-    return summary;
-  }
 
   /** The first texts of each data set's training file, taken in turn. */
   private List<String> texts() throws IOException {
