@@ -2,12 +2,13 @@ package dev.rankwise.benchmarks;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.rankwise.benchmarks.infer.EncodeRun;
+import dev.rankwise.benchmarks.infer.GemmBenchmark;
+import dev.rankwise.benchmarks.infer.InterleavedRun;
 import dev.rankwise.benchmarks.infer.JmhRuns;
 import dev.rankwise.benchmarks.infer.JmhRuns.Timing;
 import dev.rankwise.benchmarks.infer.MergeBenchmark;
 import dev.rankwise.benchmarks.infer.Variants;
-import dev.rankwise.benchmarks.infer.GemmBenchmark;
-import dev.rankwise.benchmarks.infer.InterleavedRun;
 import dev.rankwise.benchmarks.reference.PyTorchReference;
 import dev.rankwise.benchmarks.report.Figures;
 import dev.rankwise.benchmarks.report.ResultsFiles;
@@ -40,8 +41,13 @@ import picocli.CommandLine.Option;
     description = "Runs the benchmark suite and writes results.json, RESULTS.md and results.png into --out.")
 public final class BenchmarkSuite implements Callable<Integer> {
 
-  private static final List<String> TRAINED = List.of("minilm-lora-8", "minilm-decomposed-8x8", "minilm-experts-3of9",
-      "stack-lora-8", "minilm-tokens-1of4", "minilm-tokens-2of8", "minilm-tokens-4of16", "minilm-tokens-8of32");
+  /** The training setups issue 19's targets are on: each run {@code --runs} times. */
+  private static final List<String> STEPS = List.of("minilm-lora-8", "minilm-decomposed-8x8", "minilm-experts-3of9",
+      "stack-lora-8");
+
+  /** The token-routing sweep, with {@code --token-routing}: one run each. */
+  private static final List<String> TOKEN_ROUTING = List.of("minilm-tokens-1of4", "minilm-tokens-2of8",
+      "minilm-tokens-4of16", "minilm-tokens-8of32");
 
   @Option(names = "--out", required = true, description = "Where the three results files go.")
   Path out;
@@ -51,6 +57,9 @@ public final class BenchmarkSuite implements Callable<Integer> {
 
   @Option(names = "--reference", required = true, description = "The PyTorch reference script.")
   Path script;
+
+  @Option(names = "--data", required = true, description = "The data folder whose texts the encoding figure reads.")
+  Path data;
 
   @Option(names = "--python", split = ",", defaultValue = "python3,/usr/bin/python3",
       description = "Interpreters to try for the reference, first with torch wins. Default: ${DEFAULT-VALUE}.")
@@ -63,8 +72,16 @@ public final class BenchmarkSuite implements Callable<Integer> {
   @Option(names = "--quick", description = "A smoke run: few steps and iterations, a 100-step memory run. Not for publishing.")
   boolean quick;
 
-  @Option(names = "--soak-steps", defaultValue = "2000", description = "Steps of the memory run. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--soak-steps", defaultValue = "600", description = "Steps of the memory run (rankwise soak runs"
+      + " longer ones). Default: ${DEFAULT-VALUE}.")
   int soakSteps;
+
+  @Option(names = "--runs", defaultValue = "3", description = "Runs of each training setup, ours and the reference's"
+      + " taking turns; the report gives each run's ratio. Default: ${DEFAULT-VALUE}.")
+  int runs;
+
+  @Option(names = "--token-routing", description = "Also the token-routing sweep: four more setups, one run each.")
+  boolean tokenRouting;
 
   /** Runs the suite; exit 0 when every file was written, 2 on a bad option, 1 on a failed measurement. */
   public static void main(String[] args) {
@@ -76,8 +93,11 @@ public final class BenchmarkSuite implements Callable<Integer> {
     Instant start = Instant.now();
     Path scratch = work != null ? work : out.resolve("target").resolve("benchmarks");
     Files.createDirectories(scratch);
-    int warmup = quick ? 3 : 10;
-    int measured = quick ? 5 : 30;
+    if (runs < 1) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--runs must be at least 1, got " + runs);
+    }
+    int warmup = quick ? 3 : 5;
+    int measured = quick ? 5 : 20;
     int soak = quick ? 100 : soakSteps;
     StringBuilder whyNot = new StringBuilder();
     Optional<PyTorchReference> reference = PyTorchReference.find(pythons, script, threads, whyNot);
@@ -87,8 +107,13 @@ public final class BenchmarkSuite implements Callable<Integer> {
     Map<String, JsonObject> ours = new LinkedHashMap<>();
     Map<String, JsonObject> theirs = new LinkedHashMap<>();
     Path exports = scratch.resolve("export");
-    int repeats = quick ? 1 : 2;
-    for (String id : TRAINED) {
+    List<String> trained = new ArrayList<>(STEPS);
+    if (tokenRouting) {
+      trained.addAll(TOKEN_ROUTING);
+    }
+    List<String> spread = new ArrayList<>();
+    for (String id : trained) {
+      int repeats = quick || !STEPS.contains(id) ? 1 : runs;
       // Ours and theirs take turns, so that a slow minute of this shared machine hits both sides.
       List<JsonObject> oursRuns = new ArrayList<>();
       List<JsonObject> theirRuns = new ArrayList<>();
@@ -112,6 +137,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
       ours.put(id, pooled(oursRuns));
       if (!theirRuns.isEmpty()) {
         theirs.put(id, pooled(theirRuns));
+        spread.add(spread(Setup.byId(id).label(), oursRuns, theirRuns));
       }
     }
 
@@ -128,7 +154,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
       gemmReference = reference.get().gemm(GemmBenchmark.SHAPES, warmup * 2, measured * 5,
           scratch.resolve("logs").resolve("gemm.pytorch.log"));
     }
-    int rounds = quick ? 10 : 150;
+    int rounds = quick ? 10 : 60;
     Map<String, JsonObject> alternated = new LinkedHashMap<>();
     Map<String, JsonObject> inference = new LinkedHashMap<>();
     for (String id : List.of("minilm-lora-8", "stack-lora-8", "minilm-per-task-lora-8", "minilm-experts-3of9-3tasks")) {
@@ -143,6 +169,10 @@ public final class BenchmarkSuite implements Callable<Integer> {
       }
     }
 
+    System.out.println("[encoding] frozen layers of MiniLM over real texts: in order / by length, alternated");
+    JsonObject encoding = javaRun(EncodeRun.class, List.of("--data", data.toString(), "--warmup", "1", "--rounds",
+        quick ? "2" : "7"), scratch.resolve("logs").resolve("encode.log"));
+
     System.out.println("[profile] minilm-lora-8");
     Path trace = scratch.resolve("profile-minilm-lora-8.json");
     stepRun(List.of("--setup", "minilm-lora-8", "--warmup", "" + warmup, "--measured", "" + TrainStepRun.PROFILED_STEPS,
@@ -155,29 +185,32 @@ public final class BenchmarkSuite implements Callable<Integer> {
 
     Figures figures = new Figures();
     String trainGroup = "Training step (forward + backward + AdamW), MiniLM 16×64";
-    figures.trainingStep(trainGroup, "LoRA r=8 on q,v", ours.get("minilm-lora-8"), theirs.get("minilm-lora-8"))
+    figures.trainingStep(trainGroup, "LoRA r=8 on q,v", ours.get("minilm-lora-8"), theirs.get("minilm-lora-8"), 0.8)
         .trainingStep(trainGroup, "decomposed a=b=8 on q,v", ours.get("minilm-decomposed-8x8"),
-            theirs.get("minilm-decomposed-8x8"))
+            theirs.get("minilm-decomposed-8x8"), 0.8)
         .trainingStep(trainGroup, "rank experts 3 of 9, task-routed", ours.get("minilm-experts-3of9"),
-            theirs.get("minilm-experts-3of9"))
+            theirs.get("minilm-experts-3of9"), 0.8)
         .trainingStep("Training step, linear stack 8 × 1024², 16×64", "LoRA r=8 on every layer",
-            ours.get("stack-lora-8"), theirs.get("stack-lora-8"))
+            ours.get("stack-lora-8"), theirs.get("stack-lora-8"), Double.NaN)
         .inference("Inference, MiniLM 16×64", variants(merge, "minilm-lora-8"), alternated.get("minilm-lora-8"),
-            inference.get("minilm-lora-8"))
+            inference.get("minilm-lora-8"), 1.03)
         .inference("Inference, linear stack 8 × 1024², 16×64", variants(merge, "stack-lora-8"),
-            alternated.get("stack-lora-8"), inference.get("stack-lora-8"))
+            alternated.get("stack-lora-8"), inference.get("stack-lora-8"), 1.05)
         .mixedTasks("Mixed-task batch (3 tasks, unmerged inference), MiniLM 16×64", "per-task LoRA r=8",
             alternated.get("minilm-per-task-lora-8"))
         .mixedTasks("Mixed-task batch (3 tasks, unmerged inference), MiniLM 16×64", "rank experts 3 of 9",
             alternated.get("minilm-experts-3of9-3tasks"));
     String tokenGroup = "Token routing (training step), MiniLM 16×64";
-    for (String id : List.of("minilm-tokens-1of4", "minilm-tokens-2of8", "minilm-tokens-4of16", "minilm-tokens-8of32")) {
+    for (String id : tokenRouting ? TOKEN_ROUTING : List.<String>of()) {
       figures.tokenRouting(tokenGroup, Setup.byId(id).label(), ours.get(id), theirs.get(id), ours.get("minilm-lora-8"),
           theirs.get("minilm-lora-8"));
     }
     figures.gemm("Matrix products underneath: x · Wᵀ, float32, 2 threads", gemm, gemmReference)
         .memory("Memory", ours.get("minilm-lora-8"), theirs.get("minilm-lora-8"))
-        .soak("Memory over " + soak + " training steps, LoRA r=8, MiniLM 16×64", soakRun);
+        .soak("Memory over " + soak + " training steps, LoRA r=8, MiniLM 16×64", soakRun)
+        .encoding("Encoding real texts: frozen layers 0–3 of MiniLM, 96 tokens, batches of 32",
+            String.format(Locale.ROOT, "per text, batched by length (%d texts of %.0f tokens on average)",
+                encoding.get("texts").getAsInt(), encoding.get("mean_tokens").getAsDouble()), encoding);
 
     List<String> checks = new ArrayList<>();
     theirs.forEach((id, run) -> checks.add(lossCheck(id, ours.get(id), run)));
@@ -195,11 +228,25 @@ public final class BenchmarkSuite implements Callable<Integer> {
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads)); // what Machine reports
     RunInfo run = new RunInfo(start.truncatedTo(ChronoUnit.SECONDS).toString(), Machine.describe(), oursSide,
         referenceSide, "mvn -B -q -Pbenchmarks -DskipTests verify" + (quick ? " -Dbenchmarks.options=--quick" : ""),
-        seconds, checks, profile);
+        seconds, checks, spread, profile);
     ResultsFiles.write(out, run, figures.rows());
     System.out.printf(Locale.ROOT, "Wrote %s, %s and %s into %s in %.0f s.%n", ResultsFiles.MARKDOWN,
         ResultsFiles.JSON, ResultsFiles.CHART, out, seconds);
     return 0;
+  }
+
+  /** Each run's ratio of median steps, ours ÷ the reference's, with their median and range. */
+  static String spread(String label, List<JsonObject> ours, List<JsonObject> theirs) {
+    double[] ratios = new double[ours.size()];
+    List<String> each = new ArrayList<>();
+    for (int i = 0; i < ratios.length; i++) {
+      ratios[i] = Figures.medianStep(ours.get(i)) / Figures.medianStep(theirs.get(i));
+      each.add(String.format(Locale.ROOT, "%.3f", ratios[i]));
+    }
+    double[] sorted = ratios.clone();
+    java.util.Arrays.sort(sorted);
+    return String.format(Locale.ROOT, "%s: %s over %d runs (median %.3f, range %.3f–%.3f)", label,
+        String.join(", ", each), ratios.length, Percentiles.median(sorted), sorted[0], sorted[sorted.length - 1]);
   }
 
   /** Runs {@link TrainStepRun} in a JVM of its own with the suite's engine settings. */
@@ -217,13 +264,23 @@ public final class BenchmarkSuite implements Callable<Integer> {
     return JsonProcess.run(command, PyTorchReference.threadEnvironment(threads), log);
   }
 
-  /** The first run, with the measured step times of every run. */
-  private static JsonObject pooled(List<JsonObject> runs) {
+  /**
+   * The runs of one setup as one: the measured step times of every run, memory as the last run
+   * measured it, the rest as the first. Our first run also writes the reference's export and the
+   * adapters, so its peak is not training's alone; the last only trains, as the reference's runs do.
+   */
+  static JsonObject pooled(List<JsonObject> runs) {
     JsonObject first = runs.get(0).deepCopy();
     JsonArray steps = new JsonArray();
     runs.forEach(run -> steps.addAll(run.getAsJsonArray("step_ms")));
     first.add("step_ms", steps);
     first.addProperty("runs", runs.size());
+    JsonObject last = runs.get(runs.size() - 1);
+    for (String memory : List.of("peak_rss_bytes", "heap_committed_bytes")) {
+      if (last.has(memory)) {
+        first.add(memory, last.get(memory));
+      }
+    }
     return first;
   }
 

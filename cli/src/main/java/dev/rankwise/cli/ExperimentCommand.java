@@ -82,7 +82,7 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
       case TunedGrid.NAME -> true;
       default -> throw new IllegalArgumentException("--grid must be first or tuned, got " + grid);
     };
-    if (!tuned && (bases != null || !placements.equals(List.of("top-two")))) {
+    if (!tuned && (bases != null || !placements.equals(List.of(Placement.TOP_TWO.word())))) {
       throw new IllegalArgumentException("--bases and --placements go with --grid tuned");
     }
     if (hours != null && !(hours > 0)) {

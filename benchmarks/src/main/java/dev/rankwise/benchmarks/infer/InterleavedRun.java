@@ -7,7 +7,6 @@ import com.google.gson.JsonObject;
 import dev.rankwise.benchmarks.Percentiles;
 import dev.rankwise.benchmarks.Setup;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,14 +73,7 @@ public final class InterleavedRun implements Callable<Integer> {
     JsonObject result = new JsonObject();
     result.addProperty("setup", setup);
     JsonObject byVariant = new JsonObject();
-    times.forEach((variant, values) -> {
-      Arrays.sort(values);
-      JsonObject summary = new JsonObject();
-      summary.addProperty("median_ms", Percentiles.median(values));
-      summary.addProperty("p10_ms", Percentiles.nearestRank(values, 10));
-      summary.addProperty("p90_ms", Percentiles.nearestRank(values, 90));
-      byVariant.add(variant, summary);
-    });
+    times.forEach((variant, values) -> byVariant.add(variant, Percentiles.summaryMs(values)));
     result.add("variants", byVariant);
     System.out.println(new Gson().toJson(result));
     return 0;

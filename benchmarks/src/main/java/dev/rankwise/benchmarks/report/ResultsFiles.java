@@ -124,6 +124,10 @@ public final class ResultsFiles {
       md.append("\n## Same computation on both sides\n\n");
       run.checks().forEach(line -> md.append("- ").append(line).append('\n'));
     }
+    if (!run.spread().isEmpty()) {
+      md.append("\n## Training step ratio, run by run\n\n");
+      run.spread().forEach(line -> md.append("- ").append(line).append('\n'));
+    }
     if (!run.profile().isEmpty()) {
       md.append("\n## Where our training step's time goes\n\n");
       run.profile().forEach(line -> md.append("- ").append(line).append('\n'));

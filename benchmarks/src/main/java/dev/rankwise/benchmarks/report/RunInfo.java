@@ -12,7 +12,8 @@ import java.util.List;
  * @param command the command that produced the file
  * @param seconds the run's wall time
  * @param checks that the reference computed what we did: loss and feature agreement, per setup
+ * @param spread each training setup's ratio to the reference, run by run
  * @param profile where our training step's time goes, one line per operator group
  */
 public record RunInfo(String date, String machine, String ours, String reference, String command, double seconds,
-    List<String> checks, List<String> profile) {}
+    List<String> checks, List<String> spread, List<String> profile) {}

@@ -9,6 +9,7 @@ import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.encoders.RowBatches;
 import dev.rankwise.encoders.bert.BertEncoder;
 import dev.rankwise.encoders.bert.BertModel;
+import dev.rankwise.encoders.bert.TextTokenizer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -162,7 +163,8 @@ public final class EncoderSession implements AutoCloseable {
       ProgressBar bar = progress
           ? ProgressBar.onStandardError("frozen layers 0-" + (layer - 1), "texts", ids.getShape().get(0))
           : null;
-      cached = RowBatches.map(manager, ids, ENCODE_BATCH, batch -> model.prefixStates(batch, layer),
+      cached = RowBatches.mapByLength(manager, ids, TextTokenizer.lengths(ids), ENCODE_BATCH,
+          batch -> model.prefixStates(batch, layer),
           done -> {
             if (bar != null) {
               bar.update(done, "");

@@ -1,7 +1,6 @@
 package dev.rankwise.cli.study;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
  * One run of a study: a method trained on some tasks with one seed, on a base with its adapters
@@ -56,6 +55,6 @@ public record Cell(String experiment, String method, List<String> tasks, long se
 
   /** A rate as ids and reports write it: {@code 0.003}. */
   static String rate(double rate) {
-    return String.format(Locale.ROOT, "%s", java.math.BigDecimal.valueOf(rate).stripTrailingZeros().toPlainString());
+    return java.math.BigDecimal.valueOf(rate).stripTrailingZeros().toPlainString();
   }
 }

@@ -43,21 +43,27 @@ public final class StudyReport {
   private final String chartFolder;
   private final String chartPrefix;
   private final String heading;
+  private final List<String> claim1Methods;
+  private final List<String> claim2Methods;
 
-  /** A report on these runs (by cell id), its charts in {@code study/}. */
+  /** A report on these runs (by cell id) of the first study's methods, its charts in {@code study/}. */
   public StudyReport(Map<String, RunRecord> runs) {
-    this(runs, "study", "", "##");
+    this(runs, "study", "", "##", StudyGrid.CLAIM_1_METHODS, StudyGrid.CLAIM_2_METHODS);
   }
 
   /**
    * A report on these runs, its charts named {@code chartPrefix…png} in {@code chartFolder} (beside
-   * the markdown), its sections under headings of {@code heading} ({@code ##}, {@code ###}).
+   * the markdown), its sections under headings of {@code heading} ({@code ##}, {@code ###}), its
+   * tables on each claim's methods, the reference first.
    */
-  StudyReport(Map<String, RunRecord> runs, String chartFolder, String chartPrefix, String heading) {
+  StudyReport(Map<String, RunRecord> runs, String chartFolder, String chartPrefix, String heading,
+      List<String> claim1Methods, List<String> claim2Methods) {
     this.runs = runs;
     this.chartFolder = chartFolder;
     this.chartPrefix = chartPrefix;
     this.heading = heading;
+    this.claim1Methods = List.copyOf(claim1Methods);
+    this.claim2Methods = List.copyOf(claim2Methods);
   }
 
   /** Writes {@code STUDY.md} into {@code folder} and the charts into {@code folder/study}. */
@@ -77,7 +83,7 @@ public final class StudyReport {
   List<Double> claim1Differences(String method) {
     List<Double> differences = new ArrayList<>();
     for (String task : StudyGrid.CLAIM_1_TASKS) {
-      differences.addAll(paired(StudyGrid.CLAIM_1, method, StudyGrid.CLAIM_1, StudyGrid.CLAIM_1_METHODS.get(0),
+      differences.addAll(paired(StudyGrid.CLAIM_1, method, StudyGrid.CLAIM_1, claim1Methods.get(0),
           List.of(task), run -> run.metrics().get(task).accuracy()));
     }
     return differences;
@@ -85,7 +91,7 @@ public final class StudyReport {
 
   /** Claim 2's paired differences in mean accuracy, {@code method} minus shared LoRA, same seed. */
   List<Double> claim2Differences(String method) {
-    return paired(StudyGrid.CLAIM_2, method, StudyGrid.CLAIM_2, StudyGrid.CLAIM_2_METHODS.get(0), StudyGrid.ALL_TASKS,
+    return paired(StudyGrid.CLAIM_2, method, StudyGrid.CLAIM_2, claim2Methods.get(0), StudyGrid.ALL_TASKS,
         RunRecord::meanAccuracy);
   }
 
@@ -106,7 +112,7 @@ public final class StudyReport {
     StudyGrid.CLAIM_1_TASKS.forEach(task -> md.append(' ').append(task).append(" |"));
     md.append(" mean |\n|---|---:|").append("---:|".repeat(StudyGrid.CLAIM_1_TASKS.size() + 1)).append('\n');
     Map<String, Map<String, Double>> chart = new LinkedHashMap<>();
-    for (String method : StudyGrid.CLAIM_1_METHODS) {
+    for (String method : claim1Methods) {
       md.append("| ").append(label(method)).append(" | ").append(parameters(StudyGrid.CLAIM_1, method)).append(" |");
       Map<String, Double> byTask = new LinkedHashMap<>();
       List<Double> means = new ArrayList<>();
@@ -126,7 +132,7 @@ public final class StudyReport {
         .append("Paired differences against LoRA r=8 (same task, same seed), accuracy in points with 95 % CI,"
             + " over every task and seed:\n\n| method | difference | pairs | verdict on \"beats LoRA\" |\n|---|---:|---:|---|\n");
     String square = null;
-    for (String method : StudyGrid.CLAIM_1_METHODS.subList(1, StudyGrid.CLAIM_1_METHODS.size())) {
+    for (String method : claim1Methods.subList(1, claim1Methods.size())) {
       List<Double> differences = claim1Differences(method);
       if (differences.isEmpty()) {
         continue;
@@ -146,12 +152,12 @@ public final class StudyReport {
 
   private String claim2(Path charts) throws IOException {
     StringBuilder md = new StringBuilder(heading + " Claim 2: rank experts with task routing against LoRA, all tasks together\n\n");
-    md.append(multiTaskTable(StudyGrid.CLAIM_2, StudyGrid.CLAIM_2_METHODS, charts.resolve(chartPrefix + "claim2-accuracy.png"),
+    md.append(multiTaskTable(StudyGrid.CLAIM_2, claim2Methods, charts.resolve(chartPrefix + "claim2-accuracy.png"),
         "Claim 2: test accuracy, four tasks trained together", "claim2"));
     md.append("Paired differences in mean accuracy over the four tasks against shared LoRA (same seed):\n\n"
         + "| method | difference | pairs | verdict on \"beats shared LoRA\" |\n|---|---:|---:|---|\n");
     List<String> verdicts = new ArrayList<>();
-    for (String method : StudyGrid.CLAIM_2_METHODS.subList(1, StudyGrid.CLAIM_2_METHODS.size())) {
+    for (String method : claim2Methods.subList(1, claim2Methods.size())) {
       String verdict = pairedRow(md, StudyGrid.CLAIM_2, method, StudyGrid.CLAIM_2, "shared-lora");
       if (method.startsWith("rank-experts")) {
         verdicts.add(label(method) + ": " + verdict);

@@ -43,7 +43,8 @@ public final class TunedReport {
       String[] parts = group.getKey().split(" ", 2);
       md.append("## ").append(parts[0]).append(", adapters on the ").append(parts[1].replace('-', ' '))
           .append(" layers\n\n").append(tuning(parts[0], parts[1], group.getValue()));
-      md.append(new StudyReport(group.getValue(), "charts", parts[0] + "-" + parts[1] + "-", "###")
+      md.append(new StudyReport(group.getValue(), "charts", parts[0] + "-" + parts[1] + "-", "###",
+          TunedGrid.CLAIM_1_METHODS, TunedGrid.CLAIM_2_METHODS)
           .sections(folder));
     }
     AtomicFiles.write(folder.resolve(FILE), md.toString());
@@ -81,7 +82,8 @@ public final class TunedReport {
           if (!parts[1].equals(placement)) {
             continue;
           }
-          List<Double> pairs = differences.apply(new StudyReport(group.getValue()));
+          List<Double> pairs = differences.apply(new StudyReport(group.getValue(), "charts", "", "###",
+              TunedGrid.CLAIM_1_METHODS, TunedGrid.CLAIM_2_METHODS));
           row(md, claim, parts[0], placement, pairs);
           pooled.addAll(pairs);
           bases++;

@@ -41,5 +41,7 @@ class TunedReportTest {
     assertTrue(report.contains("| 1 | LoRA r=8 | 0.800 | 0.850 | 0.800 | 0.800 | 0.003 | 3 | 120 |"), report);
     assertTrue(report.contains("### Claim 1: the decomposed update against LoRA"), report);
     assertTrue(Files.exists(folder.resolve("charts/e5-small-v2-top-two-claim1-accuracy.png")));
+    assertTrue(!report.contains("NaN") && !report.contains("a=4,b=12") && !report.contains("per-task"),
+        "only the grid's methods have rows: " + report);
   }
 }

@@ -13,9 +13,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A BERT-family sentence encoder for task adapters: its config, its weights (read once), the
- * pooling its model was trained with, and its tokenizer; a fresh {@link BertModel} in sentence
- * mode for each model that adapters attach to. Three bases ship in Maven jars ({@link
+ * A BERT-family sentence encoder for task adapters: its config, where its weights are (read and
+ * checked when it is made), the pooling its model was trained with, and its tokenizer; a fresh
+ * {@link BertModel} in sentence mode for each model that adapters attach to. Each model computes
+ * on weights read for it alone, which it may change (a merge does): the first takes those read
+ * when the encoder was made, later ones read the file again and are checked against its
+ * {@link #fingerprint}. So a process holds a model's weights once, not a copy beside them. Three bases ship in Maven jars ({@link
  * #allMiniLmL6V2}, {@link #bgeSmallEnV15}, {@link #e5SmallV2}); {@link #fromFolder} reads a
  * user's own Hugging Face model folder. {@code TaskClassifier.load(folder, encoder)} serves
  * adapters trained on it, and checks that they were trained on an encoder of this {@link #name}.
@@ -28,17 +31,21 @@ public final class BertEncoder implements TextEncoder, AutoCloseable {
   private final String name;
   private final BertConfig config;
   private final Pooling pooling;
-  private final Weights weights;
+  private final WeightSource source;
+  private final String fingerprint;
   private final TextTokenizer tokenizer;
   private final TokenizerFile tokenizerFile;
-  private String fingerprint;
+  /** The weights read when the encoder was made, until a model takes them. Guarded by {@code this}. */
+  private Weights unclaimed;
 
-  private BertEncoder(String name, BertConfig config, Pooling pooling, Weights weights,
-      TextTokenizer tokenizer, TokenizerFile tokenizerFile) {
+  private BertEncoder(String name, BertConfig config, Pooling pooling, WeightSource source, Weights weights,
+      String fingerprint, TextTokenizer tokenizer, TokenizerFile tokenizerFile) {
     this.name = name;
     this.config = config;
     this.pooling = pooling;
-    this.weights = weights;
+    this.source = source;
+    this.unclaimed = weights;
+    this.fingerprint = fingerprint;
     this.tokenizer = tokenizer;
     this.tokenizerFile = tokenizerFile;
   }
@@ -154,8 +161,7 @@ public final class BertEncoder implements TextEncoder, AutoCloseable {
   static BertEncoder shipped(ShippedBase base, int maxLength) throws IOException {
     BertConfig config = base.config();
     checkMaxLength(config, maxLength);
-    Weights weights = base.readWeights();
-    return create(base.id(), config, base.pooling(), weights,
+    return create(base.id(), config, base.pooling(), base::readWeights,
         () -> TextTokenizer.fromResource(base.tokenizerResource(), base.artifact(), maxLength,
             base.pooling().prefix(), config.padTokenId()),
         () -> {
@@ -196,9 +202,9 @@ public final class BertEncoder implements TextEncoder, AutoCloseable {
     }
     BertConfig config = BertConfig.read(folder.resolve("config.json"));
     checkMaxLength(config, maxLength);
-    Weights weights = SafetensorsWeights.read(weightsFile(folder));
+    Path weightsFile = weightsFile(folder);
     Path tokenizerJson = folder.resolve("tokenizer.json");
-    return create(name, config, pooling, weights, () -> TextTokenizer.fromFile(
+    return create(name, config, pooling, () -> SafetensorsWeights.read(weightsFile), () -> TextTokenizer.fromFile(
         tokenizerJson, maxLength, pooling.prefix(), config.padTokenId()), () -> Files.readAllBytes(tokenizerJson));
   }
 
@@ -225,11 +231,20 @@ public final class BertEncoder implements TextEncoder, AutoCloseable {
     }
   }
 
-  /** Checks the weights against the config before the tokenizer's native library is touched. */
-  private static BertEncoder create(String name, BertConfig config, Pooling pooling, Weights weights,
+  /**
+   * Reads the weights and checks them against the config (binding them computes their fingerprint)
+   * before the tokenizer's native library is touched.
+   */
+  private static BertEncoder create(String name, BertConfig config, Pooling pooling, WeightSource source,
       TokenizerFactory tokenizer, TokenizerFile tokenizerFile) throws IOException {
-    WeightBinding.bind(BertModel.builder().setConfig(config).optPooling(pooling).build(), weights);
-    return new BertEncoder(name, config, pooling, weights, tokenizer.create(), tokenizerFile);
+    Weights weights = source.read();
+    String fingerprint = WeightFingerprint.of(BertModel.builder().setConfig(config).build(), weights);
+    return new BertEncoder(name, config, pooling, source, weights, fingerprint, tokenizer.create(), tokenizerFile);
+  }
+
+  /** Where the weights are read from: a jar's ONNX export or a folder's {@code model.safetensors}. */
+  private interface WeightSource {
+    Weights read() throws IOException;
   }
 
   private interface TokenizerFactory {
@@ -264,7 +279,7 @@ public final class BertEncoder implements TextEncoder, AutoCloseable {
   /** A fresh pretrained model in sentence mode: packed rows to (rows, hidden) features. */
   @Override
   public BertModel newBlock(NDManager manager) throws IOException {
-    return BertModel.builder().setConfig(config).optPooling(pooling).build().load(weights, manager);
+    return BertModel.builder().setConfig(config).optPooling(pooling).build().load(weights(), manager);
   }
 
   /**
@@ -283,26 +298,37 @@ public final class BertEncoder implements TextEncoder, AutoCloseable {
     return settings;
   }
 
-  /** The SHA-256 of the weights in the model's terms, computed once (a fraction of a second). */
-  public synchronized String fingerprint() {
-    if (fingerprint == null) {
-      try {
-        fingerprint = WeightFingerprint.of(BertModel.builder().setConfig(config).build(), weights);
-      } catch (IOException e) {
-        throw new IllegalStateException("the weights bound when the encoder was made", e);
-      }
-    }
+  /** The SHA-256 of the weights in the model's terms, computed when the encoder was made. */
+  public String fingerprint() {
     return fingerprint;
   }
 
-  /** The weights, as read. */
-  Weights weights() {
-    return weights;
+  /**
+   * Weights for one caller to keep or change: those read when the encoder was made the first time,
+   * then a fresh read (a fraction of a second), checked to be the same weights.
+   *
+   * @throws IOException if the file cannot be read again, or holds other weights than it did
+   */
+  Weights weights() throws IOException {
+    synchronized (this) {
+      if (unclaimed != null) {
+        Weights first = unclaimed;
+        unclaimed = null;
+        return first;
+      }
+    }
+    Weights again = source.read();
+    String now = WeightFingerprint.of(BertModel.builder().setConfig(config).build(), again);
+    if (!now.equals(fingerprint)) {
+      throw new IOException(again.source() + " has changed since the encoder " + name + " was made from it"
+          + " (weights_sha256 " + fingerprint + ", now " + now + "); make the encoder again");
+    }
+    return again;
   }
 
   /** A fresh pretrained model in token mode: (ids, mask) to token states (batch, length, hidden). */
   BertModel newTokenBlock(NDManager manager) throws IOException {
-    return BertModel.builder().setConfig(config).build().load(weights, manager);
+    return BertModel.builder().setConfig(config).build().load(weights(), manager);
   }
 
   @Override
@@ -316,9 +342,12 @@ public final class BertEncoder implements TextEncoder, AutoCloseable {
     return tokenizer;
   }
 
-  /** Closes the tokenizer. */
+  /** Closes the tokenizer and lets go of weights no model took. */
   @Override
   public void close() {
+    synchronized (this) {
+      unclaimed = null;
+    }
     tokenizer.close();
   }
 }

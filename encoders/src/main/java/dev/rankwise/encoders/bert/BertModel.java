@@ -69,7 +69,9 @@ public final class BertModel extends AbstractBlock {
 
   /**
    * Checks that {@code weights} hold exactly this model's parameters, every one of its shape, and
-   * sets them, all or nothing.
+   * sets them, all or nothing. The parameters take the tensors' native bytes as their memory, without
+   * a copy ({@link Weights.Tensor#storage}), so the weights are this model's from then on: a merge
+   * changes them. Read them again for another model.
    *
    * @throws IOException naming the file and the tensor, if one is missing, of another shape or left
    *     over
@@ -77,8 +79,12 @@ public final class BertModel extends AbstractBlock {
   BertModel load(Weights weights, NDManager manager) throws IOException {
     Map<Parameter, Weights.Tensor> bound = WeightBinding.bind(this, weights);
     for (Map.Entry<Parameter, Weights.Tensor> entry : bound.entrySet()) {
-      // A copy into the manager's own native buffer (the tensor's is not a ByteBuffer, so DJL copies it).
-      entry.getKey().setArray(manager.create(entry.getValue().buffer(), new Shape(entry.getValue().shape())));
+      Weights.Tensor tensor = entry.getValue();
+      Shape shape = new Shape(tensor.shape());
+      // DJL's from_blob over a direct ByteBuffer: libtorch computes on the bytes read (the array keeps
+      // them alive); other values it copies into a buffer of its own.
+      entry.getKey().setArray(tensor.storage().map(bytes -> manager.create(bytes, shape, DataType.FLOAT32))
+          .orElseGet(() -> manager.create(tensor.buffer(), shape)));
     }
     inputShapes = pooling == null
         ? new Shape[] {new Shape(-1, -1), new Shape(-1, -1)}
@@ -132,16 +138,22 @@ public final class BertModel extends AbstractBlock {
   /**
    * Runs the embeddings and the first {@code layers} layers, without gradients, on a batch of
    * packed rows from {@link TextTokenizer#pack}; returns (rows, length, hidden + 1) float32, each
-   * token's state then its attention mask, in the batch's manager. Run it over many rows with
-   * {@link RowBatches}.
+   * token's state then its attention mask, in the batch's manager. The layers run on the batch cut
+   * to its longest row; the tokens past it come back as padding (zero states, mask 0), which the
+   * layers above never attend to. Run it over many rows with {@link RowBatches#mapByLength}.
    */
   public NDArray prefixStates(NDArray packed, int layers) {
-    ParameterStore store = new ParameterStore(packed.getManager(), false);
-    NDArray ids = packed.get(":, 0, :");
-    NDArray mask = packed.get(":, 1, :");
+    NDManager manager = packed.getManager();
+    ParameterStore store = new ParameterStore(manager, false);
+    long length = packed.getShape().get(2);
+    long longest = Math.max(1, packed.get(":, 1, :").sum(new int[] {1}).max().getLong());
+    NDArray ids = packed.get(":, 0, :{}", longest);
+    NDArray mask = packed.get(":, 1, :{}", longest);
     NDArray states = embeddings.embed(store, ids, mask, false);
     states = encoder.encode(store, states, attentionBias(mask, states), 0, layers, false);
-    return states.concat(mask.toType(DataType.FLOAT32, false).expandDims(-1), -1);
+    NDArray rows = states.concat(mask.toType(DataType.FLOAT32, false).expandDims(-1), -1);
+    return longest == length ? rows
+        : rows.concat(manager.zeros(new Shape(rows.getShape().get(0), length - longest, rows.getShape().get(2))), 1);
   }
 
   @Override

@@ -169,19 +169,25 @@ final class OnnxWeights {
     return named;
   }
 
+  /**
+   * The matrix transposed in its own bytes (a view of the model's, read for this model alone), so
+   * that a model holds its weights once: ONNX's {@code MatMul} reads (in, out), DJL's (out, in).
+   */
   private static Tensor transpose(Tensor matrix) {
     long[] shape = matrix.shape();
     int rows = Math.toIntExact(shape[0]);
     int columns = Math.toIntExact(shape[1]);
-    FloatBuffer in = matrix.buffer();
-    FloatBuffer out = Weights.nativeFloats(rows * columns);
+    float[] values = matrix.values();
+    ByteBuffer bytes = matrix.bytes();
+    FloatBuffer out = bytes.asFloatBuffer();
     for (int c = 0; c < columns; c++) {
       for (int r = 0; r < rows; r++) {
-        out.put(c * rows + r, in.get(r * columns + c));
+        out.put(c * rows + r, values[r * columns + c]);
       }
     }
-    return new Tensor(new long[] {columns, rows}, out);
+    return new Tensor(new long[] {columns, rows}, bytes);
   }
+
 
   /**
    * The stream's bytes in a direct buffer, not on the heap: exactly {@code size} of them when the size
@@ -298,21 +304,21 @@ final class OnnxWeights {
     if (elements > MAX_VALUES) {
       throw new IOException(what + " has dimensions " + dims + ": more than " + MAX_VALUES + " values");
     }
-    FloatBuffer values;
+    ByteBuffer values;
     if (raw != null) {
       if (raw.remaining() % Float.BYTES != 0) {
         throw new IOException(what + " has " + raw.remaining() + " bytes of raw data, not a whole number of"
             + " float32 values");
       }
-      values = raw.asFloatBuffer(); // a view of the model's bytes: no copy
+      values = raw; // a view of the model's bytes: no copy
     } else {
-      values = Weights.nativeFloats(floatData.size());
+      values = Weights.nativeBytes(floatData.size());
       for (int i = 0; i < floatData.size(); i++) {
-        values.put(i, floatData.get(i));
+        values.putFloat(i * Float.BYTES, floatData.get(i));
       }
     }
-    if (values.remaining() != elements) {
-      throw new IOException(what + " declares " + elements + " values but holds " + values.remaining());
+    if (values.remaining() / Float.BYTES != elements) {
+      throw new IOException(what + " declares " + elements + " values but holds " + values.remaining() / Float.BYTES);
     }
     initializers.put(name, new Tensor(shape, values));
   }

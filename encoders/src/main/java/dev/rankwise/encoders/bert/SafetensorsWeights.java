@@ -5,7 +5,7 @@ import dev.rankwise.runtime.io.AdapterFileException;
 import dev.rankwise.runtime.io.SafetensorsHeader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
+import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -64,15 +64,15 @@ final class SafetensorsWeights {
     }
   }
 
-  /** The values in native memory: F32 as a view of the bytes read, F16 and BF16 widened exactly. */
-  private static FloatBuffer decode(String dtype, ByteBuffer bytes) {
+  /** The values in native memory: F32 the bytes read, F16 and BF16 widened exactly. */
+  private static ByteBuffer decode(String dtype, ByteBuffer bytes) {
     if (dtype.equals("F32")) {
-      return bytes.asFloatBuffer();
+      return bytes;
     }
-    ShortBuffer halves = bytes.asShortBuffer();
-    FloatBuffer values = Weights.nativeFloats(halves.remaining());
+    ShortBuffer halves = bytes.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+    ByteBuffer values = Weights.nativeBytes(halves.remaining());
     for (int i = 0; i < halves.remaining(); i++) {
-      values.put(i, switch (dtype) {
+      values.putFloat(i * Float.BYTES, switch (dtype) {
         case "F16" -> halfToFloat(halves.get(i));
         case "BF16" -> bfloat16ToFloat(halves.get(i));
         default -> throw new IllegalArgumentException("not a weight dtype: " + dtype);
@@ -80,6 +80,7 @@ final class SafetensorsWeights {
     }
     return values;
   }
+
 
   /**
    * IEEE 754 binary16 to float32, exactly (Java 17 has no {@code Float.float16ToFloat}): sign, 5

@@ -5,6 +5,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.rankwise.runtime.infer.TextInputs;
 import java.io.IOException;
@@ -114,6 +115,13 @@ public final class TextTokenizer implements TextInputs, AutoCloseable {
       }
     }
     return manager.create(packed, new Shape(texts.size(), 2, maxLength));
+  }
+
+  /** Each packed row's attended tokens, from its mask: rows of {@link #pack}. */
+  public static long[] lengths(NDArray packed) {
+    try (NDArray mask = packed.get(":, 1, :"); NDArray sums = mask.sum(new int[] {1})) {
+      return sums.toType(DataType.INT64, false).toLongArray();
+    }
   }
 
   private List<String> prefixed(List<String> texts) {

@@ -15,6 +15,7 @@ import dev.rankwise.runtime.io.ClassifierRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -239,6 +240,40 @@ class ModelFolderTest {
     }
     try (BertEncoder renamed = load(folder("prefixed", TINY_BERT, prefixed("bert.", tensors), Dtype.F32))) {
       assertEquals(fingerprint, renamed.fingerprint(), "tensor names in the file do not change the fingerprint");
+    }
+  }
+
+  @Test
+  void eachModelComputesOnWeightsOfItsOwn() throws Exception {
+    Path folder = folder("own", TINY_BERT, tiny(TINY_BERT), Dtype.F32);
+    try (BertEncoder encoder = load(folder); NDManager scope = manager.newSubManager()) {
+      float[] before = tokenStates(encoder);
+      // The first model takes the weights read when the encoder was made, as its own memory.
+      BertModel first = encoder.newTokenBlock(scope);
+      for (ai.djl.nn.Parameter parameter : first.getParameters().values()) {
+        dev.rankwise.runtime.internal.ParameterValues.overwrite(parameter.getArray(),
+            new float[Math.toIntExact(parameter.getArray().size())]);
+      }
+      assertTrue(Arrays.equals(before, tokenStates(encoder)), "a model changing its weights (a merge) leaves the"
+          + " next model's alone");
+    }
+  }
+
+  @Test
+  void aFolderWhoseWeightsChangeAfterTheEncoderWasMadeIsRefused() throws Exception {
+    Map<String, Weights.Tensor> tensors = tiny(TINY_BERT);
+    Path folder = folder("changing", TINY_BERT, tensors, Dtype.F32);
+    try (BertEncoder encoder = load(folder); NDManager scope = manager.newSubManager()) {
+      encoder.newTokenBlock(scope);
+      Map<String, Weights.Tensor> tuned = new LinkedHashMap<>(tensors);
+      Weights.Tensor query = tuned.get("encoder.layer.1.attention.self.query.weight");
+      float[] values = query.values();
+      values[5] += 1e-3f;
+      tuned.put("encoder.layer.1.attention.self.query.weight", new Weights.Tensor(query.shape(), values));
+      folder("changing", TINY_BERT, tuned, Dtype.F32);
+      IOException changed = assertThrows(IOException.class, () -> encoder.newTokenBlock(scope));
+      assertMessage(changed, folder.resolve("model.safetensors").toString(), "has changed since the encoder",
+          "make the encoder again");
     }
   }
 

@@ -69,10 +69,15 @@ class SentenceModeTest {
     NDArray full = forward(model, packed);
     for (int layer : new int[] {1, 4, 5}) {
       NDArray prefix = RowBatches.map(manager, packed, 2, batch -> model.prefixStates(batch, layer));
+      NDArray byLength = RowBatches.mapByLength(manager, packed, TextTokenizer.lengths(packed), 2,
+          batch -> model.prefixStates(batch, layer), done -> {});
       assertEquals(model.hidden() + 1, prefix.getShape().get(2));
+      assertEquals(packed.getShape().get(2), byLength.getShape().get(1), "padded back to the packed length");
       model.startAt(layer);
       double diff = forward(model, prefix).sub(full).abs().max().getFloat();
       assertTrue(diff < 1e-5, "from layer " + layer + ": max |diff| " + diff);
+      double sortedDiff = forward(model, byLength).sub(full).abs().max().getFloat();
+      assertTrue(sortedDiff < 1e-5, "from layer " + layer + ", batched by length: max |diff| " + sortedDiff);
     }
     IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class, () -> forward(model, packed));
     assertTrue(wrong.getMessage().contains("prefixStates"), wrong.getMessage());

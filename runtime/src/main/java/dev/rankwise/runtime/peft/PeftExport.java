@@ -22,6 +22,7 @@ import dev.rankwise.runtime.route.TaskRouterConfig;
 import dev.rankwise.runtime.train.TaskHeads;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -60,7 +61,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * The output folder gets the model card PEFT writes there, {@value #MODEL_CARD}, naming the base and
- * the adapters. Token-routed rank experts have no plain form (every token picks its own experts): exporting them
+ * the adapters, unless it has one already: that card is kept as it is (PEFT would update its
+ * metadata; rankwise leaves a card someone wrote alone). Token-routed rank experts have no plain form (every token picks its own experts): exporting them
  * throws {@link IllegalStateException}.
  */
 public final class PeftExport {
@@ -154,7 +156,12 @@ public final class PeftExport {
       Path folder = DEFAULT_ADAPTER.equals(name) ? out : out.resolve(name);
       written.add(writeAdapter(adapted, name, taskIds.get(name), folder));
     }
-    AtomicFiles.write(out.resolve(MODEL_CARD), modelCard(adapted, written).getBytes(StandardCharsets.UTF_8));
+    Path card = out.resolve(MODEL_CARD);
+    if (Files.exists(card)) {
+      LOG.info("Kept the model card already in {}: an export does not overwrite what was written there", out);
+    } else {
+      AtomicFiles.write(card, modelCard(adapted, written).getBytes(StandardCharsets.UTF_8));
+    }
     return written;
   }
 

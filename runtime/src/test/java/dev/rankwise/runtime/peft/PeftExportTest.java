@@ -202,6 +202,17 @@ class PeftExportTest extends ManagedArrays {
   }
 
   @Test
+  void aModelCardAlreadyInTheFolderIsKept() throws IOException {
+    AdaptedModel model = spec(LoraConfig.builder().setRanks(2, 2).build(), TWO_TASKS);
+    Files.createDirectories(out);
+    String own = "---\nlicense: apache-2.0\n---\n\n# My adapters\n\nWhat the team wrote about them.\n";
+    Files.writeString(out.resolve(PeftExport.MODEL_CARD), own);
+    PeftExport.forBase(BASE).write(model, out);
+    assertEquals(own, Files.readString(out.resolve(PeftExport.MODEL_CARD)), "an export never overwrites a card");
+    assertTrue(Files.exists(out.resolve(TWO_TASKS.tasks().get(0)).resolve(AdapterFiles.CONFIG_FILE)));
+  }
+
+  @Test
   void aTasksHeadIsSavedAsPeftSavesAClassifierInModulesToSave() throws IOException {
     AdaptedModel model = spec(LoraConfig.builder().setRanks(2, 2).optPerTask(true).build(), TWO_TASKS);
     Map<String, Integer> classes = new LinkedHashMap<>();
