@@ -82,11 +82,9 @@ public final class RowBatches {
           windows.add(inOrder);
         }
       }
-      NDArray all = windows.size() == 1 ? windows.get(0) : NDArrays.concat(windows);
+      // One window's results are the answer as they are; the list closes only what it still holds.
+      NDArray all = windows.size() == 1 ? windows.remove(0) : NDArrays.concat(windows);
       all.attach(owner);
-      if (windows.size() == 1) {
-        windows.clear();
-      }
       return all;
     }
   }

@@ -43,9 +43,7 @@ public final class TunedReport {
       String[] parts = group.getKey().split(" ", 2);
       md.append("## ").append(parts[0]).append(", adapters on the ").append(parts[1].replace('-', ' '))
           .append(" layers\n\n").append(tuning(parts[0], parts[1], group.getValue()));
-      md.append(new StudyReport(group.getValue(), "charts", parts[0] + "-" + parts[1] + "-", "###",
-          TunedGrid.CLAIM_1_METHODS, TunedGrid.CLAIM_2_METHODS)
-          .sections(folder));
+      md.append(study(group.getValue(), parts[0] + "-" + parts[1] + "-").sections(folder));
     }
     AtomicFiles.write(folder.resolve(FILE), md.toString());
   }
@@ -82,8 +80,7 @@ public final class TunedReport {
           if (!parts[1].equals(placement)) {
             continue;
           }
-          List<Double> pairs = differences.apply(new StudyReport(group.getValue(), "charts", "", "###",
-              TunedGrid.CLAIM_1_METHODS, TunedGrid.CLAIM_2_METHODS));
+          List<Double> pairs = differences.apply(study(group.getValue(), ""));
           row(md, claim, parts[0], placement, pairs);
           pooled.addAll(pairs);
           bases++;
@@ -94,6 +91,11 @@ public final class TunedReport {
       }
     }
     return md.append('\n').toString();
+  }
+
+  /** The first study's report on one base and placement's runs, on the grid's methods, its charts in charts/. */
+  private static StudyReport study(Map<String, RunRecord> runs, String chartPrefix) {
+    return new StudyReport(runs, "charts", chartPrefix, "###", TunedGrid.CLAIM_1_METHODS, TunedGrid.CLAIM_2_METHODS);
   }
 
   private static void row(StringBuilder md, String claim, String base, String placement, List<Double> pairs) {

@@ -18,9 +18,9 @@ import java.util.Optional;
  * {@link BertModel} in sentence mode for each model that adapters attach to. Each model computes
  * on weights read for it alone, which it may change (a merge does): the first takes those read
  * when the encoder was made, later ones read the file again and are checked against its
- * {@link #fingerprint}. So a process holds a model's weights once, not a copy beside them. Three bases ship in Maven jars ({@link
- * #allMiniLmL6V2}, {@link #bgeSmallEnV15}, {@link #e5SmallV2}); {@link #fromFolder} reads a
- * user's own Hugging Face model folder. {@code TaskClassifier.load(folder, encoder)} serves
+ * {@link #fingerprint}. So a process holds a model's weights once, not a copy beside them. Three
+ * bases ship in Maven jars ({@link #allMiniLmL6V2}, {@link #bgeSmallEnV15}, {@link #e5SmallV2});
+ * {@link #fromFolder} reads a user's own Hugging Face model folder. {@code TaskClassifier.load(folder, encoder)} serves
  * adapters trained on it, and checks that they were trained on an encoder of this {@link #name}.
  */
 public final class BertEncoder implements TextEncoder, AutoCloseable {

@@ -146,7 +146,7 @@ public final class BertModel extends AbstractBlock {
     NDManager manager = packed.getManager();
     ParameterStore store = new ParameterStore(manager, false);
     long length = packed.getShape().get(2);
-    long longest = Math.max(1, packed.get(":, 1, :").sum(new int[] {1}).max().getLong());
+    long longest = longest(packed);
     NDArray ids = packed.get(":, 0, :{}", longest);
     NDArray mask = packed.get(":, 1, :{}", longest);
     NDArray states = embeddings.embed(store, ids, mask, false);
@@ -171,10 +171,15 @@ public final class BertModel extends AbstractBlock {
           "sentence mode reads packed rows (batch, 2, length) from TextTokenizer.pack, got "
               + packed.getShape());
     }
-    long longest = Math.max(1, packed.get(":, 1, :").sum(new int[] {1}).max().getLong());
+    long longest = longest(packed);
     NDArray ids = packed.get(":, 0, :{}", longest);
     NDArray mask = packed.get(":, 1, :{}", longest);
     return new NDList(pool(tokenStates(store, ids, mask, training), mask));
+  }
+
+  /** The attended tokens of a batch's longest packed row, at least 1. */
+  private static long longest(NDArray packed) {
+    return Math.max(1, packed.get(":, 1, :").sum(new int[] {1}).max().getLong());
   }
 
   /** Layers from {@link #firstLayer} on, over states from {@link #prefixStates}, then pooling. */
