@@ -1,5 +1,6 @@
 package dev.rankwise.cli;
 
+import dev.rankwise.runtime.NativeAllocator;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -25,7 +26,7 @@ final class CommonOptions {
   @Option(names = "--verbose", description = "Print stack traces of errors.")
   boolean verbose;
 
-  /** Sets the engine's properties; must run before DJL loads its engine. */
+  /** Sets the engine's properties and the native allocator; must run before DJL loads its engine. */
   void applyToEngine() {
     if (threads != null) {
       if (threads < 1) {
@@ -40,6 +41,7 @@ final class CommonOptions {
     setIfAbsent("ai.djl.offline", "true");
     setIfAbsent("ai.djl.default_engine", "PyTorch");
     setIfAbsent("java.awt.headless", "true");
+    NativeAllocator.keepFreedMemory();
   }
 
   private static void setIfAbsent(String key, String value) {

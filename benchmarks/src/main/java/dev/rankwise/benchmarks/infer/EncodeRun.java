@@ -11,6 +11,7 @@ import dev.rankwise.encoders.RowBatches;
 import dev.rankwise.encoders.bert.BertEncoder;
 import dev.rankwise.encoders.bert.BertModel;
 import dev.rankwise.encoders.bert.TextTokenizer;
+import dev.rankwise.runtime.NativeAllocator;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +69,7 @@ public final class EncodeRun implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    NativeAllocator.keepFreedMemory(); // as the command line does (docs/DESIGN.md §7)
     if (texts < DATA_SETS.size() || warmup < 0 || rounds < 1 || batch < 1) {
       throw new ParameterException(new CommandLine(this),
           "--texts must be at least 3, --warmup at least 0, --rounds and --batch at least 1");

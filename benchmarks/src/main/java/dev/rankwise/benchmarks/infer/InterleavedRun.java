@@ -6,6 +6,7 @@ import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import dev.rankwise.benchmarks.Percentiles;
 import dev.rankwise.benchmarks.Setup;
+import dev.rankwise.runtime.NativeAllocator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +47,7 @@ public final class InterleavedRun implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    NativeAllocator.keepFreedMemory(); // as the command line does (docs/DESIGN.md §7)
     if (warmup < 0 || rounds < 1) {
       throw new ParameterException(new CommandLine(this), "--warmup must be at least 0 and --rounds at least 1");
     }

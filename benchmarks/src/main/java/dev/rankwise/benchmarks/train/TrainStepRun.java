@@ -13,8 +13,10 @@ import dev.rankwise.benchmarks.Fixture;
 import dev.rankwise.benchmarks.Setup;
 import dev.rankwise.benchmarks.reference.ReferenceExport;
 import dev.rankwise.benchmarks.workload.Workload;
-import dev.rankwise.runtime.route.RoutedBlock;
+import dev.rankwise.reporting.MemorySample;
+import dev.rankwise.runtime.NativeAllocator;
 import dev.rankwise.runtime.model.AdaptedModel;
+import dev.rankwise.runtime.route.RoutedBlock;
 import dev.rankwise.runtime.train.TaskData;
 import dev.rankwise.runtime.train.TaskHeads;
 import dev.rankwise.runtime.train.TaskSampling;
@@ -22,7 +24,6 @@ import dev.rankwise.runtime.train.TaskTrainer;
 import dev.rankwise.runtime.train.TrainerListener;
 import dev.rankwise.runtime.train.TrainingConfig;
 import dev.rankwise.runtime.train.TrainingResult;
-import dev.rankwise.reporting.MemorySample;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +80,7 @@ public final class TrainStepRun implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    NativeAllocator.keepFreedMemory(); // as the command line does (docs/DESIGN.md §7)
     if (warmup < CHECKED_LOSSES || measured < 1 || sampleEvery < 0 || profile != null && measured < PROFILED_STEPS) {
       throw new ParameterException(new CommandLine(this), "--warmup must be at least " + CHECKED_LOSSES
           + ", --measured at least 1 (" + PROFILED_STEPS + " with --profile) and --sample-every at least 0");
