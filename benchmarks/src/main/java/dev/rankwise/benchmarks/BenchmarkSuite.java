@@ -72,7 +72,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
   @Option(names = "--quick", description = "A smoke run: few steps and iterations, a 100-step memory run. Not for publishing.")
   boolean quick;
 
-  @Option(names = "--soak-steps", defaultValue = "600", description = "Steps of the memory run (rankwise soak runs"
+  @Option(names = "--soak-steps", defaultValue = "300", description = "Steps of the memory run (rankwise soak runs"
       + " longer ones). Default: ${DEFAULT-VALUE}.")
   int soakSteps;
 
@@ -97,7 +97,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this), "--runs must be at least 1, got " + runs);
     }
     int warmup = quick ? 3 : 5;
-    int measured = quick ? 5 : 20;
+    int measured = quick ? 5 : 15;
     int soak = quick ? 100 : soakSteps;
     StringBuilder whyNot = new StringBuilder();
     Optional<PyTorchReference> reference = PyTorchReference.find(pythons, script, threads, whyNot);
@@ -141,7 +141,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
       }
     }
 
-    JmhRuns jmh = quick ? new JmhRuns(1, 2, 1, threads) : new JmhRuns(3, 5, 2, threads);
+    JmhRuns jmh = quick ? new JmhRuns(1, 2, 1, threads) : new JmhRuns(2, 4, 2, threads);
     System.out.println("[inference] JMH: base, unmerged, merged");
     Map<String, Timing> merge = jmh.run(MergeBenchmark.class, List.of("setup", "variant"),
         scratch.resolve("jmh-merge.json"));
@@ -154,7 +154,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
       gemmReference = reference.get().gemm(GemmBenchmark.SHAPES, warmup * 2, measured * 5,
           scratch.resolve("logs").resolve("gemm.pytorch.log"));
     }
-    int rounds = quick ? 10 : 60;
+    int rounds = quick ? 10 : 30;
     Map<String, JsonObject> alternated = new LinkedHashMap<>();
     Map<String, JsonObject> inference = new LinkedHashMap<>();
     for (String id : List.of("minilm-lora-8", "stack-lora-8", "minilm-per-task-lora-8", "minilm-experts-3of9-3tasks")) {
@@ -171,7 +171,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
 
     System.out.println("[encoding] frozen layers of MiniLM over real texts: in order / by length, alternated");
     JsonObject encoding = javaRun(EncodeRun.class, List.of("--data", data.toString(), "--warmup", "1", "--rounds",
-        quick ? "2" : "7"), scratch.resolve("logs").resolve("encode.log"));
+        quick ? "2" : "3"), scratch.resolve("logs").resolve("encode.log"));
 
     System.out.println("[profile] minilm-lora-8");
     Path trace = scratch.resolve("profile-minilm-lora-8.json");
