@@ -99,7 +99,8 @@ public final class ResultsFiles {
     md.append("- rankwise: ").append(run.ours()).append('\n');
     md.append("- Reference: ").append(run.reference()).append("\n\n");
     md.append("Lower is better everywhere; the ratio is ours ÷ reference. A target bounds the ratio, or")
-        .append(" ours where ours is itself a ratio (marked ⁽ʳ⁾).\n");
+        .append(" ours where ours is itself a ratio (marked ⁽ʳ⁾). Where a target is missed, [README.md](README.md)")
+        .append(" gives the gap, what explains it and what would close it.\n");
     String group = null;
     for (Figure figure : figures) {
       if (!figure.group().equals(group)) {
