@@ -49,12 +49,13 @@ public final class NativeAllocator {
     }
     try {
       Function mallopt = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("mallopt");
-      boolean applied = mallopt.invokeInt(new Object[] {M_TRIM_THRESHOLD, TRIM_THRESHOLD}) == 1
-          && mallopt.invokeInt(new Object[] {M_MMAP_THRESHOLD, MMAP_THRESHOLD}) == 1;
+      // The mmap threshold first: where it is refused (above a 32-bit glibc's maximum), nothing changes.
+      boolean applied = mallopt.invokeInt(new Object[] {M_MMAP_THRESHOLD, MMAP_THRESHOLD}) == 1
+          && mallopt.invokeInt(new Object[] {M_TRIM_THRESHOLD, TRIM_THRESHOLD}) == 1;
       LOG.debug("native allocator: mmap threshold {} B, trim threshold {} B {}", MMAP_THRESHOLD,
           TRIM_THRESHOLD, applied ? "applied" : "refused by mallopt");
       return applied;
-    } catch (UnsatisfiedLinkError | RuntimeException e) {
+    } catch (LinkageError | RuntimeException e) { // a second call after a failed load: NoClassDefFoundError
       LOG.debug("native allocator left as it is: no glibc mallopt ({})", e.toString());
       return false;
     }

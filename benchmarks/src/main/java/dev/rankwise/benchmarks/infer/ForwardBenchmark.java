@@ -3,7 +3,6 @@ package dev.rankwise.benchmarks.infer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
-import dev.rankwise.runtime.NativeAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Setup;
@@ -26,7 +25,6 @@ public abstract class ForwardBenchmark {
    * PyTorch) is switched off here.
    */
   protected final void prepare(NDManager manager, ForwardPass forward) {
-    NativeAllocator.keepFreedMemory(); // as the command line does (docs/DESIGN.md §7)
     JniUtils.setGradMode(false);
     this.manager = manager;
     this.forward = forward;

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.rankwise.runtime.NativeAllocator;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -42,6 +43,7 @@ public class GemmBenchmark {
   /** Random operands of the shape. */
   @Setup(Level.Trial)
   public void load() {
+    NativeAllocator.keepFreedMemory(); // as the command line does, before anything loads (docs/DESIGN.md §7)
     String[] sizes = shape.split("x");
     manager = NDManager.newBaseManager();
     JniUtils.setGradMode(false); // once the engine is loaded; grad mode is per thread in PyTorch

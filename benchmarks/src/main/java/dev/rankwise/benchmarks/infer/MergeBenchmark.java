@@ -2,6 +2,7 @@ package dev.rankwise.benchmarks.infer;
 
 import ai.djl.ndarray.NDManager;
 import dev.rankwise.benchmarks.Setup;
+import dev.rankwise.runtime.NativeAllocator;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,6 +30,7 @@ public class MergeBenchmark extends ForwardBenchmark {
   /** Loads the model the variant names. */
   @org.openjdk.jmh.annotations.Setup(Level.Trial)
   public void load() throws IOException {
+    NativeAllocator.keepFreedMemory(); // as the command line does, before anything loads (docs/DESIGN.md §7)
     NDManager manager = NDManager.newBaseManager();
     prepare(manager, Variants.load(Setup.byId(setup), variant, manager));
   }
