@@ -6,6 +6,7 @@ import dev.rankwise.cli.job.RunSettings;
 import dev.rankwise.cli.study.Cell;
 import dev.rankwise.cli.study.ExperimentRunner;
 import dev.rankwise.cli.study.ResultsFile;
+import dev.rankwise.cli.study.RunRecord;
 import dev.rankwise.cli.study.TunedGrid;
 import dev.rankwise.cli.study.TunedReport;
 import dev.rankwise.cli.study.StudyGrid;
@@ -13,8 +14,10 @@ import dev.rankwise.cli.study.StudyReport;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -110,14 +113,22 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
     var runs = results.read();
     double runSeconds = runs.values().stream().mapToDouble(run -> run.seconds()).sum();
     if (tuned) {
+      Map<String, RunRecord> gridRuns = new LinkedHashMap<>(runs);
+      gridRuns.values().removeIf(run -> !TunedGrid.runsMethodOf(run.cell()));
+      double gridSeconds = gridRuns.values().stream().mapToDouble(run -> run.seconds()).sum();
+      int others = runs.size() - gridRuns.size();
       Path folder = results.path().getParent();
       String header = String.format(Locale.ROOT, "# The paper's two claims, tuned and trained to convergence%n%n"
               + "Written by `./rankwise experiment --grid tuned` on %s, %s, from %d runs in `results.jsonl`"
-              + " (%.1f h of training and evaluation). The protocol: docs/CLI.md, \"The fair test's grid\".%n%n",
-          LocalDate.now(), Machine.describe(), runs.size(), runSeconds / 3600);
-      new TunedReport(runs).write(folder, header);
+              + " (%.1f h of training and evaluation)%s. The protocol: docs/CLI.md, \"The fair test's grid\".%n%n",
+          LocalDate.now(), Machine.describe(), gridRuns.size(), gridSeconds / 3600,
+          others == 0 ? "" : String.format(Locale.ROOT, "; the file also holds %d run%s of methods the grid no"
+              + " longer runs (%.1f h), which no verdict reads", others, others == 1 ? "" : "s",
+              (runSeconds - gridSeconds) / 3600));
+      new TunedReport(gridRuns).write(folder, header);
+      long cellsDone = cells.stream().filter(cell -> runs.containsKey(cell.id())).count();
       System.out.printf(Locale.ROOT, "Tuned grid: %d of %d runs in %s (%.0f min of training and evaluation);"
-          + " report %s%n", runs.size(), cells.size(), results.path(), runSeconds / 60,
+          + " report %s%n", cellsDone, cells.size(), results.path(), gridSeconds / 60,
           folder.resolve(TunedReport.FILE));
       return 0;
     }

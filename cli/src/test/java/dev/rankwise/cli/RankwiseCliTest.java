@@ -188,6 +188,17 @@ class RankwiseCliTest {
     CliRun again = run(args);
     assertEquals(0, again.code(), again.err());
     assertEquals(lines, Files.readAllLines(study.resolve("tuned/results.jsonl")), "nothing ran again");
+    // A run of a method the grid no longer runs (results kept from before the grid was cut to the verdicts'
+    // pairs) is not counted as one of the grid's.
+    Files.writeString(study.resolve("tuned/results.jsonl"), lines.get(4).replace("\"shared-lora\"", "\"per-task-lora\"")
+        + "\n", java.nio.file.StandardOpenOption.APPEND);
+    CliRun reported = run("experiment", "--grid", "tuned", "--bases", "all-MiniLM-L6-v2", "--seeds", "1", "--cells",
+        "claim2/shared-lora/", "--report-only", "--out", study.toString());
+    assertEquals(0, reported.code(), reported.err());
+    assertTrue(reported.out().contains("Tuned grid: 5 of 5 runs"), reported.out());
+    String header = Files.readString(study.resolve("tuned/REPORT.md"));
+    assertTrue(header.contains("from 5 runs in `results.jsonl`") && header.contains("also holds 1 run of methods"
+        + " the grid no longer runs"), header);
     CliRun wrong = run("experiment", "--bases", "e5-small-v2", "--out", study.toString());
     assertEquals(2, wrong.code(), wrong.err());
     assertTrue(wrong.err().contains("--grid tuned"), wrong.err());

@@ -65,6 +65,18 @@ public final class TunedGrid {
 
   private TunedGrid() {}
 
+  /**
+   * Whether the grid runs this cell's method: results files kept from before the grid was cut to the
+   * verdicts' pairs hold runs of other methods, which no verdict reads.
+   */
+  public static boolean runsMethodOf(Cell cell) {
+    return switch (cell.experiment()) {
+      case StudyGrid.CLAIM_1 -> CLAIM_1_METHODS.contains(cell.method());
+      case StudyGrid.CLAIM_2 -> CLAIM_2_METHODS.contains(cell.method());
+      default -> false;
+    };
+  }
+
   /** Every cell of the bases and placements, with final runs of seeds {@code 0 .. seeds-1}. */
   public static List<Cell> cells(List<String> bases, List<Placement> placements, int seeds) {
     if (seeds < 1) {

@@ -43,6 +43,18 @@ class TunedGridTest {
   }
 
   @Test
+  void runsOnlyEachVerdictsPair() {
+    assertTrue(TunedGrid.runsMethodOf(new Cell(StudyGrid.CLAIM_1, "decomposed-8x8", List.of("spam"), 1, BASE,
+        "top-two", 0)));
+    assertFalse(TunedGrid.runsMethodOf(new Cell(StudyGrid.CLAIM_1, "decomposed-4x12", List.of("spam"), 1, BASE,
+        "top-two", 0)), "a split of the ranks decides no verdict");
+    assertTrue(TunedGrid.runsMethodOf(new Cell(StudyGrid.CLAIM_2, "rank-experts", StudyGrid.ALL_TASKS, 0, BASE,
+        "top-two", 1e-3)));
+    assertFalse(TunedGrid.runsMethodOf(new Cell(StudyGrid.CLAIM_2, "per-task-lora", StudyGrid.ALL_TASKS, 0, BASE,
+        "top-two", 1e-3)));
+  }
+
+  @Test
   void aFinalRunWaitsForEveryTuningRunAndTakesTheBestMeanValidationAccuracy() {
     Cell last = new Cell(StudyGrid.CLAIM_1, "lora-8", List.of("grain"), 3, BASE, "top-two", 0);
     Map<String, RunRecord> done = new HashMap<>();
