@@ -5,7 +5,9 @@ import dev.rankwise.cli.job.Placement;
 import dev.rankwise.cli.job.RunSettings;
 import dev.rankwise.cli.study.Cell;
 import dev.rankwise.cli.study.ExperimentRunner;
+import dev.rankwise.cli.study.Reproduction;
 import dev.rankwise.cli.study.ResultsFile;
+import dev.rankwise.cli.study.RunPlan;
 import dev.rankwise.cli.study.RunRecord;
 import dev.rankwise.cli.study.TunedGrid;
 import dev.rankwise.cli.study.TunedReport;
@@ -24,15 +26,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Runs a study's grid (resumably) and writes STUDY.md from its results. */
+/** Runs a study's grid (resumably) and writes its report, or runs one recorded cell again to check it. */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
     description = {"Run a study's grid of methods x seeds x tasks, resuming where its results file stops (a"
         + " finished cell never runs again).",
-        "--grid first (the default): the first study on MiniLM, one epoch at 5e-3; writes STUDY.md and its charts"
-        + " into --out.",
+        "--grid first (the default): the first study on MiniLM, one epoch at 5e-3; results, REPORT.md and charts"
+        + " in --out/study.",
         "--grid tuned: the fair test (docs/STUDY.md): each method's learning rate tuned on validation rows per base"
         + " and placement, every run trained until validation accuracy stops improving; results in"
-        + " --out/tuned/results.jsonl."})
+        + " --out/tuned/results.jsonl, REPORT.md and charts beside it.",
+        "--reproduce ID: run that cell of --out's results file again, alone, and compare (exit 5 if it differs)."})
 final class ExperimentCommand implements Callable<Integer>, WritesOutput {
 
   @Mixin CommonOptions common;
@@ -69,6 +72,12 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
   @Option(names = "--test-rows", paramLabel = "N", description = "Override the test rows per task (0 = all).")
   Integer testRows;
 
+  @Option(names = "--reproduce", paramLabel = "ID",
+      description = "Run the cell with this id (a line of --out's results file) again, alone, at its recorded"
+          + " settings (a final run at the rate its recorded tuning runs chose), and compare; exit 5 if the steps,"
+          + " learning rate or any task's accuracy or macro-F1 differ. Writes nothing.")
+  String reproduce;
+
   @Option(names = "--report-only", description = "Write the report from the results file without running.")
   boolean reportOnly;
 
@@ -103,6 +112,9 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
         ? (cell, done) -> TunedGrid.plan(cell, done, trainRows != null ? trainRows : TunedGrid.TRAIN_ROWS,
             testRows != null ? testRows : 0)
         : (cell, done) -> Optional.of(StudyGrid.plan(size(cell)));
+    if (reproduce != null) {
+      return reproduce(results, planner);
+    }
     long start = System.nanoTime();
     if (!reportOnly) {
       Instant deadline = hours == null ? Instant.MAX : Instant.now().plusSeconds(Math.round(hours * 3600));
@@ -141,9 +153,35 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
     String overrides = trainRows == null && testRows == null ? ""
         : String.format(Locale.ROOT, "**Smoke run: sizes overridden (training rows %s, test rows %s); not the"
             + " study's settings.**%n%n", trainRows, testRows);
-    new StudyReport(runs).write(common.out, header + overrides + StudyReport.INTRODUCTION);
-    System.out.println("Study: " + common.out.resolve("STUDY.md") + " (" + runs.size() + " runs)");
+    Path folder = results.path().getParent();
+    new StudyReport(runs).write(folder, header + overrides + StudyReport.INTRODUCTION);
+    System.out.println("Study: " + folder.resolve(StudyReport.FILE) + " (" + runs.size() + " runs)");
     return 0;
+  }
+
+  /** Runs the recorded cell {@link #reproduce} again and says whether it gave the same figures. */
+  private int reproduce(ResultsFile results, ExperimentRunner.Planner planner) throws Exception {
+    if (only != null || hours != null || reportOnly) {
+      throw new IllegalArgumentException("--reproduce runs one recorded cell: it takes no --cells, --hours or"
+          + " --report-only");
+    }
+    Map<String, RunRecord> recorded = results.read();
+    RunRecord record = recorded.get(reproduce);
+    if (record == null) {
+      throw new IllegalArgumentException(results.path() + " holds no run '" + reproduce + "'"
+          + recorded.keySet().stream().findFirst().map(id -> "; ids look like " + id).orElse(""));
+    }
+    RunPlan plan = planner.plan(record.cell(), recorded).orElseThrow(() -> new IllegalArgumentException(
+        results.path() + " lacks the tuning runs that chose the rate of " + reproduce));
+    System.err.printf(Locale.ROOT, "experiment: running %s again (learning rate %s)%n", reproduce,
+        plan.config().learningRate());
+    RunRecord now;
+    try (ExperimentRunner runner = new ExperimentRunner(common.data, results, planner)) {
+      now = runner.run(record.cell(), plan);
+    }
+    Reproduction reproduction = new Reproduction(record, now);
+    System.out.print(reproduction.describe());
+    return reproduction.reproduced() ? RankwiseCli.OK : RankwiseCli.NOT_REPRODUCED;
   }
 
   private RunSettings size(Cell cell) {

@@ -22,7 +22,8 @@ import picocli.CommandLine;
  * 2 the user's input is wrong (options, data or adapter files, or an {@code --out} in use by another
  * run: the message says what and where); 3 training diverged (a non-finite loss or gradient; nothing
  * was saved over earlier work; the checkpoints before it are intact); 4 a soak's memory grew past its
- * bounds; 74 an I/O failure (disk full, read-only or unwritable folder, device error: the message
+ * bounds; 5 a cell run again by {@code experiment --reproduce} gave other figures than its record; 74
+ * an I/O failure (disk full, read-only or unwritable folder, device error: the message
  * names the path; sysexits' EX_IOERR); 130 stopped by Ctrl-C (SIGINT) and 143 stopped by SIGTERM,
  * 128 plus the signal as shells report it, {@code train} after saving a checkpoint ({@code --resume}
  * continues it).
@@ -39,6 +40,7 @@ import picocli.CommandLine;
         "2:bad input (options, data, adapter files) or --out in use by another run",
         "3:training diverged (non-finite loss or gradient); earlier checkpoints intact",
         "4:soak: memory grew past its bounds",
+        "5:experiment --reproduce: the cell ran again gave other figures than its record",
         "74:I/O failure (disk full, read-only folder); the message names the path",
         "130:stopped by Ctrl-C (train: after saving a checkpoint; --resume continues)",
         "143:stopped by SIGTERM (train: after saving a checkpoint; --resume continues; serve: exits 0)"})
@@ -58,6 +60,9 @@ public final class RankwiseCli {
 
   /** Exit code of a soak whose memory grew past its bounds. */
   public static final int MEMORY_GREW = 4;
+
+  /** Exit code of {@code experiment --reproduce} when the cell run again differs from its record. */
+  public static final int NOT_REPRODUCED = 5;
 
   /** Exit code of an I/O failure (disk full, read-only folder): sysexits' EX_IOERR. */
   public static final int IO_ERROR = 74;

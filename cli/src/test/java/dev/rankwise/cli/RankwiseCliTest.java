@@ -132,7 +132,7 @@ class RankwiseCliTest {
     assertEquals(0, again.code(), again.err());
     assertTrue(again.err().contains("2 cells, 2 already in"), again.err());
     assertEquals(lines, Files.readAllLines(results), "nothing ran again");
-    String report = Files.readString(study.resolve("STUDY.md"));
+    String report = Files.readString(study.resolve("study/REPORT.md"));
     assertTrue(report.contains("Smoke run: sizes overridden"), "a smoke run says so");
     assertTrue(report.contains("| shared LoRA r=16 | 49,152 |"), report);
   }
@@ -188,6 +188,31 @@ class RankwiseCliTest {
     CliRun again = run(args);
     assertEquals(0, again.code(), again.err());
     assertEquals(lines, Files.readAllLines(study.resolve("tuned/results.jsonl")), "nothing ran again");
+
+    // Any recorded cell runs again alone to the same figures; the final run takes its rate from the recorded tuning.
+    String finalId = "claim2/shared-lora/spam+finefood+grain+corn/all-MiniLM-L6-v2/top-two/seed=0";
+    String[] sizes = {"--train-rows", "10", "--test-rows", "4", "--data", "../data"};
+    CliRun same = run(with(new String[] {"experiment", "--grid", "tuned", "--reproduce", finalId, "--out",
+        study.toString()}, sizes));
+    assertEquals(0, same.code(), same.err() + same.out());
+    assertTrue(same.out().contains("Reproduced: the same steps"), same.out());
+    assertEquals(lines, Files.readAllLines(study.resolve("tuned/results.jsonl")), "--reproduce writes nothing");
+    // A record the code does not give again is named, figure by figure.
+    Path tampered = out.resolve("tuned-tampered").resolve("tuned");
+    Files.createDirectories(tampered);
+    com.google.gson.JsonObject changed = com.google.gson.JsonParser.parseString(lines.get(4)).getAsJsonObject();
+    com.google.gson.JsonObject spam = changed.getAsJsonObject("metrics").getAsJsonObject("spam");
+    spam.addProperty("accuracy", spam.get("accuracy").getAsDouble() == 0.5 ? 0.25 : 0.5);
+    Files.write(tampered.resolve("results.jsonl"), List.of(lines.get(0), lines.get(1), lines.get(2), lines.get(3),
+        changed.toString()));
+    CliRun differs = run(with(new String[] {"experiment", "--grid", "tuned", "--reproduce", finalId, "--out",
+        tampered.getParent().toString()}, sizes));
+    assertEquals(5, differs.code(), differs.err() + differs.out());
+    assertTrue(differs.out().contains("Not reproduced: spam accuracy"), differs.out());
+    CliRun unknown = run(with(new String[] {"experiment", "--grid", "tuned", "--reproduce", finalId.replace("seed=0",
+        "seed=7"), "--out", study.toString()}, sizes));
+    assertEquals(2, unknown.code(), unknown.err());
+    assertTrue(unknown.err().contains("holds no run") && unknown.err().contains("seed=7"), unknown.err());
     // A run of a method the grid no longer runs (results kept from before the grid was cut to the verdicts'
     // pairs) is not counted as one of the grid's.
     Files.writeString(study.resolve("tuned/results.jsonl"), lines.get(4).replace("\"shared-lora\"", "\"per-task-lora\"")
@@ -235,7 +260,7 @@ class RankwiseCliTest {
     int start = docs.indexOf("Exit codes:");
     assertTrue(start >= 0, "docs/CLI.md lists the exit codes");
     String sentence = docs.substring(start, docs.indexOf("\n\n", start)).replace('\n', ' ');
-    for (int code : new int[] {0, 1, 2, 3, 4, 74, 130, 143}) {
+    for (int code : new int[] {0, 1, 2, 3, 4, 5, 74, 130, 143}) {
       assertTrue(help.lines().anyMatch(line -> line.trim().startsWith(code + " ")), code + " in rankwise --help:\n" + help);
       assertTrue(sentence.contains(" " + code + " "), code + " in docs/CLI.md: " + sentence);
     }

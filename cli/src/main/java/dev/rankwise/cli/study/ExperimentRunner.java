@@ -84,7 +84,8 @@ public final class ExperimentRunner implements AutoCloseable {
     return ran;
   }
 
-  private RunRecord run(Cell cell, RunPlan plan) throws IOException {
+  /** Runs one cell as planned and returns its record, without appending it to the results file. */
+  public RunRecord run(Cell cell, RunPlan plan) throws IOException {
     Method method = Method.byId(cell.method()).forTasks(cell.tasks());
     MethodResult result = new MethodTrainer(session(plan), plan.config(), plan.sampling())
         .placed(plan.placement()).train(method, null);

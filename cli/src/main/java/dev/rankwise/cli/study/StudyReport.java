@@ -15,10 +15,13 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Turns the results file into {@code STUDY.md} and its charts: per claim, each method's mean ± 95 %
+ * Turns the results file into {@link #FILE} and its charts, beside it: per claim, each method's mean ± 95 %
  * CI over seeds, the paired differences against the reference, and a verdict.
  */
 public final class StudyReport {
+
+  /** The report's file name. */
+  public static final String FILE = "REPORT.md";
 
   /** What the study does and how it decides, printed under the header. */
   public static final String INTRODUCTION = """
@@ -46,9 +49,9 @@ public final class StudyReport {
   private final List<String> claim1Methods;
   private final List<String> claim2Methods;
 
-  /** A report on these runs (by cell id) of the first study's methods, its charts in {@code study/}. */
+  /** A report on these runs (by cell id) of the first study's methods, its charts beside it. */
   public StudyReport(Map<String, RunRecord> runs) {
-    this(runs, "study", "", "##", StudyGrid.CLAIM_1_METHODS, StudyGrid.CLAIM_2_METHODS);
+    this(runs, ".", "", "##", StudyGrid.CLAIM_1_METHODS, StudyGrid.CLAIM_2_METHODS);
   }
 
   /**
@@ -66,9 +69,9 @@ public final class StudyReport {
     this.claim2Methods = List.copyOf(claim2Methods);
   }
 
-  /** Writes {@code STUDY.md} into {@code folder} and the charts into {@code folder/study}. */
+  /** Writes {@link #FILE} and the charts into {@code folder}. */
   public void write(Path folder, String header) throws IOException {
-    AtomicFiles.write(folder.resolve("STUDY.md"), header + sections(folder));
+    AtomicFiles.write(folder.resolve(FILE), header + sections(folder));
   }
 
   /** The claims' sections, and the ablations' when the runs hold any; the charts drawn under {@code folder}. */
