@@ -13,6 +13,7 @@ import dev.rankwise.cli.study.TunedGrid;
 import dev.rankwise.cli.study.TunedReport;
 import dev.rankwise.cli.study.StudyGrid;
 import dev.rankwise.cli.study.StudyReport;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -24,7 +25,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Runs a study's grid (resumably) and writes its report, or runs one recorded cell again to check it. */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
@@ -74,16 +77,19 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
 
   @Option(names = "--reproduce", paramLabel = "ID",
       description = "Run the cell with this id (a line of --out's results file) again, alone, at its recorded"
-          + " settings (a final run at the rate its recorded tuning runs chose), and compare; exit 5 if the steps,"
-          + " learning rate or any task's accuracy or macro-F1 differ. Writes nothing.")
+          + " settings (a final run at the rate its recorded tuning runs chose; a smoke run's lines need its"
+          + " --train-rows and --test-rows again), and compare; exit 5 if the adapter size, steps, learning rate"
+          + " or any task's accuracy or macro-F1 differ. Writes nothing, so it needs no lock on --out.")
   String reproduce;
 
   @Option(names = "--report-only", description = "Write the report from the results file without running.")
   boolean reportOnly;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Path outputFolder() {
-    return common.out;
+    return reproduce != null ? null : common.out;
   }
 
   @Override
@@ -141,13 +147,14 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
       long cellsDone = cells.stream().filter(cell -> runs.containsKey(cell.id())).count();
       System.out.printf(Locale.ROOT, "Tuned grid: %d of %d runs in %s (%.0f min of training and evaluation);"
           + " report %s%n", cellsDone, cells.size(), results.path(), gridSeconds / 60,
-          folder.resolve(TunedReport.FILE));
+          folder.resolve(StudyReport.FILE));
       return 0;
     }
     String header = String.format(Locale.ROOT, "# Does it work? The paper's two claims on real data%n%n"
             + "Written by `./rankwise experiment --seeds %d --out %s` on %s, %s. %d runs in `study/results.jsonl`"
             + " (%.0f min of training and evaluation; this invocation took %.0f min). Every number below comes"
-            + " from that file; `--cells <id>` re-runs any cell into another --out.%n%n",
+            + " from that file; `--cells <id>` re-runs any cell into another --out, and `--reproduce <id>` checks"
+            + " one against its line.%n%n",
         seeds, common.out, LocalDate.now(), Machine.describe(), runs.size(), runSeconds / 60,
         (System.nanoTime() - start) / 6e10);
     String overrides = trainRows == null && testRows == null ? ""
@@ -161,9 +168,14 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
 
   /** Runs the recorded cell {@link #reproduce} again and says whether it gave the same figures. */
   private int reproduce(ResultsFile results, ExperimentRunner.Planner planner) throws Exception {
-    if (only != null || hours != null || reportOnly) {
-      throw new IllegalArgumentException("--reproduce runs one recorded cell: it takes no --cells, --hours or"
-          + " --report-only");
+    List<String> cellOptions = List.of("--cells", "--hours", "--report-only", "--seeds", "--bases", "--placements");
+    List<String> given = cellOptions.stream().filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
+    if (!given.isEmpty()) {
+      throw new IllegalArgumentException("--reproduce runs the one recorded cell it names: it takes no "
+          + String.join(", ", given));
+    }
+    if (!Files.exists(results.path())) {
+      throw new IllegalArgumentException("no results file " + results.path() + " to reproduce a line of");
     }
     Map<String, RunRecord> recorded = results.read();
     RunRecord record = recorded.get(reproduce);

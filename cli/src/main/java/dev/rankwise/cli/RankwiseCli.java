@@ -40,7 +40,7 @@ import picocli.CommandLine;
         "2:bad input (options, data, adapter files) or --out in use by another run",
         "3:training diverged (non-finite loss or gradient); earlier checkpoints intact",
         "4:soak: memory grew past its bounds",
-        "5:experiment --reproduce: the cell ran again gave other figures than its record",
+        "5:experiment --reproduce: the cell run again gave other figures than its record",
         "74:I/O failure (disk full, read-only folder); the message names the path",
         "130:stopped by Ctrl-C (train: after saving a checkpoint; --resume continues)",
         "143:stopped by SIGTERM (train: after saving a checkpoint; --resume continues; serve: exits 0)"})
@@ -115,7 +115,7 @@ public final class RankwiseCli {
       leaf = leaf.subcommand();
       help |= leaf.isUsageHelpRequested() || leaf.isVersionHelpRequested();
     }
-    if (help || !(leaf.commandSpec().userObject() instanceof WritesOutput writer)) {
+    if (help || !(leaf.commandSpec().userObject() instanceof WritesOutput writer) || writer.outputFolder() == null) {
       return new CommandLine.RunLast().execute(parsed);
     }
     String command = "rankwise " + String.join(" ", parsed.originalArgs());

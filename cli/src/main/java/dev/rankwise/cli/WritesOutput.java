@@ -8,7 +8,7 @@ import java.nio.file.Path;
  */
 interface WritesOutput {
 
-  /** The folder this run writes into, normally {@code --out}. */
+  /** The folder this run writes into, normally {@code --out}; null when this run writes nothing. */
   Path outputFolder();
 
   /**

@@ -192,8 +192,11 @@ class RankwiseCliTest {
     // Any recorded cell runs again alone to the same figures; the final run takes its rate from the recorded tuning.
     String finalId = "claim2/shared-lora/spam+finefood+grain+corn/all-MiniLM-L6-v2/top-two/seed=0";
     String[] sizes = {"--train-rows", "10", "--test-rows", "4", "--data", "../data"};
-    CliRun same = run(with(new String[] {"experiment", "--grid", "tuned", "--reproduce", finalId, "--out",
-        study.toString()}, sizes));
+    CliRun same;
+    try (OutputLock grid = OutputLock.acquire(study, "a grid running in the same folder")) {
+      same = run(with(new String[] {"experiment", "--grid", "tuned", "--reproduce", finalId, "--out",
+          study.toString()}, sizes));
+    }
     assertEquals(0, same.code(), same.err() + same.out());
     assertTrue(same.out().contains("Reproduced: the same steps"), same.out());
     assertEquals(lines, Files.readAllLines(study.resolve("tuned/results.jsonl")), "--reproduce writes nothing");
@@ -213,6 +216,15 @@ class RankwiseCliTest {
         "seed=7"), "--out", study.toString()}, sizes));
     assertEquals(2, unknown.code(), unknown.err());
     assertTrue(unknown.err().contains("holds no run") && unknown.err().contains("seed=7"), unknown.err());
+    Files.write(tampered.resolve("results.jsonl"), List.of(lines.get(4)));
+    CliRun untuned = run(with(new String[] {"experiment", "--grid", "tuned", "--reproduce", finalId, "--out",
+        tampered.getParent().toString()}, sizes));
+    assertEquals(2, untuned.code(), untuned.err());
+    assertTrue(untuned.err().contains("lacks the tuning runs"), untuned.err());
+    CliRun mixed = run(with(new String[] {"experiment", "--grid", "tuned", "--reproduce", finalId, "--seeds", "3",
+        "--out", study.toString()}, sizes));
+    assertEquals(2, mixed.code(), mixed.err());
+    assertTrue(mixed.err().contains("it takes no --seeds"), mixed.err());
     // A run of a method the grid no longer runs (results kept from before the grid was cut to the verdicts'
     // pairs) is not counted as one of the grid's.
     Files.writeString(study.resolve("tuned/results.jsonl"), lines.get(4).replace("\"shared-lora\"", "\"per-task-lora\"")

@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * Runs the cells of a grid that the results file does not hold yet, appending each run as it
- * ends, with one progress bar over the whole grid. Runs that read the same texts of the same base
+ * ends, with one progress bar over the whole grid; or one cell alone, appending nothing (to check a
+ * recorded run). Runs that read the same texts of the same base
  * share one session, so the frozen layers are computed once per data subset; a session of another
  * base is closed when the grid moves on (grids run base by base).
  */

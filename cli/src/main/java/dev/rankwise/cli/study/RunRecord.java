@@ -14,7 +14,7 @@ import java.util.Map;
  * @param metrics each task's metrics, by task: on its test rows, or for a tuning run ({@link
  *     Cell#tuning}) on its validation rows
  * @param learningRate the peak learning rate the run trained with (0 in the first study's records,
- *     which all trained with 5e-3)
+ *     which all trained with {@link StudyGrid#LEARNING_RATE}; see {@link #peakLearningRate})
  */
 public record RunRecord(
     Cell cell, long adapterParameters, int steps, double finalLoss, double seconds,
@@ -24,6 +24,11 @@ public record RunRecord(
   public RunRecord(Cell cell, long adapterParameters, int steps, double finalLoss, double seconds,
       Map<String, TaskMetrics> metrics) {
     this(cell, adapterParameters, steps, finalLoss, seconds, metrics, 0);
+  }
+
+  /** The peak learning rate: as recorded, or the first study's for its records, which did not record it. */
+  public double peakLearningRate() {
+    return learningRate > 0 ? learningRate : StudyGrid.LEARNING_RATE;
   }
 
   /** Mean accuracy over the run's tasks. */

@@ -42,6 +42,9 @@ public final class StudyGrid {
   /** The seed of the fixed data subsets. */
   public static final long DATA_SEED = 0;
 
+  /** The peak learning rate of every run of this grid. */
+  public static final double LEARNING_RATE = 5e-3;
+
   private StudyGrid() {}
 
   /** Every cell for seeds {@code 0 .. seeds-1}, seed by seed. */
@@ -73,7 +76,7 @@ public final class StudyGrid {
    */
   public static RunSettings settings(Cell cell) {
     int rows = cell.tasks().size() == 1 ? 1200 : 600;
-    return new RunSettings(rows, 0, 96, 1, 32, 5e-3, 300, cell.seed());
+    return new RunSettings(rows, 0, 96, 1, 32, LEARNING_RATE, 300, cell.seed());
   }
 
   /** How a cell of this grid runs at {@code settings}: on all-MiniLM-L6-v2's top two layers, no validation. */

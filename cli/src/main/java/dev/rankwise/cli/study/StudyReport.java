@@ -20,7 +20,7 @@ import java.util.function.ToDoubleFunction;
  */
 public final class StudyReport {
 
-  /** The report's file name. */
+  /** A report's file name, in its grid's folder beside the results file (this report's and {@link TunedReport}'s). */
   public static final String FILE = "REPORT.md";
 
   /** What the study does and how it decides, printed under the header. */

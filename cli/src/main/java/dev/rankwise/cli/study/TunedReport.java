@@ -21,9 +21,6 @@ import java.util.function.Function;
  */
 public final class TunedReport {
 
-  /** The report's file name, in the grid's folder beside its results file. */
-  public static final String FILE = "REPORT.md";
-
   private static final String SQUARE = "decomposed-8x8";
   private static final String EXPERTS = "rank-experts";
 
@@ -34,7 +31,7 @@ public final class TunedReport {
     this.runs = runs;
   }
 
-  /** Writes {@value #FILE} into {@code folder} (the grid's) and its charts into {@code folder/charts}. */
+  /** Writes {@value StudyReport#FILE} into {@code folder} (the grid's) and its charts into {@code folder/charts}. */
   public void write(Path folder, String header) throws IOException {
     Map<String, Map<String, RunRecord>> groups = finalRunsByGroup();
     StringBuilder md = new StringBuilder(header);
@@ -45,7 +42,7 @@ public final class TunedReport {
           .append(" layers\n\n").append(tuning(parts[0], parts[1], group.getValue()));
       md.append(study(group.getValue(), parts[0] + "-" + parts[1] + "-").sections(folder));
     }
-    AtomicFiles.write(folder.resolve(FILE), md.toString());
+    AtomicFiles.write(folder.resolve(StudyReport.FILE), md.toString());
   }
 
   /** The final runs (not tuning) of each base and placement, keyed "base placement", in grid order. */

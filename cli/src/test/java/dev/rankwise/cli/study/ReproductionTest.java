@@ -38,6 +38,24 @@ class ReproductionTest {
   }
 
   @Test
+  void aFirstStudyRecordWithoutItsRateStandsForTheFirstStudysRate() {
+    RunRecord recorded = new RunRecord(CELL, 24576, 38, 0.02, 90, run(38, 0.1, 0.957).metrics());
+    RunRecord now = new RunRecord(CELL, 24576, 38, 0.02, 90, run(38, 0.1, 0.957).metrics(), StudyGrid.LEARNING_RATE);
+    assertTrue(new Reproduction(recorded, now).reproduced(), new Reproduction(recorded, now).describe());
+    RunRecord other = new RunRecord(CELL, 24576, 38, 0.02, 90, run(38, 0.1, 0.957).metrics(), 1e-3);
+    assertEquals(List.of("learning rate 0.005 recorded, 0.001 now"), new Reproduction(recorded, other).differences());
+  }
+
+  @Test
+  void anotherAdapterSizeOrARecordWithoutTasksDoesNotReproduce() {
+    RunRecord wider = new RunRecord(CELL, 49152, 225, 0.02, 90, run(225, 0.1, 0.957).metrics(), 1e-3);
+    assertEquals(List.of("adapter parameters 24576 recorded, 49152 now"),
+        new Reproduction(run(225, 0.1, 0.957), wider).differences());
+    RunRecord empty = new RunRecord(CELL, 24576, 225, 0.02, 90, Map.of(), 1e-3);
+    assertFalse(new Reproduction(empty, empty).reproduced());
+  }
+
+  @Test
   void aTaskScoredOnOneSideOnlyIsNamed() {
     RunRecord grain = new RunRecord(CELL, 24576, 225, 0.02, 90,
         Map.of("grain", new TaskMetrics("grain", 0.1, 0.957, 0.9, 0.8)), 1e-3);

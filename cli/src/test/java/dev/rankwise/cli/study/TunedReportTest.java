@@ -33,7 +33,7 @@ class TunedReportTest {
       }
     }
     new TunedReport(runs).write(folder, "# header\n\n");
-    String report = Files.readString(folder.resolve(TunedReport.FILE));
+    String report = Files.readString(folder.resolve(StudyReport.FILE));
     assertTrue(report.contains("| 1 | all-MiniLM-L6-v2 | top-two | +1.0 "), report);
     assertTrue(report.contains("| 1 | all bases | top-two | +1.0 ") && report.contains(" | 18 | supported |"), report);
     assertTrue(report.contains("| 2 | all bases | top-two |") && report.contains(" | 6 | "), report);
