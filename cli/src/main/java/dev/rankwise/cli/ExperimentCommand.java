@@ -1,6 +1,7 @@
 package dev.rankwise.cli;
 
 import dev.rankwise.reporting.Machine;
+import dev.rankwise.cli.console.TrainingProgress;
 import dev.rankwise.cli.job.Placement;
 import dev.rankwise.cli.job.RunSettings;
 import dev.rankwise.cli.study.Cell;
@@ -189,7 +190,7 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
         plan.config().learningRate());
     RunRecord now;
     try (ExperimentRunner runner = new ExperimentRunner(common.data, results, planner)) {
-      now = runner.run(record.cell(), plan);
+      now = runner.run(record.cell(), plan, new TrainingProgress("reproduce"));
     }
     Reproduction reproduction = new Reproduction(record, now);
     System.out.print(reproduction.describe());

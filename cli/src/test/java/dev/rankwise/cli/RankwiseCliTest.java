@@ -199,6 +199,7 @@ class RankwiseCliTest {
     }
     assertEquals(0, same.code(), same.err() + same.out());
     assertTrue(same.out().contains("Reproduced: the same steps"), same.out());
+    assertTrue(same.err().contains("reproduce done: "), "training progress on standard error: " + same.err());
     assertEquals(lines, Files.readAllLines(study.resolve("tuned/results.jsonl")), "--reproduce writes nothing");
     // A record the code does not give again is named, figure by figure.
     Path tampered = out.resolve("tuned-tampered").resolve("tuned");

@@ -2,6 +2,7 @@ package dev.rankwise.cli.study;
 
 import dev.rankwise.cli.console.ProgressBar;
 import dev.rankwise.runtime.train.TaskMetrics;
+import dev.rankwise.runtime.train.TrainerListener;
 import dev.rankwise.cli.job.BaseModel;
 import dev.rankwise.cli.job.EncoderSession;
 import dev.rankwise.cli.job.Method;
@@ -75,7 +76,7 @@ public final class ExperimentRunner implements AutoCloseable {
         bar.update(i + 1, cell.id() + ": waits for its tuning runs");
         continue;
       }
-      RunRecord run = run(cell, plan.get());
+      RunRecord run = run(cell, plan.get(), TrainerListener.NONE);
       results.append(run);
       done.put(cell.id(), run);
       ran++;
@@ -85,10 +86,13 @@ public final class ExperimentRunner implements AutoCloseable {
     return ran;
   }
 
-  /** Runs one cell as planned and returns its record, without appending it to the results file. */
-  public RunRecord run(Cell cell, RunPlan plan) throws IOException {
+  /**
+   * Runs one cell as planned, reporting its steps and evaluations to {@code listener}, and returns
+   * its record without appending it to the results file.
+   */
+  public RunRecord run(Cell cell, RunPlan plan, TrainerListener listener) throws IOException {
     Method method = Method.byId(cell.method()).forTasks(cell.tasks());
-    MethodResult result = new MethodTrainer(session(plan), plan.config(), plan.sampling())
+    MethodResult result = new MethodTrainer(session(plan), plan.config(), plan.sampling(), listener)
         .placed(plan.placement()).train(method, null);
     Map<String, TaskMetrics> metrics = new LinkedHashMap<>();
     result.metrics().forEach(m -> metrics.put(m.task(), m));
