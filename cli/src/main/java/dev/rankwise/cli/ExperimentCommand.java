@@ -101,6 +101,14 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
       case TunedGrid.NAME -> true;
       default -> throw new IllegalArgumentException("--grid must be first or tuned, got " + grid);
     };
+    ResultsFile results = new ResultsFile(common.out.resolve(tuned ? TunedGrid.NAME : "study").resolve("results.jsonl"));
+    ExperimentRunner.Planner planner = tuned
+        ? (cell, done) -> TunedGrid.plan(cell, done, trainRows != null ? trainRows : TunedGrid.TRAIN_ROWS,
+            testRows != null ? testRows : 0)
+        : (cell, done) -> Optional.of(StudyGrid.plan(size(cell)));
+    if (reproduce != null) {
+      return reproduce(results, planner);
+    }
     if (!tuned && (bases != null || !placements.equals(List.of(Placement.TOP_TWO.word())))) {
       throw new IllegalArgumentException("--bases and --placements go with --grid tuned");
     }
@@ -113,14 +121,6 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
     List<Cell> cells = all.stream().filter(cell -> only == null || cell.id().contains(only)).toList();
     if (cells.isEmpty()) {
       throw new IllegalArgumentException("no cell id contains '" + only + "'; ids look like " + all.get(0).id());
-    }
-    ResultsFile results = new ResultsFile(common.out.resolve(tuned ? TunedGrid.NAME : "study").resolve("results.jsonl"));
-    ExperimentRunner.Planner planner = tuned
-        ? (cell, done) -> TunedGrid.plan(cell, done, trainRows != null ? trainRows : TunedGrid.TRAIN_ROWS,
-            testRows != null ? testRows : 0)
-        : (cell, done) -> Optional.of(StudyGrid.plan(size(cell)));
-    if (reproduce != null) {
-      return reproduce(results, planner);
     }
     long start = System.nanoTime();
     if (!reportOnly) {

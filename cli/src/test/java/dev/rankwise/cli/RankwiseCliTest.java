@@ -226,6 +226,10 @@ class RankwiseCliTest {
         "--out", study.toString()}, sizes));
     assertEquals(2, mixed.code(), mixed.err());
     assertTrue(mixed.err().contains("it takes no --seeds"), mixed.err());
+    CliRun filtered = run(with(new String[] {"experiment", "--grid", "tuned", "--reproduce", finalId, "--cells",
+        "no-such-cell", "--out", study.toString()}, sizes));
+    assertEquals(2, filtered.code(), filtered.err());
+    assertTrue(filtered.err().contains("it takes no --cells"), "refused before the grid is listed: " + filtered.err());
     // A run of a method the grid no longer runs (results kept from before the grid was cut to the verdicts'
     // pairs) is not counted as one of the grid's.
     Files.writeString(study.resolve("tuned/results.jsonl"), lines.get(4).replace("\"shared-lora\"", "\"per-task-lora\"")
