@@ -144,7 +144,7 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
           others == 0 ? "" : String.format(Locale.ROOT, "; the file also holds %d run%s of methods the grid no"
               + " longer runs (%.1f h), which no verdict reads", others, others == 1 ? "" : "s",
               (runSeconds - gridSeconds) / 3600));
-      new TunedReport(gridRuns).write(folder, header);
+      new TunedReport(gridRuns, seeds).write(folder, header);
       long cellsDone = cells.stream().filter(cell -> runs.containsKey(cell.id())).count();
       System.out.printf(Locale.ROOT, "Tuned grid: %d of %d runs in %s (%.0f min of training and evaluation);"
           + " report %s%n", cellsDone, cells.size(), results.path(), gridSeconds / 60,

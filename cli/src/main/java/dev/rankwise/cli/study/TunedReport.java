@@ -1,6 +1,7 @@
 package dev.rankwise.cli.study;
 
 import dev.rankwise.cli.job.Method;
+import dev.rankwise.cli.job.Placement;
 import dev.rankwise.runtime.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -17,7 +19,8 @@ import java.util.function.Function;
  * Turns the tuned grid's results file into its report: the verdicts per claim for each base and
  * placement and pooled over the bases, then for each base and placement the tuning sweep, the
  * learning rate chosen, the steps the final runs took, and the claims' tables ({@link StudyReport}
- * on that group's final runs).
+ * on that group's final runs). A base and placement whose final runs are not all in the file yet is
+ * marked interim, in its verdicts, in the pooled ones and in its section.
  */
 public final class TunedReport {
 
@@ -25,10 +28,12 @@ public final class TunedReport {
   private static final String EXPERTS = "rank-experts";
 
   private final Map<String, RunRecord> runs;
+  private final int seeds;
 
-  /** A report on the tuned grid's runs (by cell id). */
-  public TunedReport(Map<String, RunRecord> runs) {
+  /** A report on the tuned grid's runs (by cell id), whose final runs have seeds {@code 0 .. seeds-1}. */
+  public TunedReport(Map<String, RunRecord> runs, int seeds) {
     this.runs = runs;
+    this.seeds = seeds;
   }
 
   /** Writes {@value StudyReport#FILE} into {@code folder} (the grid's) and its charts into {@code folder/charts}. */
@@ -39,7 +44,11 @@ public final class TunedReport {
     for (Map.Entry<String, Map<String, RunRecord>> group : groups.entrySet()) {
       String[] parts = group.getKey().split(" ", 2);
       md.append("## ").append(parts[0]).append(", adapters on the ").append(parts[1].replace('-', ' '))
-          .append(" layers\n\n").append(tuning(parts[0], parts[1], group.getValue()));
+          .append(" layers\n\n");
+      interim(parts[0], parts[1]).ifPresent(progress -> md.append("**Interim: ").append(progress)
+          .append(" done; `./rankwise experiment --grid tuned` runs the rest. Its figures and verdicts will change.**"
+              + "\n\n"));
+      md.append(tuning(parts[0], parts[1], group.getValue()));
       md.append(study(group.getValue(), parts[0] + "-" + parts[1] + "-").sections(folder));
     }
     AtomicFiles.write(folder.resolve(StudyReport.FILE), md.toString());
@@ -72,18 +81,22 @@ public final class TunedReport {
       for (String placement : placements) {
         List<Double> pooled = new ArrayList<>();
         int bases = 0;
+        boolean anyInterim = false;
         for (Map.Entry<String, Map<String, RunRecord>> group : groups.entrySet()) {
           String[] parts = group.getKey().split(" ", 2);
           if (!parts[1].equals(placement)) {
             continue;
           }
           List<Double> pairs = differences.apply(study(group.getValue(), ""));
-          row(md, claim, parts[0], placement, pairs);
+          Optional<String> interim = interim(parts[0], placement);
+          row(md, claim, parts[0], placement, pairs, interim.map(progress -> "interim, " + progress));
+          anyInterim |= interim.isPresent();
           pooled.addAll(pairs);
           bases++;
         }
         if (bases > 1) {
-          row(md, claim, "all bases", placement, pooled);
+          row(md, claim, "all bases", placement, pooled,
+              anyInterim ? Optional.of("interim, a base's final runs not all done") : Optional.empty());
         }
       }
     }
@@ -95,7 +108,20 @@ public final class TunedReport {
     return new StudyReport(runs, "charts", chartPrefix, "###", TunedGrid.CLAIM_1_METHODS, TunedGrid.CLAIM_2_METHODS);
   }
 
-  private static void row(StringBuilder md, String claim, String base, String placement, List<Double> pairs) {
+  /**
+   * "k of n final runs" when the file lacks some of the final runs the grid plans for this base and
+   * placement, empty when it holds them all.
+   */
+  private Optional<String> interim(String base, String placement) {
+    List<Cell> planned = TunedGrid.cells(List.of(base), List.of(Placement.parse(placement)), seeds).stream()
+        .filter(cell -> !cell.tuning()).toList();
+    long done = planned.stream().filter(cell -> runs.containsKey(cell.id())).count();
+    return done == planned.size() ? Optional.empty()
+        : Optional.of(done + " of " + planned.size() + " final runs");
+  }
+
+  private static void row(StringBuilder md, String claim, String base, String placement, List<Double> pairs,
+      Optional<String> interim) {
     md.append("| ").append(claim.equals(StudyGrid.CLAIM_1) ? "1" : "2").append(" | ").append(base).append(" | ")
         .append(placement).append(" | ");
     if (pairs.isEmpty()) {
@@ -104,7 +130,7 @@ public final class TunedReport {
     }
     Stats.Summary difference = Stats.of(pairs.stream().mapToDouble(Double::doubleValue).toArray());
     md.append(difference.formatPoints()).append(" | ").append(difference.n()).append(" | ")
-        .append(Stats.verdict(difference)).append(" |\n");
+        .append(interim.map(text -> text + ": ").orElse("")).append(Stats.verdict(difference)).append(" |\n");
   }
 
   /** The sweep: each method's mean validation accuracy by rate, the rate chosen, and the final runs' steps. */

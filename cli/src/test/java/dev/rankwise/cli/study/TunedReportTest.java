@@ -1,5 +1,6 @@
 package dev.rankwise.cli.study;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rankwise.runtime.train.TaskMetrics;
@@ -32,7 +33,7 @@ class TunedReportTest {
             cell.tuning() ? cell.learningRate() : 3e-3));
       }
     }
-    new TunedReport(runs).write(folder, "# header\n\n");
+    new TunedReport(runs, 3).write(folder, "# header\n\n");
     String report = Files.readString(folder.resolve(StudyReport.FILE));
     assertTrue(report.contains("| 1 | all-MiniLM-L6-v2 | top-two | +1.0 "), report);
     assertTrue(report.contains("| 1 | all bases | top-two | +1.0 ") && report.contains(" | 18 | supported |"), report);
@@ -43,5 +44,33 @@ class TunedReportTest {
     assertTrue(Files.exists(folder.resolve("charts/e5-small-v2-top-two-claim1-accuracy.png")));
     assertTrue(!report.contains("NaN") && !report.contains("a=4,b=12") && !report.contains("per-task"),
         "only the grid's methods have rows: " + report);
+    assertFalse(report.contains("nterim"), "every final run is there: " + report);
+  }
+
+  @Test
+  void aBaseWhoseFinalRunsAreNotAllDoneIsMarkedInterimAndSoIsThePool(@TempDir Path folder) throws Exception {
+    Map<String, RunRecord> runs = new LinkedHashMap<>();
+    for (String base : BASES) {
+      for (Cell cell : TunedGrid.cells(List.of(base), List.of(dev.rankwise.cli.job.Placement.TOP_TWO), 3)) {
+        if (base.equals("e5-small-v2") && cell.seed() == 2 && !cell.tuning()) {
+          continue; // e5's last seed has not run: 16 of its 24 final runs are done
+        }
+        double accuracy = 0.80 + (cell.method().equals("decomposed-8x8") ? 0.01 : 0) + 0.001 * cell.seed();
+        Map<String, TaskMetrics> metrics = new LinkedHashMap<>();
+        cell.tasks().forEach(task -> metrics.put(task, new TaskMetrics(task, 0.3, accuracy, accuracy, accuracy)));
+        runs.put(cell.id(), new RunRecord(cell, 6144, 120, 0.3, 60, metrics, 1e-3));
+      }
+    }
+    new TunedReport(runs, 3).write(folder, "# header\n\n");
+    String report = Files.readString(folder.resolve(StudyReport.FILE));
+    String verdicts = report.substring(0, report.indexOf("## all-MiniLM-L6-v2"));
+    assertTrue(verdicts.lines().anyMatch(line -> line.startsWith("| 1 | e5-small-v2 |")
+        && line.contains("interim, 16 of 24 final runs: ")), verdicts);
+    assertTrue(verdicts.lines().anyMatch(line -> line.startsWith("| 1 | all bases |") && line.contains("interim")),
+        verdicts);
+    assertTrue(verdicts.lines().filter(line -> line.contains("all-MiniLM-L6-v2")).noneMatch(line -> line.contains("nterim")),
+        verdicts);
+    String e5 = report.substring(report.indexOf("## e5-small-v2"));
+    assertTrue(e5.contains("**Interim: 16 of 24 final runs done"), e5);
   }
 }
