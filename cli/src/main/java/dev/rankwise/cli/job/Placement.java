@@ -38,6 +38,11 @@ public enum Placement {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
+  /** The layers it adapts, for prose: "the top two layers" or "every layer". */
+  public String layers() {
+    return this == TOP_TWO ? "the top two layers" : "every layer";
+  }
+
   /** What each declared target becomes on a base of {@code config}. */
   Function<String, List<String>> targets(BertConfig config) {
     if (this == TOP_TWO) {

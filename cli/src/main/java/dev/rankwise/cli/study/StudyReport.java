@@ -110,7 +110,7 @@ public final class StudyReport {
 
   private String claim1(Path charts) throws IOException {
     StringBuilder md = new StringBuilder(heading + " Claim 1: the decomposed update against LoRA, each task alone\n\n"
-        + "Test accuracy, mean ± 95 % CI over seeds; adapter parameters on the four adapted layers.\n\n"
+        + "Test accuracy, mean ± 95 % CI over seeds; adapter parameters over all the adapted layers.\n\n"
         + "| method | adapter params |");
     StudyGrid.CLAIM_1_TASKS.forEach(task -> md.append(' ').append(task).append(" |"));
     md.append(" mean |\n|---|---:|").append("---:|".repeat(StudyGrid.CLAIM_1_TASKS.size() + 1)).append('\n');

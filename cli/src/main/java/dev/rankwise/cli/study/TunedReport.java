@@ -43,25 +43,33 @@ public final class TunedReport {
     md.append(verdicts(groups));
     for (Map.Entry<String, Map<String, RunRecord>> group : groups.entrySet()) {
       String[] parts = group.getKey().split(" ", 2);
-      md.append("## ").append(parts[0]).append(", adapters on the ").append(parts[1].replace('-', ' '))
-          .append(" layers\n\n");
+      md.append("## ").append(parts[0]).append(", adapters on ").append(Placement.parse(parts[1]).layers())
+          .append("\n\n");
       interim(parts[0], parts[1]).ifPresent(progress -> md.append("**Interim: ").append(progress)
           .append(" done; `./rankwise experiment --grid tuned` runs the rest. Its figures and verdicts will change.**"
               + "\n\n"));
       md.append(tuning(parts[0], parts[1], group.getValue()));
-      md.append(study(group.getValue(), parts[0] + "-" + parts[1] + "-").sections(folder));
+      if (!group.getValue().isEmpty()) {
+        md.append(study(group.getValue(), parts[0] + "-" + parts[1] + "-").sections(folder));
+      }
     }
     AtomicFiles.write(folder.resolve(StudyReport.FILE), md.toString());
   }
 
-  /** The final runs (not tuning) of each base and placement, keyed "base placement", in grid order. */
+  /**
+   * The final runs (not tuning) of each base and placement with any run in the file, keyed "base
+   * placement", in grid order; a base and placement still tuning has none.
+   */
   private Map<String, Map<String, RunRecord>> finalRunsByGroup() {
     Map<String, Map<String, RunRecord>> groups = new LinkedHashMap<>();
     for (RunRecord run : runs.values()) {
       Cell cell = run.cell();
-      if (!cell.tuning() && cell.base() != null) {
-        groups.computeIfAbsent(cell.base() + " " + cell.placement(), key -> new LinkedHashMap<>())
-            .put(cell.id(), run);
+      if (cell.base() != null) {
+        Map<String, RunRecord> finals =
+            groups.computeIfAbsent(cell.base() + " " + cell.placement(), key -> new LinkedHashMap<>());
+        if (!cell.tuning()) {
+          finals.put(cell.id(), run);
+        }
       }
     }
     return groups;

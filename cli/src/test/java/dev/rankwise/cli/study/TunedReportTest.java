@@ -3,6 +3,7 @@ package dev.rankwise.cli.study;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rankwise.cli.job.Placement;
 import dev.rankwise.runtime.train.TaskMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ class TunedReportTest {
   void verdictsPerBaseAndPooledAndTheSweepOfEachBase(@TempDir Path folder) throws Exception {
     Map<String, RunRecord> runs = new LinkedHashMap<>();
     for (String base : BASES) {
-      for (Cell cell : TunedGrid.cells(List.of(base), List.of(dev.rankwise.cli.job.Placement.TOP_TWO), 3)) {
+      for (Cell cell : TunedGrid.cells(List.of(base), List.of(Placement.TOP_TWO), 3)) {
         // The decomposed update is 1 point better on every task and seed; rank experts 0.1 point worse,
         // with noise; 3e-3 wins the sweep.
         double accuracy = 0.80 + (cell.method().equals("decomposed-8x8") ? 0.01 : 0)
@@ -48,7 +49,7 @@ class TunedReportTest {
   void aBaseWhoseFinalRunsAreNotAllDoneIsMarkedInterimAndSoIsThePool(@TempDir Path folder) throws Exception {
     Map<String, RunRecord> runs = new LinkedHashMap<>();
     for (String base : BASES) {
-      for (Cell cell : TunedGrid.cells(List.of(base), List.of(dev.rankwise.cli.job.Placement.TOP_TWO), 3)) {
+      for (Cell cell : TunedGrid.cells(List.of(base), List.of(Placement.TOP_TWO), 3)) {
         if (base.equals("e5-small-v2") && cell.seed() == 2 && !cell.tuning()) {
           continue; // e5's last seed has not run: 16 of its 24 final runs are done
         }
@@ -70,6 +71,25 @@ class TunedReportTest {
   }
 
   /** A run of 120 steps with this accuracy (and F1) on each of the cell's tasks, trained at {@code rate}. */
+  @Test
+  void aPlacementStillTuningHasItsSectionWithTheSweepSoFar(@TempDir Path folder) throws Exception {
+    Map<String, RunRecord> runs = new LinkedHashMap<>();
+    for (Cell cell : TunedGrid.cells(List.of("all-MiniLM-L6-v2"), List.of(Placement.TOP_TWO), 3)) {
+      runs.put(cell.id(), record(cell, 0.80 + 0.001 * cell.seed(), cell.tuning() ? cell.learningRate() : 1e-3));
+    }
+    TunedGrid.cells(List.of("all-MiniLM-L6-v2"), List.of(Placement.EVERY_LAYER), 3).stream()
+        .filter(cell -> cell.tuning() && cell.learningRate() == 1e-3)
+        .forEach(cell -> runs.put(cell.id(), record(cell, 0.9, cell.learningRate())));
+    new TunedReport(runs, 3).write(folder, "# header\n\n");
+    String report = Files.readString(folder.resolve(StudyReport.FILE));
+    assertTrue(report.contains("## all-MiniLM-L6-v2, adapters on the top two layers"), report);
+    assertTrue(report.contains("| 1 | all-MiniLM-L6-v2 | every-layer | — | 0 | no runs yet |"), report);
+    String everyLayer = report.substring(report.indexOf("## all-MiniLM-L6-v2, adapters on every layer"));
+    assertTrue(everyLayer.contains("**Interim: 0 of 24 final runs done"), everyLayer);
+    assertTrue(everyLayer.contains("| 1 | LoRA r=8 | 0.900 | — | — | — | — | 0 | — |"), everyLayer);
+    assertFalse(everyLayer.contains("### Claim"), "no final runs, so no claim tables: " + everyLayer);
+  }
+
   private static RunRecord record(Cell cell, double accuracy, double rate) {
     Map<String, TaskMetrics> metrics = new LinkedHashMap<>();
     cell.tasks().forEach(task -> metrics.put(task, new TaskMetrics(task, 0.3, accuracy, accuracy, accuracy)));
