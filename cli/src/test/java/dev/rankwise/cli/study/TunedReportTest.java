@@ -70,7 +70,6 @@ class TunedReportTest {
     assertTrue(e5.contains("**Interim: 16 of 24 final runs done"), e5);
   }
 
-  /** A run of 120 steps with this accuracy (and F1) on each of the cell's tasks, trained at {@code rate}. */
   @Test
   void aPlacementStillTuningHasItsSectionWithTheSweepSoFar(@TempDir Path folder) throws Exception {
     Map<String, RunRecord> runs = new LinkedHashMap<>();
@@ -90,6 +89,7 @@ class TunedReportTest {
     assertFalse(everyLayer.contains("### Claim"), "no final runs, so no claim tables: " + everyLayer);
   }
 
+  /** A run of 120 steps with this accuracy (and F1) on each of the cell's tasks, trained at {@code rate}. */
   private static RunRecord record(Cell cell, double accuracy, double rate) {
     Map<String, TaskMetrics> metrics = new LinkedHashMap<>();
     cell.tasks().forEach(task -> metrics.put(task, new TaskMetrics(task, 0.3, accuracy, accuracy, accuracy)));
