@@ -40,7 +40,10 @@ public enum Placement {
 
   /** The layers it adapts, for prose: "the top two layers" or "every layer". */
   public String layers() {
-    return this == TOP_TWO ? "the top two layers" : "every layer";
+    return switch (this) {
+      case TOP_TWO -> "the top two layers";
+      case EVERY_LAYER -> "every layer";
+    };
   }
 
   /** What each declared target becomes on a base of {@code config}. */
