@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -145,6 +146,14 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
               + " longer runs (%.1f h), which no verdict reads", others, others == 1 ? "" : "s",
               (runSeconds - gridSeconds) / 3600));
       new TunedReport(gridRuns, seeds).write(folder, header);
+      boolean selected = Stream.of("--bases", "--placements", "--cells")
+          .anyMatch(spec.commandLine().getParseResult()::hasMatchedOption);
+      if (reportOnly && !selected) {
+        // The report reads every run in the file; the default selection (top two layers) would undercount them.
+        System.out.printf(Locale.ROOT, "Tuned grid: report %s from all %d runs in %s (%.0f min of training and"
+            + " evaluation)%n", folder.resolve(StudyReport.FILE), gridRuns.size(), results.path(), gridSeconds / 60);
+        return 0;
+      }
       long cellsDone = cells.stream().filter(cell -> runs.containsKey(cell.id())).count();
       System.out.printf(Locale.ROOT, "Tuned grid: %d of %d runs in %s (%.0f min of training and evaluation);"
           + " report %s%n", cellsDone, cells.size(), results.path(), gridSeconds / 60,
