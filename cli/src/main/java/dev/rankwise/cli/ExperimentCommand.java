@@ -24,7 +24,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -146,18 +145,12 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
               + " longer runs (%.1f h), which no verdict reads", others, others == 1 ? "" : "s",
               (runSeconds - gridSeconds) / 3600));
       new TunedReport(gridRuns, seeds).write(folder, header);
-      boolean selected = Stream.of("--bases", "--placements", "--cells")
-          .anyMatch(spec.commandLine().getParseResult()::hasMatchedOption);
-      if (reportOnly && !selected) {
-        // The report reads every run in the file; the default selection (top two layers) would undercount them.
-        System.out.printf(Locale.ROOT, "Tuned grid: report %s from all %d runs in %s (%.0f min of training and"
-            + " evaluation)%n", folder.resolve(StudyReport.FILE), gridRuns.size(), results.path(), gridSeconds / 60);
-        return 0;
-      }
-      long cellsDone = cells.stream().filter(cell -> runs.containsKey(cell.id())).count();
-      System.out.printf(Locale.ROOT, "Tuned grid: %d of %d runs in %s (%.0f min of training and evaluation);"
-          + " report %s%n", cellsDone, cells.size(), results.path(), gridSeconds / 60,
-          folder.resolve(StudyReport.FILE));
+      // Unselected, --report-only reads every run in the file; the default selection (top two layers) would undercount.
+      String counted = reportOnly && given(List.of("--bases", "--placements", "--cells")).isEmpty()
+          ? "all " + gridRuns.size()
+          : cells.stream().filter(cell -> runs.containsKey(cell.id())).count() + " of " + cells.size();
+      System.out.printf(Locale.ROOT, "Tuned grid: %s runs in %s (%.0f min of training and evaluation); report %s%n",
+          counted, results.path(), gridSeconds / 60, folder.resolve(StudyReport.FILE));
       return 0;
     }
     String header = String.format(Locale.ROOT, "# Does it work? The paper's two claims on real data%n%n"
@@ -178,8 +171,7 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
 
   /** Runs the recorded cell {@link #reproduce} again and says whether it gave the same figures. */
   private int reproduce(ResultsFile results, ExperimentRunner.Planner planner) throws Exception {
-    List<String> cellOptions = List.of("--cells", "--hours", "--report-only", "--seeds", "--bases", "--placements");
-    List<String> given = cellOptions.stream().filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
+    List<String> given = given(List.of("--cells", "--hours", "--report-only", "--seeds", "--bases", "--placements"));
     if (!given.isEmpty()) {
       throw new IllegalArgumentException("--reproduce runs the one recorded cell it names: it takes no "
           + String.join(", ", given));
@@ -204,6 +196,11 @@ final class ExperimentCommand implements Callable<Integer>, WritesOutput {
     Reproduction reproduction = new Reproduction(record, now);
     System.out.print(reproduction.describe());
     return reproduction.reproduced() ? RankwiseCli.OK : RankwiseCli.NOT_REPRODUCED;
+  }
+
+  /** Those of {@code options} given on the command line. */
+  private List<String> given(List<String> options) {
+    return options.stream().filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
   }
 
   private RunSettings size(Cell cell) {

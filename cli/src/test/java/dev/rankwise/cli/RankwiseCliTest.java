@@ -241,7 +241,7 @@ class RankwiseCliTest {
     // Without a selection the report still reads every run, and the console counts those, not the default grid's.
     CliRun whole = run("experiment", "--grid", "tuned", "--seeds", "1", "--report-only", "--out", study.toString());
     assertEquals(0, whole.code(), whole.err());
-    assertTrue(whole.out().contains("from all 5 runs in"), whole.out());
+    assertTrue(whole.out().contains("Tuned grid: all 5 runs in"), whole.out());
     String header = Files.readString(study.resolve("tuned/REPORT.md"));
     assertTrue(header.contains("from 5 runs in `results.jsonl`") && header.contains("also holds 1 run of methods"
         + " the grid no longer runs"), header);
